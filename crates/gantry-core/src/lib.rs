@@ -1,0 +1,18 @@
+//! Gantry's core domain: plain Rust types and rules with no I/O.
+//!
+//! Everything here is validated at construction, so a value of one of these
+//! types can be passed to a store or put in a path without further checks.
+
+pub mod digest;
+pub mod feed;
+pub mod names;
+pub mod permission;
+pub mod version;
+
+pub use digest::Sha256Digest;
+pub use feed::{FeedType, FeedUsage};
+pub use names::{FeedName, NameError};
+pub use permission::{
+    decide, AnonymousPolicy, ApiKeyGrant, Attribute, Decision, PackagePermission, Principal, SystemApi,
+};
+pub use version::{SemVer2, VersionSpec};

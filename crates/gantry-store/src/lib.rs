@@ -1,0 +1,23 @@
+//! Gantry's storage: the [`MetadataStore`] trait with its SQL implementation
+//! (SQLite embedded, PostgreSQL for scale-out), and the content-addressed
+//! [`BlobStore`] over the `object_store` crate.
+//!
+//! Stores know nothing of package formats: identity arrives already
+//! normalised (the `*_key` fields), and metadata as opaque JSON.
+
+pub mod blob;
+pub mod error;
+pub mod metadata;
+pub mod sql;
+pub mod sweep;
+pub mod time;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use blob::{BlobInfo, BlobRead, BlobStore, StageError, StagedBlob};
+pub use error::{StoreError, StoreResult};
+pub use metadata::{
+    AddOutcome, ApiKeyRecord, FeedRecord, FeedSettings, MetadataStore, NewApiKey, NewPackage, PackageFileRecord,
+    PackageKey, PackageQuery, PackageRecord,
+};
+pub use sql::SqlStore;

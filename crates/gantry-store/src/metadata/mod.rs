@@ -1,0 +1,87 @@
+//! The metadata store: feeds, package versions, their history, blobs and API keys.
+
+mod records;
+
+pub use records::*;
+
+use async_trait::async_trait;
+use gantry_core::Sha256Digest;
+
+use crate::blob::BlobInfo;
+use crate::StoreResult;
+
+/// Everything Gantry keeps about feeds and packages, apart from the bytes.
+///
+/// One implementation per database family; every method is a single
+/// transaction, and every change to packages writes its history event in
+/// that same transaction. Uniqueness comes from database constraints, never
+/// from locks in one process, so several nodes may share one database.
+#[async_trait]
+pub trait MetadataStore: Send + Sync + 'static {
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+
+    /// Checks that the database answers.
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// Creates a feed; [`crate::StoreError::Conflict`] when the name (case-insensitively) is taken.
+    async fn create_feed(&self, feed: &FeedSettings) -> StoreResult<FeedRecord>;
+
+    /// All feeds, by name.
+    async fn list_feeds(&self) -> StoreResult<Vec<FeedRecord>>;
+
+    /// The feed whose case-folded name is `name_key`.
+    async fn get_feed(&self, name_key: &str) -> StoreResult<Option<FeedRecord>>;
+
+    /// Replaces a feed's settings (its type cannot change).
+    async fn update_feed(&self, id: i64, feed: &FeedSettings) -> StoreResult<FeedRecord>;
+
+    /// Deletes a feed and its package rows (the blobs are swept later).
+    async fn delete_feed(&self, id: i64) -> StoreResult<()>;
+
+    /// Records a blob, or renews its lease so the sweep leaves it alone for
+    /// a grace period. Call before writing the bytes.
+    async fn lease_blob(&self, blob: &BlobInfo) -> StoreResult<()>;
+
+    /// Adds a package version with its files and an `added` event.
+    /// When the version exists it is replaced if `overwrite` is set, and
+    /// refused with [`AddOutcome::Exists`] otherwise.
+    async fn add_package(&self, package: &NewPackage, overwrite: bool) -> StoreResult<AddOutcome>;
+
+    /// Package versions of a feed matching a query, oldest first, with their files.
+    async fn find_packages(&self, feed_id: i64, query: &PackageQuery) -> StoreResult<Vec<PackageRecord>>;
+
+    /// Deletes a package version and writes a `deleted` event; false when it was not there.
+    async fn delete_package(&self, package_id: i64, feed_name: &str, user: &str) -> StoreResult<bool>;
+
+    /// Counts one download of a package version.
+    async fn count_download(&self, package_id: i64) -> StoreResult<()>;
+
+    /// The history of a package version across all feeds, oldest first.
+    async fn package_events(&self, key: &PackageKey) -> StoreResult<Vec<PackageEvent>>;
+
+    /// Blobs no package references whose lease ended before `cutoff_millis`.
+    async fn unreferenced_blobs(&self, cutoff_millis: i64, limit: i64) -> StoreResult<Vec<Sha256Digest>>;
+
+    /// Forgets a blob if it is still unreferenced and unleased since
+    /// `cutoff_millis`; true when the row was removed and the bytes may go.
+    async fn forget_blob(&self, digest: &Sha256Digest, cutoff_millis: i64) -> StoreResult<bool>;
+
+    /// Whether a blob row exists.
+    async fn blob_known(&self, digest: &Sha256Digest) -> StoreResult<bool>;
+
+    /// Stores a new API key (its hash, never the secret).
+    async fn create_api_key(&self, key: &NewApiKey) -> StoreResult<ApiKeyRecord>;
+
+    /// All API keys, by id.
+    async fn list_api_keys(&self) -> StoreResult<Vec<ApiKeyRecord>>;
+
+    /// The key whose secret hashes to `key_hash`.
+    async fn find_api_key(&self, key_hash: &str) -> StoreResult<Option<ApiKeyRecord>>;
+
+    /// Deletes a key; false when there was none with that id.
+    async fn delete_api_key(&self, id: i64) -> StoreResult<bool>;
+
+    /// How many API keys exist (the bootstrap key is made only when none do).
+    async fn count_api_keys(&self) -> StoreResult<i64>;
+}

@@ -1,0 +1,226 @@
+//! The records the metadata store reads and writes.
+
+use gantry_core::{FeedType, FeedUsage, Sha256Digest};
+
+/// A feed as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FeedRecord {
+    /// Database id.
+    pub id: i64,
+    /// Creation time, Unix milliseconds.
+    pub created_at: i64,
+    /// The settings a client controls.
+    pub settings: FeedSettings,
+    /// The name of the feed `settings.promote_to_feed_id` points at.
+    pub promote_to_feed: Option<String>,
+}
+
+/// What a client sets on a feed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FeedSettings {
+    /// Display name; uniqueness uses its lower-case form.
+    pub name: String,
+    /// The package type, fixed at creation.
+    pub feed_type: FeedType,
+    /// Free text.
+    pub description: String,
+    /// An inactive feed serves nothing.
+    pub active: bool,
+    /// What the feed is for.
+    pub usage: FeedUsage,
+    /// The promotion pipeline target.
+    pub promote_to_feed_id: Option<i64>,
+    /// Whether deployment records are kept for this feed.
+    pub deployment_records_enabled: bool,
+    /// Other names the feed answers to.
+    pub alternate_names: Vec<String>,
+}
+
+/// The identity of a package version, in its normalised (`*_key`) form.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PackageKey {
+    /// Normalised group ("" when the format has none).
+    pub group_key: String,
+    /// Normalised name.
+    pub name_key: String,
+    /// Normalised version.
+    pub version_key: String,
+}
+
+/// A package version to add to a feed.
+#[derive(Clone, Debug)]
+pub struct NewPackage {
+    /// The feed's id.
+    pub feed_id: i64,
+    /// The feed's name, for the history event.
+    pub feed_name: String,
+    /// The package type, for the history event.
+    pub package_type: String,
+    /// Identity as displayed.
+    pub group: String,
+    /// Name as displayed.
+    pub name: String,
+    /// Version as displayed.
+    pub version: String,
+    /// Identity as compared.
+    pub key: PackageKey,
+    /// Who published it.
+    pub published_by: String,
+    /// The format's manifest, as JSON.
+    pub metadata: serde_json::Value,
+    /// The version's files, by qualifier (one with qualifier "" for most formats).
+    pub files: Vec<(String, Sha256Digest)>,
+}
+
+/// What [`crate::MetadataStore::add_package`] did.
+#[derive(Clone, Debug)]
+pub enum AddOutcome {
+    /// A new version was stored.
+    Added(PackageRecord),
+    /// An existing version was replaced.
+    Replaced(PackageRecord),
+    /// The version exists and overwriting was not allowed; nothing changed.
+    Exists,
+}
+
+/// A filter on a feed's package versions; `None` matches anything.
+#[derive(Clone, Debug, Default)]
+pub struct PackageQuery {
+    /// Normalised group.
+    pub group_key: Option<String>,
+    /// Normalised name.
+    pub name_key: Option<String>,
+    /// Normalised version.
+    pub version_key: Option<String>,
+}
+
+/// A stored file of a package version, with the digests of its blob.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PackageFileRecord {
+    /// Which file of the version ("" for the only one).
+    pub qualifier: String,
+    /// SHA-256, the blob's address.
+    pub sha256: Sha256Digest,
+    /// Size in bytes.
+    pub size: u64,
+    /// MD5, hex.
+    pub md5: String,
+    /// SHA-1, hex.
+    pub sha1: String,
+    /// SHA-512, hex.
+    pub sha512: String,
+}
+
+/// A stored package version.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PackageRecord {
+    /// Database id.
+    pub id: i64,
+    /// The feed's id.
+    pub feed_id: i64,
+    /// Group as displayed ("" when none).
+    pub group: String,
+    /// Name as displayed.
+    pub name: String,
+    /// Version as displayed.
+    pub version: String,
+    /// Identity as compared.
+    pub key: PackageKey,
+    /// Publication time, Unix milliseconds.
+    pub published_at: i64,
+    /// Who published it.
+    pub published_by: String,
+    /// Listed versions show in searches.
+    pub listed: bool,
+    /// How many times it was downloaded from this feed.
+    pub downloads: i64,
+    /// The format's manifest, as JSON.
+    pub metadata: serde_json::Value,
+    /// Its files.
+    pub files: Vec<PackageFileRecord>,
+}
+
+impl PackageRecord {
+    /// The main file (qualifier ""), or the first one.
+    pub fn primary_file(&self) -> Option<&PackageFileRecord> {
+        self.files.iter().find(|f| f.qualifier.is_empty()).or_else(|| self.files.first())
+    }
+
+    /// Total size of the version's files.
+    pub fn size(&self) -> u64 {
+        self.files.iter().map(|f| f.size).sum()
+    }
+}
+
+/// One entry of a package version's history.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PackageEvent {
+    /// Increasing id.
+    pub id: i64,
+    /// The feed it happened in.
+    pub feed_name: String,
+    /// The package type.
+    pub package_type: String,
+    /// Group as displayed.
+    pub group: String,
+    /// Name as displayed.
+    pub name: String,
+    /// Version as displayed.
+    pub version: String,
+    /// `added`, `overwritten`, `deleted`, ...
+    pub kind: String,
+    /// When, Unix milliseconds.
+    pub at: i64,
+    /// Who.
+    pub user_name: String,
+    /// Kind-specific details.
+    pub details: serde_json::Value,
+}
+
+/// An API key to store.
+#[derive(Clone, Debug)]
+pub struct NewApiKey {
+    /// SHA-256 of the secret, hex.
+    pub key_hash: String,
+    /// `system`, `feed` or `personal`.
+    pub key_type: String,
+    /// Shown in lists.
+    pub display_name: String,
+    /// Free text.
+    pub description: String,
+    /// System APIs (system keys).
+    pub system_apis: Vec<String>,
+    /// Package permissions (feed keys).
+    pub package_permissions: Vec<String>,
+    /// The feed a feed key is bound to.
+    pub feed_name: Option<String>,
+    /// The user a personal key acts as.
+    pub user_name: Option<String>,
+    /// Expiry, Unix milliseconds.
+    pub expires_at: Option<i64>,
+}
+
+/// A stored API key (never the secret).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiKeyRecord {
+    /// Database id.
+    pub id: i64,
+    /// `system`, `feed` or `personal`.
+    pub key_type: String,
+    /// Shown in lists.
+    pub display_name: String,
+    /// Free text.
+    pub description: String,
+    /// System APIs (system keys).
+    pub system_apis: Vec<String>,
+    /// Package permissions (feed keys).
+    pub package_permissions: Vec<String>,
+    /// The feed a feed key is bound to.
+    pub feed_name: Option<String>,
+    /// The user a personal key acts as.
+    pub user_name: Option<String>,
+    /// Expiry, Unix milliseconds.
+    pub expires_at: Option<i64>,
+    /// Creation time, Unix milliseconds.
+    pub created_at: i64,
+}

@@ -1,0 +1,279 @@
+//! The SQL metadata store: one implementation for SQLite and PostgreSQL.
+//!
+//! Queries are written once in the SQL both databases understand (`$N`
+//! parameters, `ON CONFLICT`, `RETURNING`, integers for times), and run
+//! through sqlx's `Any` driver; each backend has its own migrations. SQLite
+//! gets one writer connection (it allows one writer at a time, and a single
+//! writer never meets `SQLITE_BUSY` on a lock upgrade) beside a pool of
+//! readers; PostgreSQL uses one pool for both.
+
+mod api_keys;
+mod blobs;
+mod feeds;
+mod packages;
+mod rows;
+
+use std::str::FromStr;
+use std::sync::Once;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use gantry_core::Sha256Digest;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+use crate::blob::BlobInfo;
+use crate::metadata::{
+    AddOutcome, ApiKeyRecord, FeedRecord, FeedSettings, MetadataStore, NewApiKey, NewPackage, PackageEvent,
+    PackageKey, PackageQuery, PackageRecord,
+};
+use crate::{StoreError, StoreResult};
+
+/// Which database family a URL names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// An embedded SQLite file.
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+impl Backend {
+    /// Reads the scheme of a database URL.
+    pub fn of_url(url: &str) -> StoreResult<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres)
+        } else {
+            Err(StoreError::Config(format!(
+                "unsupported database URL '{}': use sqlite://PATH or postgres://...",
+                redact_url(url)
+            )))
+        }
+    }
+}
+
+/// Pool sizes and timeouts.
+#[derive(Clone, Debug)]
+pub struct PoolSettings {
+    /// Connections in the read pool (and the whole pool on PostgreSQL).
+    pub max_connections: u32,
+    /// How long a statement may run on PostgreSQL before it is cancelled.
+    pub statement_timeout: Duration,
+    /// How long to wait for a free connection.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self {
+            max_connections: 16,
+            statement_timeout: Duration::from_secs(30),
+            acquire_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The metadata store over SQLite or PostgreSQL.
+#[derive(Clone, Debug)]
+pub struct SqlStore {
+    backend: Backend,
+    read: AnyPool,
+    write: AnyPool,
+}
+
+static INSTALL_DRIVERS: Once = Once::new();
+
+impl SqlStore {
+    /// Connects to `url`, creating an SQLite file if needed, and runs the migrations.
+    pub async fn connect(url: &str, settings: &PoolSettings) -> StoreResult<Self> {
+        INSTALL_DRIVERS.call_once(sqlx::any::install_default_drivers);
+        let backend = Backend::of_url(url)?;
+        let options = AnyConnectOptions::from_str(url)?;
+        let store = match backend {
+            Backend::Sqlite => {
+                let write = sqlite_pool(1, settings).connect_with(options.clone()).await?;
+                let read = sqlite_pool(settings.max_connections, settings).connect_with(options).await?;
+                Self { backend, read, write }
+            }
+            Backend::Postgres => {
+                let timeout_ms = settings.statement_timeout.as_millis();
+                let pool = AnyPoolOptions::new()
+                    .max_connections(settings.max_connections)
+                    .acquire_timeout(settings.acquire_timeout)
+                    .after_connect(move |conn, _| {
+                        Box::pin(async move {
+                            conn.execute(format!("SET statement_timeout = {timeout_ms}").as_str()).await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await?;
+                Self { backend, read: pool.clone(), write: pool }
+            }
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        match self.backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&self.write).await?,
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&self.write).await?,
+        }
+        Ok(())
+    }
+
+    /// Closes every connection (on shutdown).
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+}
+
+fn sqlite_pool(max: u32, settings: &PoolSettings) -> AnyPoolOptions {
+    AnyPoolOptions::new().max_connections(max).acquire_timeout(settings.acquire_timeout).after_connect(
+        |conn, _| {
+            Box::pin(async move {
+                // WAL lets readers run beside the writer; NORMAL sync is safe with WAL
+                // (a crash loses no committed transaction, only an un-synced tail).
+                conn.execute("PRAGMA journal_mode = WAL").await?;
+                conn.execute("PRAGMA synchronous = NORMAL").await?;
+                conn.execute("PRAGMA busy_timeout = 10000").await?;
+                conn.execute("PRAGMA foreign_keys = ON").await?;
+                Ok(())
+            })
+        },
+    )
+}
+
+/// Hides the password in a database URL, for logs and `config show`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.rsplit_once('@') else {
+        return url.to_owned();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _password)) => format!("{scheme}://{user}:********@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error().is_some_and(sqlx::error::DatabaseError::is_unique_violation)
+}
+
+fn is_foreign_key_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error().is_some_and(sqlx::error::DatabaseError::is_foreign_key_violation)
+}
+
+#[async_trait]
+impl MetadataStore for SqlStore {
+    fn backend(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
+    async fn create_feed(&self, feed: &FeedSettings) -> StoreResult<FeedRecord> {
+        feeds::create(&self.write, feed).await
+    }
+
+    async fn list_feeds(&self) -> StoreResult<Vec<FeedRecord>> {
+        feeds::list(&self.read).await
+    }
+
+    async fn get_feed(&self, name_key: &str) -> StoreResult<Option<FeedRecord>> {
+        feeds::get(&self.read, name_key).await
+    }
+
+    async fn update_feed(&self, id: i64, feed: &FeedSettings) -> StoreResult<FeedRecord> {
+        feeds::update(&self.write, id, feed).await
+    }
+
+    async fn delete_feed(&self, id: i64) -> StoreResult<()> {
+        feeds::delete(&self.write, id).await
+    }
+
+    async fn lease_blob(&self, blob: &BlobInfo) -> StoreResult<()> {
+        blobs::lease(&self.write, blob).await
+    }
+
+    async fn add_package(&self, package: &NewPackage, overwrite: bool) -> StoreResult<AddOutcome> {
+        packages::add(&self.write, package, overwrite).await
+    }
+
+    async fn find_packages(&self, feed_id: i64, query: &PackageQuery) -> StoreResult<Vec<PackageRecord>> {
+        packages::find(&self.read, feed_id, query).await
+    }
+
+    async fn delete_package(&self, package_id: i64, feed_name: &str, user: &str) -> StoreResult<bool> {
+        packages::delete(&self.write, package_id, feed_name, user).await
+    }
+
+    async fn count_download(&self, package_id: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE packages SET downloads = downloads + 1 WHERE id = $1")
+            .bind(package_id)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn package_events(&self, key: &PackageKey) -> StoreResult<Vec<PackageEvent>> {
+        packages::events(&self.read, key).await
+    }
+
+    async fn unreferenced_blobs(&self, cutoff_millis: i64, limit: i64) -> StoreResult<Vec<Sha256Digest>> {
+        blobs::unreferenced(&self.read, cutoff_millis, limit).await
+    }
+
+    async fn forget_blob(&self, digest: &Sha256Digest, cutoff_millis: i64) -> StoreResult<bool> {
+        blobs::forget(&self.write, digest, cutoff_millis).await
+    }
+
+    async fn blob_known(&self, digest: &Sha256Digest) -> StoreResult<bool> {
+        blobs::known(&self.read, digest).await
+    }
+
+    async fn create_api_key(&self, key: &NewApiKey) -> StoreResult<ApiKeyRecord> {
+        api_keys::create(&self.write, key).await
+    }
+
+    async fn list_api_keys(&self) -> StoreResult<Vec<ApiKeyRecord>> {
+        api_keys::list(&self.read).await
+    }
+
+    async fn find_api_key(&self, key_hash: &str) -> StoreResult<Option<ApiKeyRecord>> {
+        api_keys::find(&self.read, key_hash).await
+    }
+
+    async fn delete_api_key(&self, id: i64) -> StoreResult<bool> {
+        api_keys::delete(&self.write, id).await
+    }
+
+    async fn count_api_keys(&self) -> StoreResult<i64> {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_keys").fetch_one(&self.read).await?;
+        Ok(count)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn redacts_password_only() {
+        assert_eq!(redact_url("postgres://gantry:s3cret@db:5432/g"), "postgres://gantry:********@db:5432/g");
+        assert_eq!(redact_url("postgres://gantry@db/g"), "postgres://gantry@db/g");
+        assert_eq!(redact_url("sqlite://./gantry.db"), "sqlite://./gantry.db");
+    }
+}

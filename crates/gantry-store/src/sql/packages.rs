@@ -1,0 +1,285 @@
+//! Package version rows, their files, and their history events.
+
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::{Any, AnyConnection, AnyPool, Row};
+
+use super::rows::{get_bool, get_json};
+use crate::metadata::{
+    AddOutcome, NewPackage, PackageEvent, PackageFileRecord, PackageKey, PackageQuery, PackageRecord,
+};
+use crate::time::now_millis;
+use crate::{StoreError, StoreResult};
+
+const SELECT_PACKAGE: &str = "SELECT p.id, p.feed_id, p.group_name, p.group_key, p.name, p.name_key, \
+     p.version, p.version_key, p.published_at, p.published_by, p.listed, p.downloads, p.metadata, \
+     f.qualifier, b.sha256, b.size, b.md5, b.sha1, b.sha512 \
+     FROM packages p \
+     LEFT JOIN package_files f ON f.package_id = p.id \
+     LEFT JOIN blobs b ON b.sha256 = f.sha256";
+
+pub async fn add(pool: &AnyPool, package: &NewPackage, overwrite: bool) -> StoreResult<AddOutcome> {
+    let mut tx = pool.begin().await?;
+    let existing: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM packages WHERE feed_id = $1 AND group_key = $2 AND name_key = $3 AND version_key = $4",
+    )
+    .bind(package.feed_id)
+    .bind(&package.key.group_key)
+    .bind(&package.key.name_key)
+    .bind(&package.key.version_key)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let now = now_millis();
+    let metadata = package.metadata.to_string();
+    let (id, kind) = match existing {
+        Some(_) if !overwrite => return Ok(AddOutcome::Exists),
+        Some(id) => {
+            sqlx::query(
+                "UPDATE packages SET group_name = $1, name = $2, version = $3, published_at = $4, \
+                 published_by = $5, listed = $6, metadata = $7 WHERE id = $8",
+            )
+            .bind(&package.group)
+            .bind(&package.name)
+            .bind(&package.version)
+            .bind(now)
+            .bind(&package.published_by)
+            .bind(true)
+            .bind(&metadata)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM package_files WHERE package_id = $1").bind(id).execute(&mut *tx).await?;
+            (id, "overwritten")
+        }
+        None => {
+            // A concurrent writer on another node may win the race between the
+            // look-up and this insert: the unique key then makes it a no-op.
+            let inserted: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO packages (feed_id, group_name, group_key, name, name_key, version, version_key, \
+                 published_at, published_by, listed, downloads, metadata) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11) \
+                 ON CONFLICT (feed_id, group_key, name_key, version_key) DO NOTHING RETURNING id",
+            )
+            .bind(package.feed_id)
+            .bind(&package.group)
+            .bind(&package.key.group_key)
+            .bind(&package.name)
+            .bind(&package.key.name_key)
+            .bind(&package.version)
+            .bind(&package.key.version_key)
+            .bind(now)
+            .bind(&package.published_by)
+            .bind(true)
+            .bind(&metadata)
+            .fetch_optional(&mut *tx)
+            .await?;
+            match inserted {
+                Some(id) => (id, "added"),
+                None => return Ok(AddOutcome::Exists),
+            }
+        }
+    };
+    for (qualifier, digest) in &package.files {
+        sqlx::query("INSERT INTO package_files (package_id, qualifier, sha256) VALUES ($1, $2, $3)")
+            .bind(id)
+            .bind(qualifier)
+            .bind(digest.as_str())
+            .execute(&mut *tx)
+            .await?;
+    }
+    insert_event(
+        &mut tx,
+        &EventRow {
+            feed_name: &package.feed_name,
+            package_type: &package.package_type,
+            group: &package.group,
+            name: &package.name,
+            version: &package.version,
+            key: &package.key,
+            kind,
+            user: &package.published_by,
+            details: serde_json::json!({}),
+        },
+    )
+    .await?;
+    let record = load(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(if kind == "added" { AddOutcome::Added(record) } else { AddOutcome::Replaced(record) })
+}
+
+pub async fn find(pool: &AnyPool, feed_id: i64, query: &PackageQuery) -> StoreResult<Vec<PackageRecord>> {
+    // Only the filters given become conditions, so each query can use the index.
+    let mut sql = format!("{SELECT_PACKAGE} WHERE p.feed_id = $1");
+    let mut args = AnyArguments::default();
+    sqlx::Arguments::add(&mut args, feed_id).map_err(sqlx::Error::Encode)?;
+    for (column, value) in [
+        ("p.group_key", &query.group_key),
+        ("p.name_key", &query.name_key),
+        ("p.version_key", &query.version_key),
+    ] {
+        if let Some(value) = value {
+            sqlx::Arguments::add(&mut args, value.clone()).map_err(sqlx::Error::Encode)?;
+            sql.push_str(&format!(" AND {column} = ${}", sqlx::Arguments::len(&args)));
+        }
+    }
+    sql.push_str(" ORDER BY p.id, f.qualifier");
+    let rows = sqlx::query_with::<Any, _>(&sql, args).fetch_all(pool).await?;
+    group_rows(&rows)
+}
+
+pub async fn delete(pool: &AnyPool, package_id: i64, feed_name: &str, user: &str) -> StoreResult<bool> {
+    let mut tx = pool.begin().await?;
+    let row = sqlx::query(
+        "SELECT p.group_name, p.group_key, p.name, p.name_key, p.version, p.version_key, fd.feed_type \
+         FROM packages p JOIN feeds fd ON fd.id = p.feed_id WHERE p.id = $1",
+    )
+    .bind(package_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(row) = row else {
+        return Ok(false);
+    };
+    sqlx::query("DELETE FROM package_files WHERE package_id = $1").bind(package_id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM packages WHERE id = $1").bind(package_id).execute(&mut *tx).await?;
+    let key = PackageKey {
+        group_key: row.try_get("group_key")?,
+        name_key: row.try_get("name_key")?,
+        version_key: row.try_get("version_key")?,
+    };
+    let feed_type: String = row.try_get("feed_type")?;
+    let package_type = feed_type
+        .parse::<gantry_core::FeedType>()
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?
+        .package_type();
+    let (group, name, version): (String, String, String) =
+        (row.try_get("group_name")?, row.try_get("name")?, row.try_get("version")?);
+    insert_event(
+        &mut tx,
+        &EventRow {
+            feed_name,
+            package_type,
+            group: &group,
+            name: &name,
+            version: &version,
+            key: &key,
+            kind: "deleted",
+            user,
+            details: serde_json::json!({}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+pub async fn events(pool: &AnyPool, key: &PackageKey) -> StoreResult<Vec<PackageEvent>> {
+    let rows = sqlx::query(
+        "SELECT id, feed_name, package_type, group_name, name, version, kind, at, user_name, details \
+         FROM package_events WHERE name_key = $1 AND group_key = $2 AND version_key = $3 ORDER BY id",
+    )
+    .bind(&key.name_key)
+    .bind(&key.group_key)
+    .bind(&key.version_key)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(PackageEvent {
+                id: row.try_get("id")?,
+                feed_name: row.try_get("feed_name")?,
+                package_type: row.try_get("package_type")?,
+                group: row.try_get("group_name")?,
+                name: row.try_get("name")?,
+                version: row.try_get("version")?,
+                kind: row.try_get("kind")?,
+                at: row.try_get("at")?,
+                user_name: row.try_get("user_name")?,
+                details: get_json(row, "details")?,
+            })
+        })
+        .collect()
+}
+
+/// The fields of a history event.
+pub struct EventRow<'a> {
+    pub feed_name: &'a str,
+    pub package_type: &'a str,
+    pub group: &'a str,
+    pub name: &'a str,
+    pub version: &'a str,
+    pub key: &'a PackageKey,
+    pub kind: &'a str,
+    pub user: &'a str,
+    pub details: serde_json::Value,
+}
+
+/// Writes a history event inside the caller's transaction.
+pub async fn insert_event(conn: &mut AnyConnection, event: &EventRow<'_>) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO package_events (feed_name, package_type, group_key, name_key, version_key, group_name, \
+         name, version, kind, at, user_name, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(event.feed_name)
+    .bind(event.package_type)
+    .bind(&event.key.group_key)
+    .bind(&event.key.name_key)
+    .bind(&event.key.version_key)
+    .bind(event.group)
+    .bind(event.name)
+    .bind(event.version)
+    .bind(event.kind)
+    .bind(now_millis())
+    .bind(event.user)
+    .bind(event.details.to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn load(conn: &mut AnyConnection, id: i64) -> StoreResult<PackageRecord> {
+    let rows = sqlx::query(&format!("{SELECT_PACKAGE} WHERE p.id = $1 ORDER BY f.qualifier"))
+        .bind(id)
+        .fetch_all(conn)
+        .await?;
+    group_rows(&rows)?.pop().ok_or_else(|| StoreError::NotFound(format!("no package with id {id}")))
+}
+
+/// Folds the joined rows (one per file) into one record per package version.
+fn group_rows(rows: &[AnyRow]) -> StoreResult<Vec<PackageRecord>> {
+    let mut records: Vec<PackageRecord> = Vec::new();
+    for row in rows {
+        let id: i64 = row.try_get("id")?;
+        if records.last().is_none_or(|r| r.id != id) {
+            records.push(PackageRecord {
+                id,
+                feed_id: row.try_get("feed_id")?,
+                group: row.try_get("group_name")?,
+                name: row.try_get("name")?,
+                version: row.try_get("version")?,
+                key: PackageKey {
+                    group_key: row.try_get("group_key")?,
+                    name_key: row.try_get("name_key")?,
+                    version_key: row.try_get("version_key")?,
+                },
+                published_at: row.try_get("published_at")?,
+                published_by: row.try_get("published_by")?,
+                listed: get_bool(row, "listed")?,
+                downloads: row.try_get("downloads")?,
+                metadata: get_json(row, "metadata")?,
+                files: Vec::new(),
+            });
+        }
+        let sha256: Option<String> = row.try_get("sha256")?;
+        if let (Some(sha256), Some(record)) = (sha256, records.last_mut()) {
+            let size: i64 = row.try_get("size")?;
+            record.files.push(PackageFileRecord {
+                qualifier: row.try_get("qualifier")?,
+                sha256: sha256.parse().map_err(|_| StoreError::Corrupt(format!("blob digest {sha256}")))?,
+                size: size as u64,
+                md5: row.try_get("md5")?,
+                sha1: row.try_get("sha1")?,
+                sha512: row.try_get("sha512")?,
+            });
+        }
+    }
+    Ok(records)
+}

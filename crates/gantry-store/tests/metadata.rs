@@ -1,0 +1,197 @@
+//! The metadata store's behaviour, run on every configured backend.
+
+use gantry_core::{FeedType, FeedUsage, Sha256Digest};
+use gantry_store::sql::{Backend, PoolSettings};
+use gantry_store::testing::{backends, fresh_database};
+use gantry_store::{
+    AddOutcome, BlobInfo, FeedSettings, MetadataStore, NewApiKey, NewPackage, PackageKey, PackageQuery, SqlStore,
+    StoreError,
+};
+
+struct Fixture {
+    store: SqlStore,
+    _dir: tempfile::TempDir,
+}
+
+async fn open(backend: Backend) -> Fixture {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = fresh_database(backend, dir.path()).await;
+    let store = SqlStore::connect(&url, &PoolSettings::default()).await.expect("store opens");
+    Fixture { store, _dir: dir }
+}
+
+fn feed(name: &str) -> FeedSettings {
+    FeedSettings {
+        name: name.into(),
+        feed_type: FeedType::Universal,
+        description: String::new(),
+        active: true,
+        usage: FeedUsage::Mixed,
+        promote_to_feed_id: None,
+        deployment_records_enabled: true,
+        alternate_names: vec![],
+    }
+}
+
+fn blob(byte: u8) -> BlobInfo {
+    BlobInfo {
+        sha256: Sha256Digest::from_bytes([byte; 32]),
+        size: 10,
+        md5: "m".into(),
+        sha1: "s1".into(),
+        sha512: "s5".into(),
+    }
+}
+
+fn package(feed_id: i64, version: &str, digest: &Sha256Digest) -> NewPackage {
+    NewPackage {
+        feed_id,
+        feed_name: "f".into(),
+        package_type: "upack".into(),
+        group: "Acme/Tools".into(),
+        name: "Hammer".into(),
+        version: version.into(),
+        key: PackageKey {
+            group_key: "acme/tools".into(),
+            name_key: "hammer".into(),
+            version_key: version.to_ascii_lowercase(),
+        },
+        published_by: "SYSTEM".into(),
+        metadata: serde_json::json!({"name": "Hammer"}),
+        files: vec![(String::new(), digest.clone())],
+    }
+}
+
+#[tokio::test]
+async fn feeds_are_unique_case_insensitively_and_round_trip() {
+    for backend in backends() {
+        let f = open(backend).await;
+        let created = f.store.create_feed(&feed("Approved")).await.expect("created");
+        assert_eq!(created.settings.name, "Approved");
+        assert!(created.settings.active);
+        assert!(matches!(f.store.create_feed(&feed("APPROVED")).await, Err(StoreError::Conflict(_))));
+
+        let mut dev = feed("dev");
+        dev.promote_to_feed_id = Some(created.id);
+        dev.usage = FeedUsage::Private;
+        let dev = f.store.create_feed(&dev).await.expect("dev created");
+        assert_eq!(dev.promote_to_feed.as_deref(), Some("Approved"));
+        assert_eq!(dev.settings.usage, FeedUsage::Private);
+
+        let found = f.store.get_feed("approved").await.expect("read").expect("present");
+        assert_eq!(found, created);
+        assert_eq!(f.store.list_feeds().await.expect("list").len(), 2);
+
+        // The pipeline target cannot be deleted while a feed points at it.
+        assert!(matches!(f.store.delete_feed(created.id).await, Err(StoreError::Conflict(_))));
+        let mut renamed = dev.settings.clone();
+        renamed.name = "approved".into();
+        assert!(matches!(f.store.update_feed(dev.id, &renamed).await, Err(StoreError::Conflict(_))));
+        renamed.name = "development".into();
+        renamed.active = false;
+        let updated = f.store.update_feed(dev.id, &renamed).await.expect("updated");
+        assert!(!updated.settings.active);
+        f.store.delete_feed(dev.id).await.expect("deleted");
+        assert!(f.store.get_feed("development").await.expect("read").is_none());
+    }
+}
+
+#[tokio::test]
+async fn packages_add_find_overwrite_delete_with_history() {
+    for backend in backends() {
+        let f = open(backend).await;
+        let fd = f.store.create_feed(&feed("f")).await.expect("feed");
+        let b1 = blob(1);
+        let b2 = blob(2);
+        f.store.lease_blob(&b1).await.expect("lease");
+        f.store.lease_blob(&b2).await.expect("lease");
+
+        let added = f.store.add_package(&package(fd.id, "1.0.0", &b1.sha256), false).await.expect("add");
+        let AddOutcome::Added(record) = added else { panic!("expected Added, got {added:?}") };
+        assert_eq!(record.files.len(), 1);
+        assert_eq!(record.files[0].sha256, b1.sha256);
+        assert_eq!(record.size(), 10);
+        assert!(record.listed);
+
+        let again = f.store.add_package(&package(fd.id, "1.0.0", &b2.sha256), false).await.expect("add");
+        assert!(matches!(again, AddOutcome::Exists));
+        let replaced = f.store.add_package(&package(fd.id, "1.0.0", &b2.sha256), true).await.expect("add");
+        let AddOutcome::Replaced(record) = replaced else { panic!("expected Replaced") };
+        assert_eq!(record.files[0].sha256, b2.sha256);
+
+        f.store.add_package(&package(fd.id, "2.0.0-RC", &b1.sha256), false).await.expect("add");
+        let all = f.store.find_packages(fd.id, &PackageQuery::default()).await.expect("find");
+        assert_eq!(all.len(), 2);
+        let by_version = PackageQuery {
+            name_key: Some("hammer".into()),
+            group_key: Some("acme/tools".into()),
+            version_key: Some("2.0.0-rc".into()),
+        };
+        let found = f.store.find_packages(fd.id, &by_version).await.expect("find");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].version, "2.0.0-RC");
+
+        f.store.count_download(found[0].id).await.expect("count");
+        let found = f.store.find_packages(fd.id, &by_version).await.expect("find");
+        assert_eq!(found[0].downloads, 1);
+
+        // b1 is still used by 2.0.0-RC; nothing is unreferenced yet.
+        assert!(f.store.unreferenced_blobs(i64::MAX, 10).await.expect("query").is_empty());
+        assert!(f.store.delete_package(found[0].id, "f", "tester").await.expect("delete"));
+        assert!(!f.store.delete_package(found[0].id, "f", "tester").await.expect("delete"));
+        assert_eq!(f.store.unreferenced_blobs(i64::MAX, 10).await.expect("query"), vec![b1.sha256.clone()]);
+        // A lease newer than the cutoff protects the blob.
+        assert!(!f.store.forget_blob(&b1.sha256, 0).await.expect("forget"));
+        assert!(f.store.forget_blob(&b1.sha256, i64::MAX).await.expect("forget"));
+        assert!(!f.store.blob_known(&b1.sha256).await.expect("known"));
+
+        let history = f.store.package_events(&found[0].key).await.expect("events");
+        let kinds: Vec<&str> = history.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(kinds, ["added", "deleted"]);
+        assert_eq!(history[1].user_name, "tester");
+        let first = package(fd.id, "1.0.0", &b1.sha256).key;
+        let kinds: Vec<String> =
+            f.store.package_events(&first).await.expect("events").into_iter().map(|e| e.kind).collect();
+        assert_eq!(kinds, ["added", "overwritten"]);
+    }
+}
+
+#[tokio::test]
+async fn a_file_row_cannot_point_at_an_unknown_blob() {
+    for backend in backends() {
+        let f = open(backend).await;
+        let fd = f.store.create_feed(&feed("f")).await.expect("feed");
+        let result = f.store.add_package(&package(fd.id, "1.0.0", &blob(9).sha256), false).await;
+        assert!(result.is_err(), "{backend:?}: a package must not reference a blob the store does not know");
+        assert!(f.store.find_packages(fd.id, &PackageQuery::default()).await.expect("find").is_empty());
+    }
+}
+
+#[tokio::test]
+async fn api_keys_round_trip_by_hash() {
+    for backend in backends() {
+        let f = open(backend).await;
+        assert_eq!(f.store.count_api_keys().await.expect("count"), 0);
+        let key = f
+            .store
+            .create_api_key(&NewApiKey {
+                key_hash: "h1".into(),
+                key_type: "feed".into(),
+                display_name: "ci".into(),
+                description: String::new(),
+                system_apis: vec![],
+                package_permissions: vec!["view".into(), "promote".into()],
+                feed_name: Some("approved".into()),
+                user_name: None,
+                expires_at: Some(42),
+            })
+            .await
+            .expect("created");
+        assert_eq!(key.package_permissions, ["view", "promote"]);
+        assert_eq!(f.store.find_api_key("h1").await.expect("find"), Some(key.clone()));
+        assert_eq!(f.store.find_api_key("h2").await.expect("find"), None);
+        assert_eq!(f.store.list_api_keys().await.expect("list"), vec![key.clone()]);
+        assert!(f.store.delete_api_key(key.id).await.expect("delete"));
+        assert!(!f.store.delete_api_key(key.id).await.expect("delete"));
+    }
+}
