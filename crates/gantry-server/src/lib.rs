@@ -1,1 +1,18 @@
-//! placeholder
+//! Gantry's HTTP server: the ProGet-compatible API, the package protocols,
+//! authentication and the one authorization point, and configuration.
+//!
+//! Requests flow one way: the edge (`api/`, `feeds/`) parses them, the
+//! `services/` carry out the use cases, and those call the formats and the
+//! stores.
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod feeds;
+pub mod server;
+pub mod services;
+pub mod state;
+
+pub use config::{Config, LogFormat, Overrides};
+pub use server::{shutdown_signal, Server};

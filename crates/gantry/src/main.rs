@@ -1,1 +1,128 @@
-fn main() {}
+//! `gantry`: the package repository server and its command line.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use gantry_server::{Config, LogFormat, Overrides, Server};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(name = "gantry", version, about = "Gantry: a package repository with promotion between feeds")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (by default on 127.0.0.1:8624 with data in ./gantry-data).
+    Serve(ServerArgs),
+    /// Inspect the configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print the effective configuration (file, then environment, then flags), secrets hidden.
+    Show(ServerArgs),
+}
+
+/// Settings shared by `serve` and `config show`. Each may also come from
+/// the environment; a flag wins over the environment, which wins over the file.
+#[derive(Args)]
+struct ServerArgs {
+    /// TOML configuration file.
+    #[arg(long, env = "GANTRY_CONFIG")]
+    config: Option<PathBuf>,
+    /// Address and port to listen on.
+    #[arg(long, env = "GANTRY_LISTEN")]
+    listen: Option<SocketAddr>,
+    /// Folder for the embedded database, blobs and scratch files.
+    #[arg(long, env = "GANTRY_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Metadata database URL (sqlite://PATH or postgres://...).
+    #[arg(long, env = "GANTRY_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+    /// Blob store URL (file:///PATH).
+    #[arg(long, env = "GANTRY_BLOB_STORE")]
+    blob_store: Option<String>,
+    /// A system API key with full control, created at first start when no key exists.
+    #[arg(long, env = "GANTRY_BOOTSTRAP_API_KEY", hide_env_values = true)]
+    bootstrap_api_key: Option<String>,
+    /// Whether anonymous callers may view and download packages.
+    #[arg(long, env = "GANTRY_ANONYMOUS_READ")]
+    anonymous_read: Option<bool>,
+    /// Largest package upload accepted, in bytes.
+    #[arg(long, env = "GANTRY_MAX_UPLOAD_BYTES")]
+    max_upload_bytes: Option<u64>,
+    /// Log format: text or json.
+    #[arg(long, env = "GANTRY_LOG_FORMAT", value_parser = parse_log_format)]
+    log_format: Option<LogFormat>,
+}
+
+fn parse_log_format(raw: &str) -> Result<LogFormat, String> {
+    match raw {
+        "text" => Ok(LogFormat::Text),
+        "json" => Ok(LogFormat::Json),
+        other => Err(format!("'{other}' is not a log format: use text or json")),
+    }
+}
+
+impl ServerArgs {
+    fn load(self) -> anyhow::Result<Config> {
+        let overrides = Overrides {
+            listen: self.listen,
+            data_dir: self.data_dir,
+            database_url: self.database_url,
+            blob_store: self.blob_store,
+            bootstrap_api_key: self.bootstrap_api_key,
+            anonymous_read: self.anonymous_read,
+            max_upload_bytes: self.max_upload_bytes,
+            log_format: self.log_format,
+        };
+        Ok(Config::load(self.config.as_deref(), overrides)?)
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_env("GANTRY_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(args) => serve(args),
+        Command::Config { command: ConfigCommand::Show(args) } => args.load().map(|config| {
+            print!("{}", config.redacted_toml());
+        }),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("gantry: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(args: ServerArgs) -> anyhow::Result<()> {
+    let config = args.load()?;
+    init_logging(config.log_format);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let server = Server::bind(config).await?;
+        // Scripts and tests wait for this line to know the server is ready.
+        println!("gantry listening on http://{}", server.local_addr()?);
+        server.serve(gantry_server::shutdown_signal()).await
+    })
+}

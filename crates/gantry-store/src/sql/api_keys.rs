@@ -3,10 +3,11 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
+use super::is_unique_violation;
 use super::rows::{get_string_list, string_list};
 use crate::metadata::{ApiKeyRecord, NewApiKey};
 use crate::time::now_millis;
-use crate::StoreResult;
+use crate::{StoreError, StoreResult};
 
 const SELECT_KEY: &str = "SELECT id, key_type, display_name, description, system_apis, package_permissions, \
      feed_name, user_name, expires_at, created_at FROM api_keys";
@@ -29,7 +30,14 @@ pub async fn create(pool: &AnyPool, key: &NewApiKey) -> StoreResult<ApiKeyRecord
     .bind(key.expires_at)
     .bind(now_millis())
     .fetch_one(&mut *tx)
-    .await?;
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            StoreError::Conflict("an API key with that secret already exists".into())
+        } else {
+            e.into()
+        }
+    })?;
     let row = sqlx::query(&format!("{SELECT_KEY} WHERE id = $1")).bind(id).fetch_one(&mut *tx).await?;
     let record = from_row(&row)?;
     tx.commit().await?;

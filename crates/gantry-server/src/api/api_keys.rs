@@ -1,0 +1,215 @@
+//! API keys: `/api/api-keys/create|list|delete`, with ProGet's `ApiKeyInfo` JSON.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use gantry_core::{Attribute, FeedName, PackagePermission, SystemApi};
+use gantry_store::time::{format_millis, now_millis, to_millis};
+use gantry_store::{ApiKeyRecord, NewApiKey};
+use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::extract::{JsonBody, QueryParams};
+use crate::auth::{keys, Caller};
+use crate::error::{ApiError, ApiResult};
+use crate::services::feeds;
+use crate::state::AppState;
+
+/// An API key as the API shows it; `key` only in the answer to `create`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiKeyInfo {
+    /// Id, for `delete`.
+    pub id: i64,
+    /// `system` or `feed`.
+    #[serde(rename = "type")]
+    pub key_type: String,
+    /// The secret: returned once, at creation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// Shown in lists.
+    pub display_name: String,
+    /// Free text.
+    pub description: String,
+    /// System APIs of a system key (`full-control`, `feeds`).
+    pub system_apis: Vec<String>,
+    /// Permissions of a feed key (`view`, `add`, `promote`, `delete`).
+    pub package_permissions: Vec<String>,
+    /// The feed of a feed key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub feed: Option<String>,
+    /// The user the key acts as.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// Expiry, ISO 8601 UTC.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expiration: Option<String>,
+}
+
+impl ApiKeyInfo {
+    fn new(record: &ApiKeyRecord, secret: Option<String>) -> Self {
+        Self {
+            id: record.id,
+            key_type: record.key_type.clone(),
+            key: secret,
+            display_name: record.display_name.clone(),
+            description: record.description.clone(),
+            system_apis: record.system_apis.clone(),
+            package_permissions: record.package_permissions.clone(),
+            feed: record.feed_name.clone(),
+            user: record.user_name.clone(),
+            expiration: record.expires_at.map(format_millis),
+        }
+    }
+}
+
+/// A key to create.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ApiKeyInput {
+    /// `system` or `feed` (`personal` keys need user accounts).
+    #[serde(rename = "type")]
+    pub key_type: String,
+    /// A secret of your own (16–256 characters); one is generated otherwise.
+    pub key: Option<String>,
+    /// Shown in lists.
+    pub display_name: Option<String>,
+    /// Free text.
+    pub description: Option<String>,
+    /// For system keys.
+    pub system_apis: Option<Vec<String>>,
+    /// For feed keys.
+    pub package_permissions: Option<Vec<String>>,
+    /// For feed keys: the feed.
+    pub feed: Option<String>,
+    /// Feed groups are not supported yet.
+    pub feed_group: Option<String>,
+    /// For personal keys.
+    pub user: Option<String>,
+    /// Expiry, ISO 8601.
+    pub expiration: Option<String>,
+}
+
+/// Creates a key and returns it with its secret (shown only this once).
+#[utoipa::path(post, path = "/api/api-keys/create", tag = "api-keys",
+    request_body = ApiKeyInput,
+    responses((status = 200, body = ApiKeyInfo), (status = 400), (status = 401), (status = 403)))]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(input): JsonBody<ApiKeyInput>,
+) -> ApiResult<Json<ApiKeyInfo>> {
+    state.authorize(&caller, Attribute::Administer, None)?;
+    let mut new = NewApiKey {
+        key_hash: String::new(),
+        key_type: input.key_type.to_ascii_lowercase(),
+        display_name: input.display_name.clone().unwrap_or_default(),
+        description: input.description.clone().unwrap_or_default(),
+        system_apis: Vec::new(),
+        package_permissions: Vec::new(),
+        feed_name: None,
+        user_name: None,
+        expires_at: None,
+    };
+    if input.feed_group.is_some() {
+        return Err(ApiError::bad_request("feedGroup: feed groups are not supported yet; name one feed."));
+    }
+    match new.key_type.as_str() {
+        "system" => {
+            let apis = input.system_apis.as_deref().unwrap_or_default();
+            if apis.is_empty() {
+                return Err(ApiError::bad_request("systemApis: a system key needs at least one system API."));
+            }
+            for api in apis {
+                let parsed: SystemApi = api.parse().map_err(|e: String| ApiError::bad_request(format!("systemApis: {e}")))?;
+                new.system_apis.push(parsed.id().to_owned());
+            }
+        }
+        "feed" => {
+            let feed = input.feed.as_deref().ok_or_else(|| ApiError::bad_request("feed: a feed key needs a feed."))?;
+            FeedName::parse(feed).map_err(|e| ApiError::bad_request(format!("feed: {}", e.0)))?;
+            let feed = feeds::find(&state, feed)
+                .await
+                .map_err(|_| ApiError::bad_request(format!("feed: feed '{feed}' does not exist.")))?;
+            new.feed_name = Some(feed.settings.name);
+            let permissions = input.package_permissions.as_deref().unwrap_or_default();
+            if permissions.is_empty() {
+                return Err(ApiError::bad_request(
+                    "packagePermissions: a feed key needs at least one of view, add, promote, delete.",
+                ));
+            }
+            for permission in permissions {
+                let parsed: PackagePermission = permission
+                    .parse()
+                    .map_err(|e: String| ApiError::bad_request(format!("packagePermissions: {e}")))?;
+                new.package_permissions.push(parsed.id().to_owned());
+            }
+        }
+        "personal" => {
+            return Err(ApiError::bad_request(
+                "type: personal API keys act as a user, and this server has no user accounts yet; use a system or feed key.",
+            ))
+        }
+        other => {
+            return Err(ApiError::bad_request(format!("type: '{other}' is not a key type; use system or feed.")))
+        }
+    }
+    if let Some(expiration) = &input.expiration {
+        let at = OffsetDateTime::parse(expiration, &Rfc3339)
+            .map_err(|e| ApiError::bad_request(format!("expiration: '{expiration}' is not an ISO 8601 date: {e}")))?;
+        let at = to_millis(at);
+        if at <= now_millis() {
+            return Err(ApiError::bad_request("expiration: the date is in the past."));
+        }
+        new.expires_at = Some(at);
+    }
+    let secret = match input.key {
+        Some(custom) => {
+            keys::validate_custom(&custom).map_err(|e| ApiError::bad_request(format!("key: {e}")))?;
+            custom
+        }
+        None => keys::generate(),
+    };
+    new.key_hash = keys::hash(&secret);
+    let record = state.meta().create_api_key(&new).await?;
+    tracing::info!(id = record.id, key_type = %record.key_type, "API key created");
+    Ok(Json(ApiKeyInfo::new(&record, Some(secret))))
+}
+
+/// Lists keys (never their secrets).
+#[utoipa::path(get, path = "/api/api-keys/list", tag = "api-keys",
+    responses((status = 200, body = [ApiKeyInfo]), (status = 401), (status = 403)))]
+pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<ApiKeyInfo>>> {
+    state.authorize(&caller, Attribute::Administer, None)?;
+    let records = state.meta().list_api_keys().await?;
+    Ok(Json(records.iter().map(|r| ApiKeyInfo::new(r, None)).collect()))
+}
+
+/// Which key to delete.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeleteKey {
+    /// The key's id.
+    pub id: Option<String>,
+}
+
+/// Deletes a key.
+#[utoipa::path(post, path = "/api/api-keys/delete", tag = "api-keys", params(DeleteKey),
+    responses((status = 200), (status = 400), (status = 401), (status = 403), (status = 404)))]
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    QueryParams(query): QueryParams<DeleteKey>,
+) -> ApiResult<StatusCode> {
+    state.authorize(&caller, Attribute::Administer, None)?;
+    let raw = query.id.ok_or_else(|| ApiError::bad_request("id is required."))?;
+    let id: i64 = raw.parse().map_err(|_| ApiError::bad_request(format!("id: '{raw}' is not a number.")))?;
+    if state.meta().delete_api_key(id).await? {
+        tracing::info!(id, "API key deleted");
+        Ok(StatusCode::OK)
+    } else {
+        Err(ApiError::not_found(format!("There is no API key with id {id}.")))
+    }
+}

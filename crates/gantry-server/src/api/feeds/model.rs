@@ -1,0 +1,68 @@
+//! The feed JSON, with ProGet's field names and Gantry's additions
+//! (`usage`, `promoteToFeed`).
+
+use gantry_store::FeedRecord;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::api::extract::double_option;
+
+/// A feed as the API returns it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FeedInfo {
+    /// Unique name (case-insensitively).
+    pub name: String,
+    /// Other names the feed answers to.
+    pub alternate_names: Vec<String>,
+    /// Package type: `universal`, `nuget`, `npm`, ...
+    pub feed_type: String,
+    /// Free text.
+    pub description: String,
+    /// An inactive feed serves nothing.
+    pub active: bool,
+    /// `private`, `proxy`, `validated` or `mixed`.
+    pub usage: String,
+    /// The feed packages must be promoted to, if the feed is in a pipeline.
+    pub promote_to_feed: Option<String>,
+    /// Whether deployments of this feed's packages are recorded.
+    pub deployment_records_enabled: bool,
+}
+
+impl From<&FeedRecord> for FeedInfo {
+    fn from(feed: &FeedRecord) -> Self {
+        Self {
+            name: feed.settings.name.clone(),
+            alternate_names: feed.settings.alternate_names.clone(),
+            feed_type: feed.settings.feed_type.id().to_owned(),
+            description: feed.settings.description.clone(),
+            active: feed.settings.active,
+            usage: feed.settings.usage.id().to_owned(),
+            promote_to_feed: feed.promote_to_feed.clone(),
+            deployment_records_enabled: feed.settings.deployment_records_enabled,
+        }
+    }
+}
+
+/// A feed as a client sends it to create or update one. On update, absent
+/// fields keep their value; `promoteToFeed: null` clears the pipeline.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FeedInput {
+    /// Required on create; on update, renames the feed.
+    pub name: Option<String>,
+    /// Required on create; cannot change on update.
+    pub feed_type: Option<String>,
+    /// Free text.
+    pub description: Option<String>,
+    /// Default true.
+    pub active: Option<bool>,
+    /// Default `mixed`.
+    pub usage: Option<String>,
+    /// The promotion pipeline target.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub promote_to_feed: Option<Option<String>>,
+    /// Default true.
+    pub deployment_records_enabled: Option<bool>,
+}

@@ -1,0 +1,99 @@
+//! Gantry's HTTP API (ProGet-compatible where ProGet has the endpoint) and
+//! the application router that puts every route together.
+//!
+//! API routes are registered through utoipa's router, so each one is in
+//! the OpenAPI document at `/api/openapi.json` by construction.
+
+pub mod api_keys;
+pub mod extract;
+pub mod feeds;
+pub mod health;
+pub mod packages;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{MatchedPath, Request};
+use axum::http::{HeaderName, HeaderValue, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use tracing::Span;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Gantry", description = "Gantry's HTTP API: feeds, packages and API keys (ProGet-compatible)."),
+    tags(
+        (name = "feeds", description = "Feed management"),
+        (name = "packages", description = "Packages of any feed type"),
+        (name = "api-keys", description = "API keys"),
+        (name = "health", description = "Liveness for load balancers"),
+    )
+)]
+struct ApiDoc;
+
+/// The OpenAPI document and the API routes, built together.
+fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health::health))
+        .routes(routes!(feeds::create))
+        .routes(routes!(feeds::list))
+        .routes(routes!(feeds::get))
+        .routes(routes!(feeds::update))
+        .routes(routes!(feeds::delete))
+        .routes(routes!(packages::versions))
+        .routes(routes!(packages::latest))
+        .routes(routes!(packages::download))
+        .routes(routes!(packages::delete))
+        .routes(routes!(api_keys::create))
+        .routes(routes!(api_keys::list))
+        .routes(routes!(api_keys::delete))
+        .split_for_parts()
+}
+
+/// The OpenAPI document of Gantry's API.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api_routes().1
+}
+
+/// The whole application: API, protocols, and the layers every request goes through.
+pub fn app(state: AppState) -> Router {
+    let (api, openapi) = api_routes();
+    let openapi = Arc::new(openapi);
+    api
+        // ProGet scripts also delete feeds with POST.
+        .route("/api/management/feeds/delete/{name}", post(feeds::delete))
+        .route("/api/openapi.json", get(move || async move { Json(openapi.as_ref().clone()) }))
+        .merge(crate::feeds::router())
+        .fallback(|| async { ApiError::not_found("There is nothing at this address.") })
+        .layer(
+            TraceLayer::new_for_http()
+                // One span per request, named by the matched route: the path
+                // template, never the query string, which may hold a key.
+                .make_span_with(|request: &Request| {
+                    let route = request
+                        .extensions()
+                        .get::<MatchedPath>()
+                        .map_or("unmatched", MatchedPath::as_str)
+                        .to_owned();
+                    tracing::info_span!("request", method = %request.method(), route = %route, status = tracing::field::Empty)
+                })
+                .on_request(())
+                .on_response(|response: &Response<_>, latency: Duration, span: &Span| {
+                    span.record("status", response.status().as_u16());
+                    tracing::info!(status = response.status().as_u16(), latency_ms = latency.as_millis() as u64, "served");
+                }),
+        )
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("x-gantry-version"),
+            HeaderValue::from_static(env!("CARGO_PKG_VERSION")),
+        ))
+        .with_state(state)
+}

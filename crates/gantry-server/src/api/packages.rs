@@ -1,0 +1,251 @@
+//! The generic packages API, for every feed type: `/api/packages/{feed}/...`.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Json;
+use gantry_core::{Attribute, VersionSpec};
+use gantry_formats::{PackageFormat, PackageId, Purl};
+use gantry_store::time::format_millis;
+use gantry_store::PackageRecord;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::extract::QueryParams;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::services::{download, feeds, packages};
+use crate::state::AppState;
+
+/// A package version, with ProGet's `PackageVersionInfo` field names.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PackageVersionInfo {
+    /// Package URL.
+    pub purl: String,
+    /// Group, scope or namespace (absent when none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// Name.
+    pub name: String,
+    /// Version.
+    pub version: String,
+    /// Downloads of every version of this package in the feed.
+    pub total_downloads: i64,
+    /// Downloads of this version in the feed.
+    pub downloads: i64,
+    /// Publication date, ISO 8601 UTC.
+    pub published: String,
+    /// Who published it.
+    pub published_by: String,
+    /// Size in bytes of the version's files.
+    pub size: u64,
+    /// Whether it is listed.
+    pub listed: bool,
+    /// Whether it may be downloaded.
+    pub allow_download: bool,
+    /// MD5 of the main file, hex.
+    pub md5: String,
+    /// SHA-1 of the main file, hex.
+    pub sha1: String,
+    /// SHA-256 of the main file, hex.
+    pub sha256: String,
+    /// SHA-512 of the main file, hex.
+    pub sha512: String,
+}
+
+impl PackageVersionInfo {
+    fn new(format: &dyn PackageFormat, record: &PackageRecord, total_downloads: i64) -> Self {
+        let file = record.primary_file();
+        Self {
+            purl: format.purl(&record.group, &record.name, &record.version),
+            group: (!record.group.is_empty()).then(|| record.group.clone()),
+            name: record.name.clone(),
+            version: record.version.clone(),
+            total_downloads,
+            downloads: record.downloads,
+            published: format_millis(record.published_at),
+            published_by: record.published_by.clone(),
+            size: record.size(),
+            listed: record.listed,
+            allow_download: true,
+            md5: file.map(|f| f.md5.clone()).unwrap_or_default(),
+            sha1: file.map(|f| f.sha1.clone()).unwrap_or_default(),
+            sha256: file.map(|f| f.sha256.to_string()).unwrap_or_default(),
+            sha512: file.map(|f| f.sha512.clone()).unwrap_or_default(),
+        }
+    }
+}
+
+/// Converts records, computing each package's total downloads.
+fn infos(format: &dyn PackageFormat, records: &[PackageRecord]) -> Vec<PackageVersionInfo> {
+    let mut totals: HashMap<(&str, &str), i64> = HashMap::new();
+    for r in records {
+        *totals.entry((&r.key.group_key, &r.key.name_key)).or_default() += r.downloads;
+    }
+    records
+        .iter()
+        .map(|r| {
+            let total = totals.get(&(r.key.group_key.as_str(), r.key.name_key.as_str())).copied().unwrap_or_default();
+            PackageVersionInfo::new(format, r, total)
+        })
+        .collect()
+}
+
+/// Identifies packages by `name`/`group`/`version`, or by `purl`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PackageSelector {
+    /// Package name.
+    pub name: Option<String>,
+    /// Group, scope or namespace.
+    pub group: Option<String>,
+    /// Version; `latest` and `latest-stable` are accepted where one version is meant.
+    pub version: Option<String>,
+    /// A package URL instead of name, group and version.
+    pub purl: Option<String>,
+    /// `latest` only: ignore pre-release versions.
+    #[serde(rename = "stableOnly")]
+    pub stable_only: Option<bool>,
+}
+
+impl PackageSelector {
+    /// Group, name and version from the purl when one was given.
+    fn resolved(&self, format: &dyn PackageFormat) -> ApiResult<(Option<String>, Option<String>, Option<String>)> {
+        let Some(purl) = &self.purl else {
+            return Ok((self.group.clone(), self.name.clone(), self.version.clone()));
+        };
+        let purl = Purl::parse(purl).map_err(|e| ApiError::bad_request(e.0))?;
+        if purl.purl_type != format.purl_type() {
+            return Err(ApiError::bad_request(format!(
+                "purl type '{}' does not match this feed's package type '{}'.",
+                purl.purl_type,
+                format.purl_type()
+            )));
+        }
+        let version = (!purl.version.is_empty()).then_some(purl.version);
+        Ok((Some(purl.group), Some(purl.name), version))
+    }
+
+    /// The one version this selector names (`latest` when no version is given).
+    fn one(&self, format: &dyn PackageFormat) -> ApiResult<(PackageId, VersionSpec)> {
+        let (group, name, version) = self.resolved(format)?;
+        let name = name.filter(|n| !n.is_empty()).ok_or_else(|| ApiError::bad_request("name (or purl) is required."))?;
+        let version = version.ok_or_else(|| ApiError::bad_request("version is required."))?;
+        Ok((PackageId { group: group.unwrap_or_default(), name }, VersionSpec::parse(&version)))
+    }
+}
+
+/// Versions in a feed, filtered by name, group and version.
+#[utoipa::path(get, path = "/api/packages/{feed}/versions", tag = "packages",
+    params(("feed" = String, Path, description = "feed name"), PackageSelector),
+    responses((status = 200, body = [PackageVersionInfo]), (status = 400), (status = 401), (status = 403), (status = 404)))]
+pub async fn versions(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(feed): Path<String>,
+    QueryParams(selector): QueryParams<PackageSelector>,
+) -> ApiResult<Json<Vec<PackageVersionInfo>>> {
+    let feed = feeds::find(&state, &feed).await?;
+    state.authorize(&caller, Attribute::ViewPackages, Some(&feed))?;
+    let format = feeds::format_of(&feed)?;
+    let (group, name, version) = selector.resolved(format)?;
+    // Fetch every version of the named package(s): totals count them all,
+    // then the group and version filters apply.
+    let records = state
+        .meta()
+        .find_packages(feed.id, &packages::query(format, None, name.as_deref(), None)?)
+        .await?;
+    let group_key = group.as_deref().map(|g| format.group_key(g));
+    let version_key = match version.as_deref() {
+        Some(v) => Some(format.version_key(v).map_err(|e| ApiError::bad_request(e.0))?),
+        None => None,
+    };
+    let selected = records
+        .iter()
+        .zip(infos(format, &records))
+        .filter(|(r, _)| {
+            group_key.as_ref().is_none_or(|g| &r.key.group_key == g)
+                && version_key.as_ref().is_none_or(|v| &r.key.version_key == v)
+        })
+        .map(|(_, info)| info)
+        .collect();
+    Ok(Json(selected))
+}
+
+/// The latest version of each package in a feed (optionally one package).
+#[utoipa::path(get, path = "/api/packages/{feed}/latest", tag = "packages",
+    params(("feed" = String, Path, description = "feed name"), PackageSelector),
+    responses((status = 200, body = [PackageVersionInfo]), (status = 400), (status = 401), (status = 403), (status = 404)))]
+pub async fn latest(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(feed): Path<String>,
+    QueryParams(selector): QueryParams<PackageSelector>,
+) -> ApiResult<Json<Vec<PackageVersionInfo>>> {
+    let feed = feeds::find(&state, &feed).await?;
+    state.authorize(&caller, Attribute::ViewPackages, Some(&feed))?;
+    let format = feeds::format_of(&feed)?;
+    let (group, name, _) = selector.resolved(format)?;
+    let records = state
+        .meta()
+        .find_packages(feed.id, &packages::query(format, group.as_deref(), name.as_deref(), None)?)
+        .await?;
+    let stable_only = selector.stable_only.unwrap_or(false);
+    let all = infos(format, &records);
+    let mut best: HashMap<(&str, &str), usize> = HashMap::new();
+    for (i, r) in records.iter().enumerate() {
+        if stable_only && !format.is_stable(&r.version) {
+            continue;
+        }
+        let slot = best.entry((&r.key.group_key, &r.key.name_key)).or_insert(i);
+        if format.compare_versions(&r.version, &records[*slot].version).is_gt() {
+            *slot = i;
+        }
+    }
+    let mut chosen: Vec<usize> = best.into_values().collect();
+    chosen.sort_unstable();
+    let mut all: Vec<Option<PackageVersionInfo>> = all.into_iter().map(Some).collect();
+    Ok(Json(chosen.into_iter().filter_map(|i| all[i].take()).collect()))
+}
+
+/// Downloads one version's file.
+#[utoipa::path(get, path = "/api/packages/{feed}/download", tag = "packages",
+    params(("feed" = String, Path, description = "feed name"), PackageSelector),
+    responses((status = 200, description = "the package file", content_type = "application/octet-stream"),
+        (status = 400), (status = 401), (status = 403), (status = 404)))]
+pub async fn download(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(feed): Path<String>,
+    QueryParams(selector): QueryParams<PackageSelector>,
+) -> ApiResult<Response> {
+    let feed = feeds::find(&state, &feed).await?;
+    state.authorize(&caller, Attribute::ViewPackages, Some(&feed))?;
+    let format = feeds::format_of(&feed)?;
+    let (id, spec) = selector.one(format)?;
+    let record = packages::find_version(&state, &feed, format, &id, &spec).await?;
+    let file_name = format.file_name(&record.group, &record.name, &record.version);
+    download::serve(&state, &record, format.content_type(), &file_name).await
+}
+
+/// Deletes one version.
+#[utoipa::path(post, path = "/api/packages/{feed}/delete", tag = "packages",
+    params(("feed" = String, Path, description = "feed name"), PackageSelector),
+    responses((status = 200), (status = 400), (status = 401), (status = 403), (status = 404)))]
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(feed): Path<String>,
+    QueryParams(selector): QueryParams<PackageSelector>,
+) -> ApiResult<StatusCode> {
+    let feed = feeds::find(&state, &feed).await?;
+    state.authorize(&caller, Attribute::DeletePackage, Some(&feed))?;
+    let format = feeds::format_of(&feed)?;
+    let (id, spec) = selector.one(format)?;
+    let record = packages::find_version(&state, &feed, format, &id, &spec).await?;
+    packages::delete(&state, &caller, &feed, &record).await?;
+    Ok(StatusCode::OK)
+}

@@ -1,0 +1,201 @@
+//! Server configuration: defaults, then a TOML file, then `GANTRY_*`
+//! environment variables, then command-line flags.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// The effective configuration of `gantry serve`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Where the embedded database, blobs and scratch files live.
+    pub data_dir: PathBuf,
+    /// Metadata database; the default is `sqlite://<data_dir>/gantry.db`.
+    pub database_url: Option<String>,
+    /// Blob storage; the default is local files under `<data_dir>/blobs`.
+    pub blob_store: Option<String>,
+    /// On first start with no API key at all, this key is created as a
+    /// system key with full control (for automation and tests).
+    pub bootstrap_api_key: Option<String>,
+    /// Whether Anonymous may view and download packages.
+    pub anonymous_read: bool,
+    /// The largest package upload accepted, in bytes.
+    pub max_upload_bytes: u64,
+    /// Seconds between blob sweeps.
+    pub sweep_interval_secs: u64,
+    /// Seconds an unreferenced blob is kept before the sweep deletes it.
+    pub blob_grace_secs: u64,
+    /// `text` or `json` log lines.
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// The default listen address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8624";
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8624)),
+            data_dir: PathBuf::from("./gantry-data"),
+            database_url: None,
+            blob_store: None,
+            bootstrap_api_key: None,
+            anonymous_read: true,
+            max_upload_bytes: 16 * 1024 * 1024 * 1024,
+            sweep_interval_secs: 3600,
+            blob_grace_secs: 3600,
+            log_format: LogFormat::Text,
+        }
+    }
+}
+
+/// Values given on the command line or in the environment; `None` keeps
+/// the value from the file or the default.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub listen: Option<SocketAddr>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub blob_store: Option<String>,
+    pub bootstrap_api_key: Option<String>,
+    pub anonymous_read: Option<bool>,
+    pub max_upload_bytes: Option<u64>,
+    pub log_format: Option<LogFormat>,
+}
+
+/// The configuration could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the configuration file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("invalid configuration file {path}: {source}")]
+    Parse { path: PathBuf, source: toml::de::Error },
+}
+
+impl Config {
+    /// Reads the file (if any) and applies the overrides.
+    pub fn load(file: Option<&Path>, overrides: Overrides) -> Result<Self, ConfigError> {
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+                toml::from_str(&text).map_err(|source| ConfigError::Parse { path: path.to_path_buf(), source })?
+            }
+            None => Config::default(),
+        };
+        let Overrides {
+            listen,
+            data_dir,
+            database_url,
+            blob_store,
+            bootstrap_api_key,
+            anonymous_read,
+            max_upload_bytes,
+            log_format,
+        } = overrides;
+        if let Some(v) = listen {
+            config.listen = v;
+        }
+        if let Some(v) = data_dir {
+            config.data_dir = v;
+        }
+        if database_url.is_some() {
+            config.database_url = database_url;
+        }
+        if blob_store.is_some() {
+            config.blob_store = blob_store;
+        }
+        if bootstrap_api_key.is_some() {
+            config.bootstrap_api_key = bootstrap_api_key;
+        }
+        if let Some(v) = anonymous_read {
+            config.anonymous_read = v;
+        }
+        if let Some(v) = max_upload_bytes {
+            config.max_upload_bytes = v;
+        }
+        if let Some(v) = log_format {
+            config.log_format = v;
+        }
+        Ok(config)
+    }
+
+    /// The database URL in effect.
+    pub fn effective_database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", self.data_dir.join("gantry.db").display()))
+    }
+
+    /// The configuration as TOML with every secret hidden, for `gantry config show`.
+    pub fn redacted_toml(&self) -> String {
+        let mut shown = self.clone();
+        shown.database_url = Some(gantry_store::sql::redact_url(&self.effective_database_url()));
+        if shown.bootstrap_api_key.is_some() {
+            shown.bootstrap_api_key = Some("********".into());
+        }
+        toml::to_string_pretty(&shown).unwrap_or_else(|e| format!("# cannot render configuration: {e}\n"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_then_overrides() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("gantry.toml");
+        std::fs::write(&path, "listen = \"127.0.0.1:9000\"\ndata_dir = \"/srv/g\"\nanonymous_read = false\n")
+            .expect("write");
+        let config = Config::load(
+            Some(&path),
+            Overrides { data_dir: Some("/override".into()), ..Overrides::default() },
+        )
+        .expect("loads");
+        assert_eq!(config.listen.port(), 9000);
+        assert_eq!(config.data_dir, PathBuf::from("/override"));
+        assert!(!config.anonymous_read);
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("gantry.toml");
+        std::fs::write(&path, "listn = \"x\"\n").expect("write");
+        assert!(matches!(Config::load(Some(&path), Overrides::default()), Err(ConfigError::Parse { .. })));
+    }
+
+    #[test]
+    fn secrets_are_redacted() {
+        let config = Config {
+            database_url: Some("postgres://g:hunter2@db/g".into()),
+            bootstrap_api_key: Some("topsecretkey".into()),
+            ..Config::default()
+        };
+        let shown = config.redacted_toml();
+        assert!(!shown.contains("hunter2") && !shown.contains("topsecretkey"), "{shown}");
+        assert!(shown.contains("postgres://g:********@db/g"));
+    }
+
+    #[test]
+    fn default_database_is_sqlite_in_data_dir() {
+        let url = Config::default().effective_database_url();
+        assert!(url.starts_with("sqlite://") && url.contains("gantry-data"), "{url}");
+    }
+}

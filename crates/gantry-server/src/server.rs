@@ -1,0 +1,148 @@
+//! Starting and stopping the server.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use gantry_store::sql::PoolSettings;
+use gantry_store::{BlobStore, MetadataStore, NewApiKey, SqlStore};
+use tokio::net::TcpListener;
+
+use crate::auth::keys;
+use crate::config::Config;
+use crate::state::AppState;
+
+/// A server whose stores are open and whose socket is bound, ready to serve.
+pub struct Server {
+    listener: TcpListener,
+    state: AppState,
+    store: SqlStore,
+}
+
+impl Server {
+    /// Opens the stores (running migrations), clears what interrupted
+    /// uploads left, creates the bootstrap key if asked to, and binds.
+    pub async fn bind(config: Config) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
+        let url = config.effective_database_url();
+        let store = SqlStore::connect(&url, &PoolSettings::default())
+            .await
+            .with_context(|| format!("cannot open the database {}", gantry_store::sql::redact_url(&url)))?;
+        let blobs = open_blob_store(&config)?;
+        let stale = blobs.clear_staging().context("cannot clear the staging folder")?;
+        if stale > 0 {
+            tracing::info!(files = stale, "removed uploads left by an interrupted run");
+        }
+        bootstrap(&store, &config).await?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let state = AppState::new(config, Arc::new(store.clone()), blobs);
+        Ok(Self { listener, state, store })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish.
+    pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let Self { listener, state, store } = self;
+        let sweeper = tokio::spawn(sweep_periodically(state.clone()));
+        let app = crate::api::app(state);
+        tracing::info!(address = %listener.local_addr()?, "serving");
+        axum::serve(listener, app).with_graceful_shutdown(shutdown).await.context("server failed")?;
+        sweeper.abort();
+        store.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+fn open_blob_store(config: &Config) -> anyhow::Result<BlobStore> {
+    let staging = config.data_dir.join("tmp");
+    let root = match config.blob_store.as_deref() {
+        None => config.data_dir.clone(),
+        Some(url) => match url.strip_prefix("file://") {
+            Some(path) => PathBuf::from(path),
+            None => anyhow::bail!(
+                "unsupported blob store '{url}': this server stores blobs as local files (file:///PATH)"
+            ),
+        },
+    };
+    BlobStore::local(&root, &staging).with_context(|| format!("cannot open the blob store in {}", root.display()))
+}
+
+async fn bootstrap(store: &SqlStore, config: &Config) -> anyhow::Result<()> {
+    let Some(secret) = &config.bootstrap_api_key else {
+        return Ok(());
+    };
+    keys::validate_custom(secret).map_err(|e| anyhow::anyhow!("bootstrap API key: {e}"))?;
+    if store.count_api_keys().await? > 0 {
+        return Ok(());
+    }
+    store
+        .create_api_key(&NewApiKey {
+            key_hash: keys::hash(secret),
+            key_type: "system".into(),
+            display_name: "bootstrap".into(),
+            description: "Created at first start from the bootstrap API key setting.".into(),
+            system_apis: vec!["full-control".into()],
+            package_permissions: vec![],
+            feed_name: None,
+            user_name: None,
+            expires_at: None,
+        })
+        .await?;
+    tracing::info!("created the bootstrap system API key");
+    Ok(())
+}
+
+/// Collects unreferenced blobs at the configured interval.
+async fn sweep_periodically(state: AppState) {
+    let every = Duration::from_secs(state.config().sweep_interval_secs.max(1));
+    let grace = i64::try_from(state.config().blob_grace_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    loop {
+        ticker.tick().await;
+        let meta: Arc<dyn MetadataStore> = state.meta_handle();
+        match gantry_store::sweep::sweep(meta.as_ref(), state.blobs(), grace).await {
+            Ok(report) => tracing::info!(collected = report.collected, orphans = report.orphans, "blob sweep done"),
+            Err(e) => tracing::warn!(error = %e, "blob sweep failed"),
+        }
+    }
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

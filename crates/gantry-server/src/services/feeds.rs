@@ -1,0 +1,102 @@
+//! Feed look-ups and the rules for feed settings.
+
+use std::collections::HashSet;
+
+use gantry_core::{FeedName, FeedType};
+use gantry_formats::{format_for, PackageFormat};
+use gantry_store::{FeedRecord, FeedSettings};
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// The feed named `name`, or 404.
+pub async fn find(state: &AppState, name: &str) -> ApiResult<FeedRecord> {
+    let name = FeedName::parse(name).map_err(|e| ApiError::bad_request(e.0))?;
+    state
+        .meta()
+        .get_feed(&name.key())
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("Feed '{name}' was not found.")))
+}
+
+/// The feed named `name` for a protocol endpoint: it must exist, be active,
+/// and be of one of the `expected` types.
+pub async fn find_for_protocol(state: &AppState, name: &str, expected: &[FeedType]) -> ApiResult<FeedRecord> {
+    let feed = find(state, name).await?;
+    if !feed.settings.active {
+        return Err(ApiError::not_found(format!("Feed '{name}' is inactive.")));
+    }
+    if !expected.contains(&feed.settings.feed_type) {
+        return Err(ApiError::not_found(format!(
+            "Feed '{}' is a {} feed; this endpoint serves {} feeds.",
+            feed.settings.name,
+            feed.settings.feed_type,
+            expected.iter().map(|t| t.id()).collect::<Vec<_>>().join(" or ")
+        )));
+    }
+    Ok(feed)
+}
+
+/// The format of a feed's packages.
+pub fn format_of(feed: &FeedRecord) -> ApiResult<&'static dyn PackageFormat> {
+    format_for(feed.settings.feed_type).ok_or_else(|| {
+        ApiError::bad_request(format!("Feed type '{}' is not supported yet.", feed.settings.feed_type))
+    })
+}
+
+/// Checks a feed type can be created on this server.
+pub fn check_type_supported(feed_type: FeedType) -> ApiResult<()> {
+    if format_for(feed_type).is_some() {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(format!(
+            "Feed type '{feed_type}' is not supported yet by this server; supported types: {}.",
+            FeedType::ALL.iter().filter(|t| format_for(**t).is_some()).map(|t| t.id()).collect::<Vec<_>>().join(", ")
+        )))
+    }
+}
+
+/// Resolves a `promoteToFeed` name for a feed being created (`own_id`
+/// `None`) or updated, refusing a target that does not exist, has another
+/// package type, is the feed itself, or would close a loop.
+pub async fn resolve_pipeline_target(
+    state: &AppState,
+    settings: &FeedSettings,
+    own_id: Option<i64>,
+    target: Option<&str>,
+) -> ApiResult<Option<i64>> {
+    let Some(target) = target.filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    let target_feed = find(state, target)
+        .await
+        .map_err(|_| ApiError::bad_request(format!("promoteToFeed: feed '{target}' does not exist.")))?;
+    if target_feed.settings.name.eq_ignore_ascii_case(&settings.name) || Some(target_feed.id) == own_id {
+        return Err(ApiError::bad_request("promoteToFeed: a feed cannot promote to itself."));
+    }
+    if target_feed.settings.feed_type.promotion_family() != settings.feed_type.promotion_family() {
+        return Err(ApiError::bad_request(format!(
+            "promoteToFeed: feed '{}' is a {} feed and cannot receive {} packages.",
+            target_feed.settings.name, target_feed.settings.feed_type, settings.feed_type
+        )));
+    }
+    // Follow the chain from the target: it must never come back to this feed.
+    if let Some(own_id) = own_id {
+        let feeds = state.meta().list_feeds().await?;
+        let mut seen = HashSet::new();
+        let mut next = Some(target_feed.id);
+        while let Some(id) = next {
+            if id == own_id {
+                return Err(ApiError::bad_request(format!(
+                    "promoteToFeed: promoting to '{}' would form a loop in the promotion pipeline.",
+                    target_feed.settings.name
+                )));
+            }
+            if !seen.insert(id) {
+                break;
+            }
+            next = feeds.iter().find(|f| f.id == id).and_then(|f| f.settings.promote_to_feed_id);
+        }
+    }
+    Ok(Some(target_feed.id))
+}

@@ -1,0 +1,75 @@
+//! Publishing: from a staged, format-validated upload to a stored package.
+
+use gantry_core::Attribute;
+use gantry_formats::{PackageFormat, PackageId};
+use gantry_store::{AddOutcome, FeedRecord, NewPackage, PackageKey, PackageRecord, StagedBlob};
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// A package as its format read it from the upload.
+pub struct ParsedPackage {
+    /// Group and name.
+    pub id: PackageId,
+    /// Version as written.
+    pub version: String,
+    /// The manifest, kept as JSON.
+    pub metadata: serde_json::Value,
+}
+
+/// Stores a staged upload as a version of `parsed` in `feed`.
+///
+/// The caller must already hold the add permission (checked before the body
+/// was read). Re-publishing an existing version needs the delete
+/// (overwrite) permission and is 409 otherwise. The blob is leased before it
+/// is committed so the sweep cannot collect it in between, and the package
+/// row, its files and its history event are written in one transaction:
+/// whatever fails, no half package is left.
+pub async fn publish(
+    state: &AppState,
+    caller: &Caller,
+    feed: &FeedRecord,
+    format: &dyn PackageFormat,
+    staged: StagedBlob,
+    parsed: ParsedPackage,
+) -> ApiResult<PackageRecord> {
+    format.validate_id(&parsed.id).map_err(|e| ApiError::bad_request(e.0))?;
+    let key = PackageKey {
+        group_key: format.group_key(&parsed.id.group),
+        name_key: format.name_key(&parsed.id.name),
+        version_key: format.version_key(&parsed.version).map_err(|e| ApiError::bad_request(e.0))?,
+    };
+    let overwrite = state.may(caller, Attribute::DeletePackage, Some(feed));
+    state.meta().lease_blob(staged.info()).await?;
+    let blob = state.blobs().commit(staged).await?;
+    let package = NewPackage {
+        feed_id: feed.id,
+        feed_name: feed.settings.name.clone(),
+        package_type: feed.settings.feed_type.package_type().to_owned(),
+        group: parsed.id.group.clone(),
+        name: parsed.id.name.clone(),
+        version: parsed.version.clone(),
+        key,
+        published_by: caller.user_name().to_owned(),
+        metadata: parsed.metadata,
+        files: vec![(String::new(), blob.sha256)],
+    };
+    match state.meta().add_package(&package, overwrite).await? {
+        AddOutcome::Added(record) | AddOutcome::Replaced(record) => {
+            tracing::info!(feed = %feed.settings.name, package = %record.name, version = %record.version, "package published");
+            Ok(record)
+        }
+        AddOutcome::Exists => {
+            let display = if parsed.id.group.is_empty() {
+                parsed.id.name
+            } else {
+                format!("{}/{}", parsed.id.group, parsed.id.name)
+            };
+            Err(ApiError::conflict(format!(
+                "Package {display} version {} already exists in feed '{}' and this key may not overwrite it.",
+                parsed.version, feed.settings.name
+            )))
+        }
+    }
+}

@@ -1,0 +1,44 @@
+//! What every request handler shares.
+
+use std::sync::Arc;
+
+use gantry_store::{BlobStore, MetadataStore};
+
+use crate::config::Config;
+
+/// The server's shared state: configuration and stores. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+struct Inner {
+    config: Config,
+    meta: Arc<dyn MetadataStore>,
+    blobs: BlobStore,
+}
+
+impl AppState {
+    /// Bundles the configuration and the stores.
+    pub fn new(config: Config, meta: Arc<dyn MetadataStore>, blobs: BlobStore) -> Self {
+        Self(Arc::new(Inner { config, meta, blobs }))
+    }
+
+    /// The effective configuration.
+    pub fn config(&self) -> &Config {
+        &self.0.config
+    }
+
+    /// The metadata store.
+    pub fn meta(&self) -> &dyn MetadataStore {
+        self.0.meta.as_ref()
+    }
+
+    /// A shared handle on the metadata store, for background tasks.
+    pub fn meta_handle(&self) -> Arc<dyn MetadataStore> {
+        Arc::clone(&self.0.meta)
+    }
+
+    /// The blob store.
+    pub fn blobs(&self) -> &BlobStore {
+        &self.0.blobs
+    }
+}
