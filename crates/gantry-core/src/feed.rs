@@ -193,8 +193,14 @@ mod tests {
 
     #[test]
     fn nuget_family_shares_promotion() {
-        assert_eq!(FeedType::Chocolatey.promotion_family(), FeedType::NuGet.promotion_family());
-        assert_ne!(FeedType::Npm.promotion_family(), FeedType::NuGet.promotion_family());
+        assert_eq!(
+            FeedType::Chocolatey.promotion_family(),
+            FeedType::NuGet.promotion_family()
+        );
+        assert_ne!(
+            FeedType::Npm.promotion_family(),
+            FeedType::NuGet.promotion_family()
+        );
         assert_eq!(FeedType::Universal.package_type(), "upack");
     }
 }

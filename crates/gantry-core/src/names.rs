@@ -81,7 +81,17 @@ mod tests {
     #[test]
     fn refuses_separators_controls_and_overlong() {
         for bad in [
-            "", "a/b", "a\\b", "..", ".hidden", "-x", "tab\there", "nul\0", "new\nline", "spa ce", "é",
+            "",
+            "a/b",
+            "a\\b",
+            "..",
+            ".hidden",
+            "-x",
+            "tab\there",
+            "nul\0",
+            "new\nline",
+            "spa ce",
+            "é",
             &"x".repeat(101),
         ] {
             assert!(FeedName::parse(bad).is_err(), "{bad:?} should be refused");

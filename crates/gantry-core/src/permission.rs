@@ -88,7 +88,9 @@ impl FromStr for SystemApi {
         match s.to_ascii_lowercase().as_str() {
             "full-control" | "fullcontrol" => Ok(Self::FullControl),
             "feeds" => Ok(Self::Feeds),
-            _ => Err(format!("unknown system API '{s}': expected full-control or feeds")),
+            _ => Err(format!(
+                "unknown system API '{s}': expected full-control or feeds"
+            )),
         }
     }
 }
@@ -99,7 +101,10 @@ pub enum ApiKeyGrant {
     /// A system key: acts as `SYSTEM` with the listed APIs on every feed.
     System { apis: Vec<SystemApi> },
     /// A feed key: the listed permissions on one feed (compared by its key).
-    Feed { feed_key: String, permissions: Vec<PackagePermission> },
+    Feed {
+        feed_key: String,
+        permissions: Vec<PackagePermission>,
+    },
 }
 
 /// Who is making a request.
@@ -189,7 +194,10 @@ fn grant_allows(grant: &ApiKeyGrant, attribute: Attribute, feed_key: Option<&str
             apis.contains(&SystemApi::FullControl)
                 || (apis.contains(&SystemApi::Feeds) && attribute != Attribute::Administer)
         }
-        ApiKeyGrant::Feed { feed_key: own, permissions } => {
+        ApiKeyGrant::Feed {
+            feed_key: own,
+            permissions,
+        } => {
             let needed = match attribute {
                 Attribute::ViewPackages => PackagePermission::View,
                 Attribute::AddPackage => PackagePermission::Add,
@@ -210,24 +218,50 @@ mod tests {
     const CLOSED: AnonymousPolicy = AnonymousPolicy { may_view: false };
 
     fn key(grant: ApiKeyGrant) -> Principal {
-        Principal::ApiKey { id: 1, user_name: "SYSTEM".into(), grant }
+        Principal::ApiKey {
+            id: 1,
+            user_name: "SYSTEM".into(),
+            grant,
+        }
     }
 
     #[test]
     fn anonymous_views_only_when_allowed() {
         let anon = Principal::Anonymous;
-        assert_eq!(decide(&anon, Attribute::ViewPackages, Some("f"), OPEN), Decision::Allow);
-        assert_eq!(decide(&anon, Attribute::ViewPackages, Some("f"), CLOSED), Decision::Challenge);
-        assert_eq!(decide(&anon, Attribute::AddPackage, Some("f"), OPEN), Decision::Challenge);
+        assert_eq!(
+            decide(&anon, Attribute::ViewPackages, Some("f"), OPEN),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(&anon, Attribute::ViewPackages, Some("f"), CLOSED),
+            Decision::Challenge
+        );
+        assert_eq!(
+            decide(&anon, Attribute::AddPackage, Some("f"), OPEN),
+            Decision::Challenge
+        );
     }
 
     #[test]
     fn feeds_system_key_cannot_administer() {
-        let feeds = key(ApiKeyGrant::System { apis: vec![SystemApi::Feeds] });
-        assert_eq!(decide(&feeds, Attribute::ManageFeeds, None, OPEN), Decision::Allow);
-        assert_eq!(decide(&feeds, Attribute::DeletePackage, Some("any"), OPEN), Decision::Allow);
-        assert_eq!(decide(&feeds, Attribute::Administer, None, OPEN), Decision::Forbid);
-        let full = key(ApiKeyGrant::System { apis: vec![SystemApi::FullControl] });
+        let feeds = key(ApiKeyGrant::System {
+            apis: vec![SystemApi::Feeds],
+        });
+        assert_eq!(
+            decide(&feeds, Attribute::ManageFeeds, None, OPEN),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(&feeds, Attribute::DeletePackage, Some("any"), OPEN),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(&feeds, Attribute::Administer, None, OPEN),
+            Decision::Forbid
+        );
+        let full = key(ApiKeyGrant::System {
+            apis: vec![SystemApi::FullControl],
+        });
         assert_eq!(decide(&full, Attribute::Administer, None, OPEN), Decision::Allow);
     }
 
@@ -237,15 +271,27 @@ mod tests {
             feed_key: "approved".into(),
             permissions: vec![PackagePermission::View, PackagePermission::Add],
         });
-        assert_eq!(decide(&k, Attribute::AddPackage, Some("approved"), OPEN), Decision::Allow);
-        assert_eq!(decide(&k, Attribute::AddPackage, Some("other"), OPEN), Decision::Forbid);
-        assert_eq!(decide(&k, Attribute::DeletePackage, Some("approved"), OPEN), Decision::Forbid);
+        assert_eq!(
+            decide(&k, Attribute::AddPackage, Some("approved"), OPEN),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(&k, Attribute::AddPackage, Some("other"), OPEN),
+            Decision::Forbid
+        );
+        assert_eq!(
+            decide(&k, Attribute::DeletePackage, Some("approved"), OPEN),
+            Decision::Forbid
+        );
         assert_eq!(decide(&k, Attribute::ManageFeeds, None, OPEN), Decision::Forbid);
     }
 
     #[test]
     fn identifiers_parse() {
-        assert_eq!("Promote".parse::<PackagePermission>(), Ok(PackagePermission::Promote));
+        assert_eq!(
+            "Promote".parse::<PackagePermission>(),
+            Ok(PackagePermission::Promote)
+        );
         assert_eq!("full-control".parse::<SystemApi>(), Ok(SystemApi::FullControl));
         assert!("root".parse::<SystemApi>().is_err());
     }

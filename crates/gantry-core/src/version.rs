@@ -43,7 +43,9 @@ impl Ord for SemVer2 {
     /// metadata, which carries no precedence, only breaks ties so that the
     /// order is total.
     fn cmp(&self, other: &Self) -> Ordering {
-        self.0.cmp_precedence(&other.0).then_with(|| self.0.build.cmp(&other.0.build))
+        self.0
+            .cmp_precedence(&other.0)
+            .then_with(|| self.0.build.cmp(&other.0.build))
     }
 }
 
@@ -99,7 +101,13 @@ mod tests {
 
     #[test]
     fn orders_by_semver_precedence() {
-        let mut versions = vec![v("1.10.0"), v("1.2.0"), v("1.2.0-rc.1"), v("1.2.0-beta"), v("0.9.9")];
+        let mut versions = [
+            v("1.10.0"),
+            v("1.2.0"),
+            v("1.2.0-rc.1"),
+            v("1.2.0-beta"),
+            v("0.9.9"),
+        ];
         versions.sort();
         let order: Vec<String> = versions.iter().map(ToString::to_string).collect();
         assert_eq!(order, ["0.9.9", "1.2.0-beta", "1.2.0-rc.1", "1.2.0", "1.10.0"]);
@@ -109,7 +117,11 @@ mod tests {
     fn latest_and_latest_stable_differ_when_prerelease_is_newest() {
         let versions = [v("1.0.0"), v("2.0.0-alpha"), v("1.5.0")];
         let latest = versions.iter().max().expect("non-empty");
-        let latest_stable = versions.iter().filter(|x| x.is_stable()).max().expect("non-empty");
+        let latest_stable = versions
+            .iter()
+            .filter(|x| x.is_stable())
+            .max()
+            .expect("non-empty");
         assert_eq!(latest.to_string(), "2.0.0-alpha");
         assert_eq!(latest_stable.to_string(), "1.5.0");
     }

@@ -8,6 +8,7 @@
 pub mod upack;
 
 use std::cmp::Ordering;
+use std::fmt::Write as _;
 
 use gantry_core::FeedType;
 
@@ -123,7 +124,12 @@ impl Purl {
         if purl_type.is_empty() || name.is_empty() {
             return Err(bad());
         }
-        Ok(Self { purl_type: purl_type.to_ascii_lowercase(), group, name, version })
+        Ok(Self {
+            purl_type: purl_type.to_ascii_lowercase(),
+            group,
+            name,
+            version,
+        })
     }
 }
 
@@ -133,14 +139,17 @@ fn percent_encode_segment(s: &str) -> String {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
             out.push(b as char);
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            let _ = write!(out, "%{b:02X}");
         }
     }
     out
 }
 
 fn percent_encode_path(s: &str) -> String {
-    s.split('/').map(percent_encode_segment).collect::<Vec<_>>().join("/")
+    s.split('/')
+        .map(percent_encode_segment)
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 fn percent_decode(s: &str) -> String {
@@ -180,7 +189,10 @@ mod tests {
         let purl = upack::Upack.purl("", "a b", "1.0.0+x");
         assert_eq!(purl, "pkg:upack/a%20b@1.0.0%2Bx");
         let parsed = Purl::parse(&purl).expect("valid purl");
-        assert_eq!((parsed.name.as_str(), parsed.version.as_str()), ("a b", "1.0.0+x"));
+        assert_eq!(
+            (parsed.name.as_str(), parsed.version.as_str()),
+            ("a b", "1.0.0+x")
+        );
         assert!(Purl::parse("upack/x@1").is_err());
         assert!(Purl::parse("pkg:upack").is_err());
     }

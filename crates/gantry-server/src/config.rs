@@ -92,9 +92,14 @@ impl Config {
     pub fn load(file: Option<&Path>, overrides: Overrides) -> Result<Self, ConfigError> {
         let mut config = match file {
             Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
-                toml::from_str(&text).map_err(|source| ConfigError::Parse { path: path.to_path_buf(), source })?
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+                toml::from_str(&text).map_err(|source| ConfigError::Parse {
+                    path: path.to_path_buf(),
+                    source,
+                })?
             }
             None => Config::default(),
         };
@@ -161,11 +166,17 @@ mod tests {
     fn file_then_overrides() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("gantry.toml");
-        std::fs::write(&path, "listen = \"127.0.0.1:9000\"\ndata_dir = \"/srv/g\"\nanonymous_read = false\n")
-            .expect("write");
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:9000\"\ndata_dir = \"/srv/g\"\nanonymous_read = false\n",
+        )
+        .expect("write");
         let config = Config::load(
             Some(&path),
-            Overrides { data_dir: Some("/override".into()), ..Overrides::default() },
+            Overrides {
+                data_dir: Some("/override".into()),
+                ..Overrides::default()
+            },
         )
         .expect("loads");
         assert_eq!(config.listen.port(), 9000);
@@ -178,7 +189,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("gantry.toml");
         std::fs::write(&path, "listn = \"x\"\n").expect("write");
-        assert!(matches!(Config::load(Some(&path), Overrides::default()), Err(ConfigError::Parse { .. })));
+        assert!(matches!(
+            Config::load(Some(&path), Overrides::default()),
+            Err(ConfigError::Parse { .. })
+        ));
     }
 
     #[test]
@@ -189,13 +203,19 @@ mod tests {
             ..Config::default()
         };
         let shown = config.redacted_toml();
-        assert!(!shown.contains("hunter2") && !shown.contains("topsecretkey"), "{shown}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("topsecretkey"),
+            "{shown}"
+        );
         assert!(shown.contains("postgres://g:********@db/g"));
     }
 
     #[test]
     fn default_database_is_sqlite_in_data_dir() {
         let url = Config::default().effective_database_url();
-        assert!(url.starts_with("sqlite://") && url.contains("gantry-data"), "{url}");
+        assert!(
+            url.starts_with("sqlite://") && url.contains("gantry-data"),
+            "{url}"
+        );
     }
 }

@@ -8,7 +8,8 @@ use axum::response::{IntoResponse, Response};
 use gantry_store::StoreError;
 
 /// The text ProGet answers for a key that may not do what it asked.
-pub const INSUFFICIENT_KEY: &str = "The specified API key does not have the proper permissions to perform this action.";
+pub const INSUFFICIENT_KEY: &str =
+    "The specified API key does not have the proper permissions to perform this action.";
 
 /// An error answered with a status and a plain-text reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,7 +23,10 @@ pub struct ApiError {
 impl ApiError {
     /// An error with any status.
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self { status, message: message.into() }
+        Self {
+            status,
+            message: message.into(),
+        }
     }
 
     /// 400: the request is malformed or breaks a rule.
@@ -47,13 +51,19 @@ impl ApiError {
 
     /// 401: no credentials, and Anonymous may not do this.
     pub fn challenge() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "Authentication is required: send an API key or credentials.")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "Authentication is required: send an API key or credentials.",
+        )
     }
 
     /// 500: something failed on our side; the details go to the log only.
     pub fn internal(context: &str, error: &dyn std::fmt::Display) -> Self {
         tracing::error!(%error, "{context}");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, format!("{context}; see the server log for details"))
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("{context}; see the server log for details"),
+        )
     }
 }
 
@@ -70,13 +80,15 @@ impl From<StoreError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (self.status, self.message).into_response();
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
         if self.status == StatusCode::UNAUTHORIZED {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"Gantry\""));
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"Gantry\""),
+            );
         }
         response
     }

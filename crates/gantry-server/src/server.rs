@@ -33,16 +33,20 @@ impl Server {
             .await
             .with_context(|| format!("cannot open the database {}", gantry_store::sql::redact_url(&url)))?;
         let blobs = open_blob_store(&config)?;
-        let stale = blobs.clear_staging().context("cannot clear the staging folder")?;
-        if stale > 0 {
-            tracing::info!(files = stale, "removed uploads left by an interrupted run");
+        let leftovers = blobs.clear_staging().context("cannot clear the staging folder")?;
+        if leftovers > 0 {
+            tracing::info!(files = leftovers, "removed uploads left by an interrupted run");
         }
         bootstrap(&store, &config).await?;
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         let state = AppState::new(config, Arc::new(store.clone()), blobs);
-        Ok(Self { listener, state, store })
+        Ok(Self {
+            listener,
+            state,
+            store,
+        })
     }
 
     /// The address actually bound (useful with port 0).
@@ -52,11 +56,18 @@ impl Server {
 
     /// Serves until `shutdown` completes, then lets in-flight requests finish.
     pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let Self { listener, state, store } = self;
+        let Self {
+            listener,
+            state,
+            store,
+        } = self;
         let sweeper = tokio::spawn(sweep_periodically(state.clone()));
         let app = crate::api::app(state);
         tracing::info!(address = %listener.local_addr()?, "serving");
-        axum::serve(listener, app).with_graceful_shutdown(shutdown).await.context("server failed")?;
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("server failed")?;
         sweeper.abort();
         store.close().await;
         tracing::info!("stopped");
@@ -75,7 +86,8 @@ fn open_blob_store(config: &Config) -> anyhow::Result<BlobStore> {
             ),
         },
     };
-    BlobStore::local(&root, &staging).with_context(|| format!("cannot open the blob store in {}", root.display()))
+    BlobStore::local(&root, &staging)
+        .with_context(|| format!("cannot open the blob store in {}", root.display()))
 }
 
 async fn bootstrap(store: &SqlStore, config: &Config) -> anyhow::Result<()> {
@@ -112,7 +124,11 @@ async fn sweep_periodically(state: AppState) {
         ticker.tick().await;
         let meta: Arc<dyn MetadataStore> = state.meta_handle();
         match gantry_store::sweep::sweep(meta.as_ref(), state.blobs(), grace).await {
-            Ok(report) => tracing::info!(collected = report.collected, orphans = report.orphans, "blob sweep done"),
+            Ok(report) => tracing::info!(
+                collected = report.collected,
+                orphans = report.orphans,
+                "blob sweep done"
+            ),
             Err(e) => tracing::warn!(error = %e, "blob sweep failed"),
         }
     }

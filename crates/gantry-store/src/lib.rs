@@ -10,14 +10,14 @@ pub mod error;
 pub mod metadata;
 pub mod sql;
 pub mod sweep;
-pub mod time;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod time;
 
 pub use blob::{BlobInfo, BlobRead, BlobStore, StageError, StagedBlob};
 pub use error::{StoreError, StoreResult};
 pub use metadata::{
-    AddOutcome, ApiKeyRecord, FeedRecord, FeedSettings, MetadataStore, NewApiKey, NewPackage, PackageFileRecord,
-    PackageKey, PackageQuery, PackageRecord,
+    AddOutcome, ApiKeyRecord, FeedRecord, FeedSettings, MetadataStore, NewApiKey, NewPackage,
+    PackageFileRecord, PackageKey, PackageQuery, PackageRecord,
 };
 pub use sql::SqlStore;

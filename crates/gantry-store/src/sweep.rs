@@ -20,7 +20,11 @@ pub struct SweepReport {
 }
 
 /// Collects unreferenced blobs whose lease ended more than `grace_millis` ago.
-pub async fn sweep(meta: &dyn MetadataStore, blobs: &BlobStore, grace_millis: i64) -> StoreResult<SweepReport> {
+pub async fn sweep(
+    meta: &dyn MetadataStore,
+    blobs: &BlobStore,
+    grace_millis: i64,
+) -> StoreResult<SweepReport> {
     let cutoff = now_millis() - grace_millis;
     let mut report = SweepReport::default();
     loop {

@@ -4,8 +4,8 @@ use gantry_core::{FeedType, FeedUsage, Sha256Digest};
 use gantry_store::sql::{Backend, PoolSettings};
 use gantry_store::testing::{backends, fresh_database};
 use gantry_store::{
-    AddOutcome, BlobInfo, FeedSettings, MetadataStore, NewApiKey, NewPackage, PackageKey, PackageQuery, SqlStore,
-    StoreError,
+    AddOutcome, BlobInfo, FeedSettings, MetadataStore, NewApiKey, NewPackage, PackageKey, PackageQuery,
+    SqlStore, StoreError,
 };
 
 struct Fixture {
@@ -16,7 +16,9 @@ struct Fixture {
 async fn open(backend: Backend) -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = fresh_database(backend, dir.path()).await;
-    let store = SqlStore::connect(&url, &PoolSettings::default()).await.expect("store opens");
+    let store = SqlStore::connect(&url, &PoolSettings::default())
+        .await
+        .expect("store opens");
     Fixture { store, _dir: dir }
 }
 
@@ -69,7 +71,10 @@ async fn feeds_are_unique_case_insensitively_and_round_trip() {
         let created = f.store.create_feed(&feed("Approved")).await.expect("created");
         assert_eq!(created.settings.name, "Approved");
         assert!(created.settings.active);
-        assert!(matches!(f.store.create_feed(&feed("APPROVED")).await, Err(StoreError::Conflict(_))));
+        assert!(matches!(
+            f.store.create_feed(&feed("APPROVED")).await,
+            Err(StoreError::Conflict(_))
+        ));
 
         let mut dev = feed("dev");
         dev.promote_to_feed_id = Some(created.id);
@@ -78,15 +83,26 @@ async fn feeds_are_unique_case_insensitively_and_round_trip() {
         assert_eq!(dev.promote_to_feed.as_deref(), Some("Approved"));
         assert_eq!(dev.settings.usage, FeedUsage::Private);
 
-        let found = f.store.get_feed("approved").await.expect("read").expect("present");
+        let found = f
+            .store
+            .get_feed("approved")
+            .await
+            .expect("read")
+            .expect("present");
         assert_eq!(found, created);
         assert_eq!(f.store.list_feeds().await.expect("list").len(), 2);
 
         // The pipeline target cannot be deleted while a feed points at it.
-        assert!(matches!(f.store.delete_feed(created.id).await, Err(StoreError::Conflict(_))));
+        assert!(matches!(
+            f.store.delete_feed(created.id).await,
+            Err(StoreError::Conflict(_))
+        ));
         let mut renamed = dev.settings.clone();
         renamed.name = "approved".into();
-        assert!(matches!(f.store.update_feed(dev.id, &renamed).await, Err(StoreError::Conflict(_))));
+        assert!(matches!(
+            f.store.update_feed(dev.id, &renamed).await,
+            Err(StoreError::Conflict(_))
+        ));
         renamed.name = "development".into();
         renamed.active = false;
         let updated = f.store.update_feed(dev.id, &renamed).await.expect("updated");
@@ -106,21 +122,44 @@ async fn packages_add_find_overwrite_delete_with_history() {
         f.store.lease_blob(&b1).await.expect("lease");
         f.store.lease_blob(&b2).await.expect("lease");
 
-        let added = f.store.add_package(&package(fd.id, "1.0.0", &b1.sha256), false).await.expect("add");
-        let AddOutcome::Added(record) = added else { panic!("expected Added, got {added:?}") };
+        let added = f
+            .store
+            .add_package(&package(fd.id, "1.0.0", &b1.sha256), false)
+            .await
+            .expect("add");
+        let AddOutcome::Added(record) = added else {
+            panic!("expected Added, got {added:?}")
+        };
         assert_eq!(record.files.len(), 1);
         assert_eq!(record.files[0].sha256, b1.sha256);
         assert_eq!(record.size(), 10);
         assert!(record.listed);
 
-        let again = f.store.add_package(&package(fd.id, "1.0.0", &b2.sha256), false).await.expect("add");
+        let again = f
+            .store
+            .add_package(&package(fd.id, "1.0.0", &b2.sha256), false)
+            .await
+            .expect("add");
         assert!(matches!(again, AddOutcome::Exists));
-        let replaced = f.store.add_package(&package(fd.id, "1.0.0", &b2.sha256), true).await.expect("add");
-        let AddOutcome::Replaced(record) = replaced else { panic!("expected Replaced") };
+        let replaced = f
+            .store
+            .add_package(&package(fd.id, "1.0.0", &b2.sha256), true)
+            .await
+            .expect("add");
+        let AddOutcome::Replaced(record) = replaced else {
+            panic!("expected Replaced")
+        };
         assert_eq!(record.files[0].sha256, b2.sha256);
 
-        f.store.add_package(&package(fd.id, "2.0.0-RC", &b1.sha256), false).await.expect("add");
-        let all = f.store.find_packages(fd.id, &PackageQuery::default()).await.expect("find");
+        f.store
+            .add_package(&package(fd.id, "2.0.0-RC", &b1.sha256), false)
+            .await
+            .expect("add");
+        let all = f
+            .store
+            .find_packages(fd.id, &PackageQuery::default())
+            .await
+            .expect("find");
         assert_eq!(all.len(), 2);
         let by_version = PackageQuery {
             name_key: Some("hammer".into()),
@@ -136,10 +175,26 @@ async fn packages_add_find_overwrite_delete_with_history() {
         assert_eq!(found[0].downloads, 1);
 
         // b1 is still used by 2.0.0-RC; nothing is unreferenced yet.
-        assert!(f.store.unreferenced_blobs(i64::MAX, 10).await.expect("query").is_empty());
-        assert!(f.store.delete_package(found[0].id, "f", "tester").await.expect("delete"));
-        assert!(!f.store.delete_package(found[0].id, "f", "tester").await.expect("delete"));
-        assert_eq!(f.store.unreferenced_blobs(i64::MAX, 10).await.expect("query"), vec![b1.sha256.clone()]);
+        assert!(f
+            .store
+            .unreferenced_blobs(i64::MAX, 10)
+            .await
+            .expect("query")
+            .is_empty());
+        assert!(f
+            .store
+            .delete_package(found[0].id, "f", "tester")
+            .await
+            .expect("delete"));
+        assert!(!f
+            .store
+            .delete_package(found[0].id, "f", "tester")
+            .await
+            .expect("delete"));
+        assert_eq!(
+            f.store.unreferenced_blobs(i64::MAX, 10).await.expect("query"),
+            vec![b1.sha256.clone()]
+        );
         // A lease newer than the cutoff protects the blob.
         assert!(!f.store.forget_blob(&b1.sha256, 0).await.expect("forget"));
         assert!(f.store.forget_blob(&b1.sha256, i64::MAX).await.expect("forget"));
@@ -150,8 +205,14 @@ async fn packages_add_find_overwrite_delete_with_history() {
         assert_eq!(kinds, ["added", "deleted"]);
         assert_eq!(history[1].user_name, "tester");
         let first = package(fd.id, "1.0.0", &b1.sha256).key;
-        let kinds: Vec<String> =
-            f.store.package_events(&first).await.expect("events").into_iter().map(|e| e.kind).collect();
+        let kinds: Vec<String> = f
+            .store
+            .package_events(&first)
+            .await
+            .expect("events")
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
         assert_eq!(kinds, ["added", "overwritten"]);
     }
 }
@@ -161,9 +222,20 @@ async fn a_file_row_cannot_point_at_an_unknown_blob() {
     for backend in backends() {
         let f = open(backend).await;
         let fd = f.store.create_feed(&feed("f")).await.expect("feed");
-        let result = f.store.add_package(&package(fd.id, "1.0.0", &blob(9).sha256), false).await;
-        assert!(result.is_err(), "{backend:?}: a package must not reference a blob the store does not know");
-        assert!(f.store.find_packages(fd.id, &PackageQuery::default()).await.expect("find").is_empty());
+        let result = f
+            .store
+            .add_package(&package(fd.id, "1.0.0", &blob(9).sha256), false)
+            .await;
+        assert!(
+            result.is_err(),
+            "{backend:?}: a package must not reference a blob the store does not know"
+        );
+        assert!(f
+            .store
+            .find_packages(fd.id, &PackageQuery::default())
+            .await
+            .expect("find")
+            .is_empty());
     }
 }
 

@@ -1,1 +1,237 @@
-//! placeholder
+//! The test harness every integration test uses.
+//!
+//! [`TestApp`] starts the real server in-process on `127.0.0.1:0` with a
+//! temporary data directory and a fresh database, on each backend the suite
+//! runs on (`GANTRY_TEST_BACKENDS`, default SQLite and PostgreSQL; see
+//! `gantry_store::testing`). [`TestProcess`] runs the `gantry` binary
+//! instead, for tests that must kill or restart it.
+
+#![allow(clippy::missing_panics_doc)] // test helpers panic by design
+
+mod process;
+mod upack;
+
+pub use gantry_store::sql::Backend;
+pub use process::TestProcess;
+pub use upack::{noise, upack, upack_with_manifest, zip_with};
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use gantry_server::{Config, Server};
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde_json::{json, Value};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// The system key every test server is bootstrapped with.
+pub const ADMIN_KEY: &str = "test-admin-key-0123456789";
+
+/// Adjusts the configuration of a test server.
+pub type Tweak = fn(&mut Config);
+
+/// A running server for one test, stopped when dropped.
+pub struct TestApp {
+    /// Which database it runs on.
+    pub backend: Backend,
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// A plain HTTP client.
+    pub client: reqwest::Client,
+    data_dir: tempfile::TempDir,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestApp {
+    /// One server per backend the suite runs on, with default settings.
+    pub async fn each_backend() -> Vec<TestApp> {
+        Self::each_backend_with(|_| {}).await
+    }
+
+    /// One server per backend, each configuration adjusted by `tweak`.
+    pub async fn each_backend_with(tweak: Tweak) -> Vec<TestApp> {
+        let mut apps = Vec::new();
+        for backend in gantry_store::testing::backends() {
+            apps.push(Self::spawn(backend, tweak).await);
+        }
+        assert!(!apps.is_empty(), "GANTRY_TEST_BACKENDS names no backend");
+        apps
+    }
+
+    /// Starts a server on `backend`.
+    pub async fn spawn(backend: Backend, tweak: Tweak) -> TestApp {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let database_url = gantry_store::testing::fresh_database(backend, data_dir.path()).await;
+        let mut config = Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir: data_dir.path().to_path_buf(),
+            database_url: Some(database_url),
+            bootstrap_api_key: Some(ADMIN_KEY.into()),
+            ..Config::default()
+        };
+        tweak(&mut config);
+        let server = Server::bind(config).await.expect("server starts");
+        let addr = server.local_addr().expect("bound address");
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(server.serve(async {
+            let _ = rx.await;
+        }));
+        TestApp {
+            backend,
+            addr,
+            client: reqwest::Client::new(),
+            data_dir,
+            shutdown: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT` + `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// A request without credentials.
+    pub fn anonymous(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client.request(method, self.url(path))
+    }
+
+    /// A request with the administrator's key.
+    pub fn admin(&self, method: Method, path: &str) -> RequestBuilder {
+        self.with_key(method, path, ADMIN_KEY)
+    }
+
+    /// A request with the given key in `X-ApiKey`.
+    pub fn with_key(&self, method: Method, path: &str, key: &str) -> RequestBuilder {
+        self.anonymous(method, path).header("X-ApiKey", key)
+    }
+
+    /// Creates a feed as the administrator, asserting success.
+    pub async fn create_feed(&self, name: &str, feed_type: &str) -> Value {
+        let response = self
+            .admin(Method::POST, "/api/management/feeds/create")
+            .json(&json!({"name": name, "feedType": feed_type}))
+            .send()
+            .await
+            .expect("request");
+        let status = response.status();
+        let body = response.text().await.expect("body");
+        assert_eq!(
+            status,
+            StatusCode::CREATED,
+            "[{:?}] create feed {name}: {body}",
+            self.backend
+        );
+        serde_json::from_str(&body).expect("feed JSON")
+    }
+
+    /// Creates an API key as the administrator and returns its secret.
+    pub async fn create_key(&self, spec: Value) -> String {
+        let response = self
+            .admin(Method::POST, "/api/api-keys/create")
+            .json(&spec)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status();
+        let body: Value = response.json().await.expect("key JSON");
+        assert_eq!(status, StatusCode::OK, "[{:?}] create key: {body}", self.backend);
+        body["key"].as_str().expect("secret in answer").to_owned()
+    }
+
+    /// Uploads a `.upack` with a key, returning status and body text.
+    pub async fn upload_upack(&self, feed: &str, key: &str, bytes: Vec<u8>) -> (StatusCode, String) {
+        let response = self
+            .with_key(Method::POST, &format!("/upack/{feed}/upload"), key)
+            .body(bytes)
+            .send()
+            .await
+            .expect("request");
+        (response.status(), response.text().await.expect("body"))
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        self.data_dir.path()
+    }
+
+    /// Every committed blob file under the data directory.
+    pub fn blob_files(&self) -> Vec<PathBuf> {
+        files_under(&self.data_dir().join("blobs"))
+    }
+
+    /// Every file left in the upload staging folder.
+    pub fn staging_files(&self) -> Vec<PathBuf> {
+        files_under(&self.data_dir().join("tmp"))
+    }
+
+    /// Asserts that a feed holds no package version, no blob is stored, and
+    /// no staged upload lingers: what a refused upload must leave.
+    pub async fn assert_nothing_stored(&self, feed: &str) {
+        let response = self
+            .admin(Method::GET, &format!("/api/packages/{feed}/versions"))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), StatusCode::OK, "[{:?}]", self.backend);
+        let versions: Value = response.json().await.expect("JSON");
+        assert_eq!(
+            versions,
+            json!([]),
+            "[{:?}] no version should be stored in {feed}",
+            self.backend
+        );
+        assert_eq!(
+            self.blob_files(),
+            Vec::<PathBuf>::new(),
+            "[{:?}] no blob should be stored",
+            self.backend
+        );
+        assert_eq!(
+            self.staging_files(),
+            Vec::<PathBuf>::new(),
+            "[{:?}] no staged upload should remain",
+            self.backend
+        );
+    }
+
+    /// Stops the server gracefully and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("server task").expect("server stops cleanly");
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Every file below `dir` (none when it does not exist).
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(next) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&next) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}

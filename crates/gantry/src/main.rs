@@ -9,7 +9,11 @@ use gantry_server::{Config, LogFormat, Overrides, Server};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
-#[command(name = "gantry", version, about = "Gantry: a package repository with promotion between feeds")]
+#[command(
+    name = "gantry",
+    version,
+    about = "Gantry: a package repository with promotion between feeds"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -91,7 +95,9 @@ impl ServerArgs {
 
 fn init_logging(format: LogFormat) {
     let filter = EnvFilter::try_from_env("GANTRY_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
@@ -102,7 +108,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(args) => serve(args),
-        Command::Config { command: ConfigCommand::Show(args) } => args.load().map(|config| {
+        Command::Config {
+            command: ConfigCommand::Show(args),
+        } => args.load().map(|config| {
             print!("{}", config.redacted_toml());
         }),
     };

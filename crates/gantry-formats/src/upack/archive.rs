@@ -21,8 +21,8 @@ const MAX_MANIFEST_BYTES: u64 = 1024 * 1024;
 /// 1 KiB and a 1 GiB package.
 pub fn read_package(path: &Path) -> Result<UpackManifest, FormatError> {
     let file = File::open(path).map_err(|e| FormatError(format!("cannot read the package: {e}")))?;
-    let mut archive =
-        ZipArchive::new(file).map_err(|e| FormatError(format!("the package is not a valid zip archive: {e}")))?;
+    let mut archive = ZipArchive::new(file)
+        .map_err(|e| FormatError(format!("the package is not a valid zip archive: {e}")))?;
     let mut manifest_index = None;
     for index in 0..archive.len() {
         let entry = archive
@@ -39,7 +39,8 @@ pub fn read_package(path: &Path) -> Result<UpackManifest, FormatError> {
             manifest_index = Some(index);
         }
     }
-    let index = manifest_index.ok_or_else(|| FormatError("the package has no upack.json at its root".into()))?;
+    let index =
+        manifest_index.ok_or_else(|| FormatError("the package has no upack.json at its root".into()))?;
     let entry = archive
         .by_index(index)
         .map_err(|e| FormatError(format!("cannot read upack.json from the package: {e}")))?;
@@ -66,7 +67,9 @@ mod tests {
         let file = tempfile::NamedTempFile::new().expect("temp file");
         let mut writer = zip::ZipWriter::new(file.reopen().expect("reopen"));
         for (name, body) in entries {
-            writer.start_file(*name, SimpleFileOptions::default()).expect("entry");
+            writer
+                .start_file(*name, SimpleFileOptions::default())
+                .expect("entry");
             writer.write_all(body).expect("write");
         }
         writer.finish().expect("finish");
@@ -88,11 +91,20 @@ mod tests {
         let err = read_package(escape.path()).expect_err("escape");
         assert!(err.0.contains("escapes"), "{err}");
         let absolute = zip_with(&[("upack.json", MANIFEST), ("/etc/passwd", b"x")]);
-        assert!(read_package(absolute.path()).expect_err("absolute").0.contains("escapes"));
+        assert!(read_package(absolute.path())
+            .expect_err("absolute")
+            .0
+            .contains("escapes"));
         let nested = zip_with(&[("package/upack.json", MANIFEST)]);
-        assert!(read_package(nested.path()).expect_err("missing").0.contains("no upack.json"));
+        assert!(read_package(nested.path())
+            .expect_err("missing")
+            .0
+            .contains("no upack.json"));
         let mut not_zip = tempfile::NamedTempFile::new().expect("temp file");
         not_zip.write_all(b"just text").expect("write");
-        assert!(read_package(not_zip.path()).expect_err("not zip").0.contains("not a valid zip"));
+        assert!(read_package(not_zip.path())
+            .expect_err("not zip")
+            .0
+            .contains("not a valid zip"));
     }
 }

@@ -50,7 +50,11 @@ impl UpackManifest {
                     })
                 })
                 .collect::<Result<_, _>>()?,
-            Some(_) => return Err(FormatError("upack.json: \"dependencies\" must be an array".into())),
+            Some(_) => {
+                return Err(FormatError(
+                    "upack.json: \"dependencies\" must be an array".into(),
+                ))
+            }
         };
         Ok(Self {
             title: optional_string(fields, "title")?,
@@ -88,7 +92,10 @@ mod tests {
                 "dependencies":["acme/nails:1.0.0"],"_ci":"build 7"}"#,
         )
         .expect("valid");
-        assert_eq!((m.group.as_str(), m.name.as_str(), m.version.as_str()), ("acme/tools", "hammer", "1.2.3"));
+        assert_eq!(
+            (m.group.as_str(), m.name.as_str(), m.version.as_str()),
+            ("acme/tools", "hammer", "1.2.3")
+        );
         assert_eq!(m.title.as_deref(), Some("Hammer"));
         assert_eq!(m.dependencies, ["acme/nails:1.0.0"]);
         assert_eq!(m.document["_ci"], "build 7");
@@ -103,7 +110,10 @@ mod tests {
             (br#"{"name":"x"}"#, "missing the required \"version\""),
             (br#"{"name":"x","version":"1.0"}"#, "SemVer"),
             (br#"{"name":"x/y","version":"1.0.0"}"#, "contains the character"),
-            (br#"{"name":"x","version":"1.0.0","group":"/g"}"#, "must not start"),
+            (
+                br#"{"name":"x","version":"1.0.0","group":"/g"}"#,
+                "must not start",
+            ),
         ];
         for (input, expected) in cases {
             let err = UpackManifest::parse(input).expect_err("must be refused");

@@ -57,7 +57,9 @@ impl PackageFormat for Upack {
     }
 
     fn version_key(&self, version: &str) -> Result<String, FormatError> {
-        SemVer2::parse(version).map(|v| v.key()).map_err(|e| FormatError(e.to_string()))
+        SemVer2::parse(version)
+            .map(|v| v.key())
+            .map_err(|e| FormatError(e.to_string()))
     }
 
     fn compare_versions(&self, a: &str, b: &str) -> Ordering {
@@ -103,7 +105,9 @@ pub fn validate_name(name: &str) -> Result<(), FormatError> {
 /// Checks a universal package group ("" is no group).
 pub fn validate_group(group: &str) -> Result<(), FormatError> {
     if group.len() > MAX_GROUP_LEN {
-        return Err(FormatError(format!("package group must be at most {MAX_GROUP_LEN} characters")));
+        return Err(FormatError(format!(
+            "package group must be at most {MAX_GROUP_LEN} characters"
+        )));
     }
     if let Some(bad) = group.chars().find(|c| !(is_name_char(*c) || *c == '/')) {
         return Err(FormatError(format!(
@@ -117,7 +121,9 @@ pub fn validate_group(group: &str) -> Result<(), FormatError> {
         )));
     }
     if group.split('/').any(|segment| segment == "." || segment == "..") {
-        return Err(FormatError(format!("package group '{group}' must not contain '.' or '..' segments")));
+        return Err(FormatError(format!(
+            "package group '{group}' must not contain '.' or '..' segments"
+        )));
     }
     Ok(())
 }
@@ -134,7 +140,15 @@ mod tests {
         }
         assert!(validate_group("").is_ok());
         assert!(validate_group("acme/tools.x").is_ok());
-        for bad in ["/acme", "acme/", "a//b", "a/../b", "a\\b", "a:b", &"g".repeat(251)] {
+        for bad in [
+            "/acme",
+            "acme/",
+            "a//b",
+            "a/../b",
+            "a\\b",
+            "a:b",
+            &"g".repeat(251),
+        ] {
             assert!(validate_group(bad).is_err(), "{bad:?}");
         }
     }

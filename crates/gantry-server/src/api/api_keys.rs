@@ -114,7 +114,9 @@ pub async fn create(
         expires_at: None,
     };
     if input.feed_group.is_some() {
-        return Err(ApiError::bad_request("feedGroup: feed groups are not supported yet; name one feed."));
+        return Err(ApiError::bad_request(
+            "feedGroup: feed groups are not supported yet; name one feed.",
+        ));
     }
     match new.key_type.as_str() {
         "system" => {
@@ -157,8 +159,9 @@ pub async fn create(
         }
     }
     if let Some(expiration) = &input.expiration {
-        let at = OffsetDateTime::parse(expiration, &Rfc3339)
-            .map_err(|e| ApiError::bad_request(format!("expiration: '{expiration}' is not an ISO 8601 date: {e}")))?;
+        let at = OffsetDateTime::parse(expiration, &Rfc3339).map_err(|e| {
+            ApiError::bad_request(format!("expiration: '{expiration}' is not an ISO 8601 date: {e}"))
+        })?;
         let at = to_millis(at);
         if at <= now_millis() {
             return Err(ApiError::bad_request("expiration: the date is in the past."));
@@ -205,7 +208,9 @@ pub async fn delete(
 ) -> ApiResult<StatusCode> {
     state.authorize(&caller, Attribute::Administer, None)?;
     let raw = query.id.ok_or_else(|| ApiError::bad_request("id is required."))?;
-    let id: i64 = raw.parse().map_err(|_| ApiError::bad_request(format!("id: '{raw}' is not a number.")))?;
+    let id: i64 = raw
+        .parse()
+        .map_err(|_| ApiError::bad_request(format!("id: '{raw}' is not a number.")))?;
     if state.meta().delete_api_key(id).await? {
         tracing::info!(id, "API key deleted");
         Ok(StatusCode::OK)

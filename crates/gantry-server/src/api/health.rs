@@ -39,7 +39,10 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>)
     let health = Health {
         status,
         version: env!("CARGO_PKG_VERSION"),
-        database: DatabaseHealth { backend: state.meta().backend(), status: database },
+        database: DatabaseHealth {
+            backend: state.meta().backend(),
+            status: database,
+        },
     };
     (code, Json(health))
 }

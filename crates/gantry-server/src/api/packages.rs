@@ -88,7 +88,10 @@ fn infos(format: &dyn PackageFormat, records: &[PackageRecord]) -> Vec<PackageVe
     records
         .iter()
         .map(|r| {
-            let total = totals.get(&(r.key.group_key.as_str(), r.key.name_key.as_str())).copied().unwrap_or_default();
+            let total = totals
+                .get(&(r.key.group_key.as_str(), r.key.name_key.as_str()))
+                .copied()
+                .unwrap_or_default();
             PackageVersionInfo::new(format, r, total)
         })
         .collect()
@@ -113,7 +116,10 @@ pub struct PackageSelector {
 
 impl PackageSelector {
     /// Group, name and version from the purl when one was given.
-    fn resolved(&self, format: &dyn PackageFormat) -> ApiResult<(Option<String>, Option<String>, Option<String>)> {
+    fn resolved(
+        &self,
+        format: &dyn PackageFormat,
+    ) -> ApiResult<(Option<String>, Option<String>, Option<String>)> {
         let Some(purl) = &self.purl else {
             return Ok((self.group.clone(), self.name.clone(), self.version.clone()));
         };
@@ -132,9 +138,17 @@ impl PackageSelector {
     /// The one version this selector names (`latest` when no version is given).
     fn one(&self, format: &dyn PackageFormat) -> ApiResult<(PackageId, VersionSpec)> {
         let (group, name, version) = self.resolved(format)?;
-        let name = name.filter(|n| !n.is_empty()).ok_or_else(|| ApiError::bad_request("name (or purl) is required."))?;
+        let name = name
+            .filter(|n| !n.is_empty())
+            .ok_or_else(|| ApiError::bad_request("name (or purl) is required."))?;
         let version = version.ok_or_else(|| ApiError::bad_request("version is required."))?;
-        Ok((PackageId { group: group.unwrap_or_default(), name }, VersionSpec::parse(&version)))
+        Ok((
+            PackageId {
+                group: group.unwrap_or_default(),
+                name,
+            },
+            VersionSpec::parse(&version),
+        ))
     }
 }
 
@@ -191,7 +205,10 @@ pub async fn latest(
     let (group, name, _) = selector.resolved(format)?;
     let records = state
         .meta()
-        .find_packages(feed.id, &packages::query(format, group.as_deref(), name.as_deref(), None)?)
+        .find_packages(
+            feed.id,
+            &packages::query(format, group.as_deref(), name.as_deref(), None)?,
+        )
         .await?;
     let stable_only = selector.stable_only.unwrap_or(false);
     let all = infos(format, &records);
@@ -201,7 +218,10 @@ pub async fn latest(
             continue;
         }
         let slot = best.entry((&r.key.group_key, &r.key.name_key)).or_insert(i);
-        if format.compare_versions(&r.version, &records[*slot].version).is_gt() {
+        if format
+            .compare_versions(&r.version, &records[*slot].version)
+            .is_gt()
+        {
             *slot = i;
         }
     }

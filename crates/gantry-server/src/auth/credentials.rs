@@ -44,7 +44,10 @@ pub fn find(headers: &HeaderMap, query: Option<&str>) -> Result<Option<Credentia
     }
     if let Some(query) = query {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
-        if let Some((_, key)) = pairs.into_iter().find(|(name, value)| name == "key" && !value.is_empty()) {
+        if let Some((_, key)) = pairs
+            .into_iter()
+            .find(|(name, value)| name == "key" && !value.is_empty())
+        {
             return Ok(Some(Credential::ApiKey(key)));
         }
     }
@@ -63,13 +66,18 @@ fn basic(value: &[u8]) -> Result<Credential, CredentialError> {
             "the Authorization scheme '{scheme}' is not supported here; use Basic or an X-ApiKey header"
         )));
     }
-    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).map_err(|_| bad())?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .map_err(|_| bad())?;
     let decoded = String::from_utf8(decoded).map_err(|_| bad())?;
     let (user, password) = decoded.split_once(':').ok_or_else(bad)?;
     if user.eq_ignore_ascii_case("api") {
         Ok(Credential::ApiKey(password.to_owned()))
     } else {
-        Ok(Credential::UserPassword { user: user.to_owned(), password: password.to_owned() })
+        Ok(Credential::UserPassword {
+            user: user.to_owned(),
+            password: password.to_owned(),
+        })
     }
 }
 
@@ -88,7 +96,10 @@ mod tests {
     }
 
     fn basic_header(user_pass: &str) -> String {
-        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(user_pass))
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(user_pass)
+        )
     }
 
     #[test]
@@ -101,21 +112,40 @@ mod tests {
     fn reads_the_query_parameter() {
         let found = find(&HeaderMap::new(), Some("name=x&key=k%2B1")).expect("readable");
         assert_eq!(found, Some(Credential::ApiKey("k+1".into())));
-        assert_eq!(find(&HeaderMap::new(), Some("keys=x&key=")).expect("readable"), None);
+        assert_eq!(
+            find(&HeaderMap::new(), Some("keys=x&key=")).expect("readable"),
+            None
+        );
     }
 
     #[test]
     fn reads_basic_auth_with_api_user() {
-        let found = find(&headers(&[("authorization", &basic_header("api:s3cret:x"))]), None).expect("readable");
+        let found = find(
+            &headers(&[("authorization", &basic_header("api:s3cret:x"))]),
+            None,
+        )
+        .expect("readable");
         assert_eq!(found, Some(Credential::ApiKey("s3cret:x".into())));
         let user = find(&headers(&[("authorization", &basic_header("alice:pw"))]), None).expect("readable");
-        assert_eq!(user, Some(Credential::UserPassword { user: "alice".into(), password: "pw".into() }));
+        assert_eq!(
+            user,
+            Some(Credential::UserPassword {
+                user: "alice".into(),
+                password: "pw".into()
+            })
+        );
     }
 
     #[test]
     fn header_wins_over_query_and_basic() {
-        let h = headers(&[("x-apikey", "from-header"), ("authorization", &basic_header("api:from-basic"))]);
-        assert_eq!(find(&h, Some("key=from-query")).expect("ok"), Some(Credential::ApiKey("from-header".into())));
+        let h = headers(&[
+            ("x-apikey", "from-header"),
+            ("authorization", &basic_header("api:from-basic")),
+        ]);
+        assert_eq!(
+            find(&h, Some("key=from-query")).expect("ok"),
+            Some(Credential::ApiKey("from-header".into()))
+        );
     }
 
     #[test]

@@ -26,7 +26,10 @@ pub fn validate_custom(secret: &str) -> Result<(), String> {
     if secret.len() < 16 || secret.len() > 256 {
         return Err("a custom API key must be 16 to 256 characters long".into());
     }
-    if secret.chars().any(|c| c.is_whitespace() || c.is_control() || c == ':') {
+    if secret
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || c == ':')
+    {
         return Err("a custom API key must not contain spaces, control characters or ':'".into());
     }
     Ok(())
@@ -39,7 +42,11 @@ pub fn principal(record: &ApiKeyRecord, now_millis: i64) -> Result<Principal, St
     }
     let grant = match record.key_type.as_str() {
         "system" => ApiKeyGrant::System {
-            apis: record.system_apis.iter().filter_map(|a| a.parse::<SystemApi>().ok()).collect(),
+            apis: record
+                .system_apis
+                .iter()
+                .filter_map(|a| a.parse::<SystemApi>().ok())
+                .collect(),
         },
         "feed" => ApiKeyGrant::Feed {
             feed_key: record.feed_name.clone().unwrap_or_default().to_ascii_lowercase(),
@@ -49,13 +56,21 @@ pub fn principal(record: &ApiKeyRecord, now_millis: i64) -> Result<Principal, St
                 .filter_map(|p| p.parse::<PackagePermission>().ok())
                 .collect(),
         },
-        other => return Err(format!("API keys of type '{other}' are not usable on this server.")),
+        other => {
+            return Err(format!(
+                "API keys of type '{other}' are not usable on this server."
+            ))
+        }
     };
     let user_name = match grant {
         ApiKeyGrant::System { .. } => SYSTEM_USER.to_owned(),
         ApiKeyGrant::Feed { .. } => record.user_name.clone().unwrap_or_else(|| SYSTEM_USER.to_owned()),
     };
-    Ok(Principal::ApiKey { id: record.id, user_name, grant })
+    Ok(Principal::ApiKey {
+        id: record.id,
+        user_name,
+        grant,
+    })
 }
 
 #[cfg(test)]
@@ -95,7 +110,14 @@ mod tests {
     #[test]
     fn feed_keys_bind_to_the_folded_feed_name() {
         let p = principal(&record("feed", None), 0).expect("usable");
-        let Principal::ApiKey { grant: ApiKeyGrant::Feed { feed_key, permissions }, .. } = p else {
+        let Principal::ApiKey {
+            grant: ApiKeyGrant::Feed {
+                feed_key,
+                permissions,
+            },
+            ..
+        } = p
+        else {
             panic!("expected a feed key")
         };
         assert_eq!(feed_key, "approved");

@@ -34,7 +34,8 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let credential = credentials::find(&parts.headers, parts.uri.query()).map_err(|e| ApiError::bad_request(e.0))?;
+        let credential =
+            credentials::find(&parts.headers, parts.uri.query()).map_err(|e| ApiError::bad_request(e.0))?;
         let principal = match credential {
             None => Principal::Anonymous,
             Some(Credential::ApiKey(secret)) => {
@@ -55,9 +56,16 @@ impl FromRequestParts<AppState> for Caller {
 impl AppState {
     /// The authorization point: may `caller` act with `attribute` on `feed`
     /// (or server-wide when `None`)? Answers 401 or 403 when not.
-    pub fn authorize(&self, caller: &Caller, attribute: Attribute, feed: Option<&FeedRecord>) -> Result<(), ApiError> {
+    pub fn authorize(
+        &self,
+        caller: &Caller,
+        attribute: Attribute,
+        feed: Option<&FeedRecord>,
+    ) -> Result<(), ApiError> {
         let feed_key = feed.map(|f| f.settings.name.to_ascii_lowercase());
-        let policy = AnonymousPolicy { may_view: self.config().anonymous_read };
+        let policy = AnonymousPolicy {
+            may_view: self.config().anonymous_read,
+        };
         match decide(&caller.principal, attribute, feed_key.as_deref(), policy) {
             Decision::Allow => Ok(()),
             Decision::Challenge => Err(ApiError::challenge()),

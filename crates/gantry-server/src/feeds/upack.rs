@@ -25,11 +25,17 @@ use crate::state::AppState;
 /// The universal feed routes.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/upack/{feed}/upload", post(upload).put(upload).layer(DefaultBodyLimit::disable()))
+        .route(
+            "/upack/{feed}/upload",
+            post(upload).put(upload).layer(DefaultBodyLimit::disable()),
+        )
         .route("/upack/{feed}/packages", get(list_packages))
         .route("/upack/{feed}/versions", get(list_versions))
         .route("/upack/{feed}/download/{*path}", get(download_package))
-        .route("/upack/{feed}/delete/{*path}", delete(delete_package).post(delete_package))
+        .route(
+            "/upack/{feed}/delete/{*path}",
+            delete(delete_package).post(delete_package),
+        )
 }
 
 const FEED_TYPES: &[FeedType] = &[FeedType::Universal];
@@ -52,7 +58,10 @@ async fn upload(
         .map_err(|e| ApiError::internal("package validation failed", &e))?
         .map_err(|e| ApiError::bad_request(e.0))?;
     let parsed = ParsedPackage {
-        id: PackageId { group: manifest.group.clone(), name: manifest.name.clone() },
+        id: PackageId {
+            group: manifest.group.clone(),
+            name: manifest.name.clone(),
+        },
         version: manifest.version.clone(),
         metadata: manifest.document,
     };
@@ -189,11 +198,19 @@ async fn list_versions(
 ) -> ApiResult<Response> {
     let feed = feeds::find_for_protocol(&state, &feed, FEED_TYPES).await?;
     state.authorize(&caller, Attribute::ViewPackages, Some(&feed))?;
-    let query = packages::query(&Upack, filter.group.as_deref(), filter.name.as_deref(), filter.version.as_deref())?;
+    let query = packages::query(
+        &Upack,
+        filter.group.as_deref(),
+        filter.name.as_deref(),
+        filter.version.as_deref(),
+    )?;
     let mut records = state.meta().find_packages(feed.id, &query).await?;
     if let Some(version) = &filter.version {
         let record = records.pop().ok_or_else(|| {
-            ApiError::not_found(format!("Version {version} was not found in feed '{}'.", feed.settings.name))
+            ApiError::not_found(format!(
+                "Version {version} was not found in feed '{}'.",
+                feed.settings.name
+            ))
         })?;
         return Ok(Json(VersionInfo::new(&record)).into_response());
     }
@@ -205,19 +222,31 @@ async fn list_versions(
 fn parse_path(path: &str, has_version: bool) -> ApiResult<(PackageId, Option<String>)> {
     let mut segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let version = if has_version {
-        Some(segments.pop().ok_or_else(|| ApiError::bad_request("The URL must end with /{name}/{version}."))?.to_owned())
+        Some(
+            segments
+                .pop()
+                .ok_or_else(|| ApiError::bad_request("The URL must end with /{name}/{version}."))?
+                .to_owned(),
+        )
     } else {
         None
     };
-    let name = segments.pop().ok_or_else(|| ApiError::bad_request("The URL must name a package."))?.to_owned();
-    let id = PackageId { group: segments.join("/"), name };
+    let name = segments
+        .pop()
+        .ok_or_else(|| ApiError::bad_request("The URL must name a package."))?
+        .to_owned();
+    let id = PackageId {
+        group: segments.join("/"),
+        name,
+    };
     Upack.validate_id(&id).map_err(|e| ApiError::bad_request(e.0))?;
     Ok((id, version))
 }
 
 /// Reads `?latest` / `?latest-stable` (also `?latest=stable`).
 fn latest_flag(query: Option<&str>) -> Option<VersionSpec> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or_default()).unwrap_or_default();
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(query.unwrap_or_default()).unwrap_or_default();
     pairs.iter().find_map(|(k, v)| match (k.as_str(), v.as_str()) {
         ("latest-stable", _) | ("latest", "stable") => Some(VersionSpec::LatestStable),
         ("latest", _) => Some(VersionSpec::Latest),
@@ -268,9 +297,15 @@ mod tests {
     #[test]
     fn download_paths_split_group_name_version() {
         let (id, v) = parse_path("acme/tools/hammer/1.0.0", true).expect("valid");
-        assert_eq!((id.group.as_str(), id.name.as_str(), v.as_deref()), ("acme/tools", "hammer", Some("1.0.0")));
+        assert_eq!(
+            (id.group.as_str(), id.name.as_str(), v.as_deref()),
+            ("acme/tools", "hammer", Some("1.0.0"))
+        );
         let (id, v) = parse_path("/hammer/1.0.0", true).expect("valid");
-        assert_eq!((id.group.as_str(), id.name.as_str(), v.as_deref()), ("", "hammer", Some("1.0.0")));
+        assert_eq!(
+            (id.group.as_str(), id.name.as_str(), v.as_deref()),
+            ("", "hammer", Some("1.0.0"))
+        );
         let (id, v) = parse_path("acme/hammer", false).expect("valid");
         assert_eq!((id.group.as_str(), id.name.as_str(), v), ("acme", "hammer", None));
         assert!(parse_path("1.0.0", true).is_err());
@@ -280,9 +315,14 @@ mod tests {
     #[test]
     fn latest_flags() {
         assert_eq!(latest_flag(Some("latest")), Some(VersionSpec::Latest));
-        assert_eq!(latest_flag(Some("latest-stable")), Some(VersionSpec::LatestStable));
-        assert_eq!(latest_flag(Some("latest=stable")), Some(VersionSpec::LatestStable));
+        assert_eq!(
+            latest_flag(Some("latest-stable")),
+            Some(VersionSpec::LatestStable)
+        );
+        assert_eq!(
+            latest_flag(Some("latest=stable")),
+            Some(VersionSpec::LatestStable)
+        );
         assert_eq!(latest_flag(None), None);
     }
 }
-

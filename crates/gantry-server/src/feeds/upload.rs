@@ -19,13 +19,22 @@ pub async fn stage_body(state: &AppState, headers: &HeaderMap, body: Body) -> Ap
     if declared.is_some_and(|len| len > limit) {
         return Err(too_large(limit));
     }
-    state.blobs().stage(body.into_data_stream(), limit).await.map_err(|e| match e {
-        StageError::TooLarge { limit } => too_large(limit),
-        StageError::Body(reason) => ApiError::bad_request(format!("The upload was interrupted: {reason}")),
-        StageError::Io(e) => ApiError::internal("could not stage the upload", &e),
-    })
+    state
+        .blobs()
+        .stage(body.into_data_stream(), limit)
+        .await
+        .map_err(|e| match e {
+            StageError::TooLarge { limit } => too_large(limit),
+            StageError::Body(reason) => {
+                ApiError::bad_request(format!("The upload was interrupted: {reason}"))
+            }
+            StageError::Io(e) => ApiError::internal("could not stage the upload", &e),
+        })
 }
 
 fn too_large(limit: u64) -> ApiError {
-    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("The package is larger than this server's limit of {limit} bytes."))
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("The package is larger than this server's limit of {limit} bytes."),
+    )
 }

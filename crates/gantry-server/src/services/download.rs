@@ -17,9 +17,9 @@ pub async fn serve(
     content_type: &'static str,
     file_name: &str,
 ) -> ApiResult<Response> {
-    let file = record
-        .primary_file()
-        .ok_or_else(|| ApiError::not_found(format!("Package {} {} has no file.", record.name, record.version)))?;
+    let file = record.primary_file().ok_or_else(|| {
+        ApiError::not_found(format!("Package {} {} has no file.", record.name, record.version))
+    })?;
     let blob = state.blobs().open(&file.sha256, None).await?;
     state.meta().count_download(record.id).await?;
     let mut response = (StatusCode::OK, Body::from_stream(blob.stream)).into_response();
@@ -29,8 +29,16 @@ pub async fn serve(
     if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", file.sha256)) {
         headers.insert(header::ETAG, etag);
     }
-    let safe_name: String =
-        file_name.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' { c } else { '_' }).collect();
+    let safe_name: String = file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     if let Ok(disposition) = HeaderValue::from_str(&format!("attachment; filename=\"{safe_name}\"")) {
         headers.insert(header::CONTENT_DISPOSITION, disposition);
     }

@@ -40,7 +40,10 @@ pub async fn find_for_protocol(state: &AppState, name: &str, expected: &[FeedTyp
 /// The format of a feed's packages.
 pub fn format_of(feed: &FeedRecord) -> ApiResult<&'static dyn PackageFormat> {
     format_for(feed.settings.feed_type).ok_or_else(|| {
-        ApiError::bad_request(format!("Feed type '{}' is not supported yet.", feed.settings.feed_type))
+        ApiError::bad_request(format!(
+            "Feed type '{}' is not supported yet.",
+            feed.settings.feed_type
+        ))
     })
 }
 
@@ -51,7 +54,12 @@ pub fn check_type_supported(feed_type: FeedType) -> ApiResult<()> {
     } else {
         Err(ApiError::bad_request(format!(
             "Feed type '{feed_type}' is not supported yet by this server; supported types: {}.",
-            FeedType::ALL.iter().filter(|t| format_for(**t).is_some()).map(|t| t.id()).collect::<Vec<_>>().join(", ")
+            FeedType::ALL
+                .iter()
+                .filter(|t| format_for(**t).is_some())
+                .map(|t| t.id())
+                .collect::<Vec<_>>()
+                .join(", ")
         )))
     }
 }
@@ -68,11 +76,18 @@ pub async fn resolve_pipeline_target(
     let Some(target) = target.filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
+    if target.eq_ignore_ascii_case(&settings.name) {
+        return Err(ApiError::bad_request(
+            "promoteToFeed: a feed cannot promote to itself.",
+        ));
+    }
     let target_feed = find(state, target)
         .await
         .map_err(|_| ApiError::bad_request(format!("promoteToFeed: feed '{target}' does not exist.")))?;
-    if target_feed.settings.name.eq_ignore_ascii_case(&settings.name) || Some(target_feed.id) == own_id {
-        return Err(ApiError::bad_request("promoteToFeed: a feed cannot promote to itself."));
+    if Some(target_feed.id) == own_id {
+        return Err(ApiError::bad_request(
+            "promoteToFeed: a feed cannot promote to itself.",
+        ));
     }
     if target_feed.settings.feed_type.promotion_family() != settings.feed_type.promotion_family() {
         return Err(ApiError::bad_request(format!(
@@ -95,7 +110,10 @@ pub async fn resolve_pipeline_target(
             if !seen.insert(id) {
                 break;
             }
-            next = feeds.iter().find(|f| f.id == id).and_then(|f| f.settings.promote_to_feed_id);
+            next = feeds
+                .iter()
+                .find(|f| f.id == id)
+                .and_then(|f| f.settings.promote_to_feed_id);
         }
     }
     Ok(Some(target_feed.id))

@@ -33,7 +33,11 @@ pub async fn find_version(
     id: &PackageId,
     spec: &VersionSpec,
 ) -> ApiResult<PackageRecord> {
-    let display = if id.group.is_empty() { id.name.clone() } else { format!("{}/{}", id.group, id.name) };
+    let display = if id.group.is_empty() {
+        id.name.clone()
+    } else {
+        format!("{}/{}", id.group, id.name)
+    };
     let exact = match spec {
         VersionSpec::Exact(v) => Some(v.as_str()),
         VersionSpec::Latest | VersionSpec::LatestStable => None,
@@ -69,7 +73,11 @@ pub async fn delete(
     feed: &FeedRecord,
     record: &PackageRecord,
 ) -> ApiResult<()> {
-    if !state.meta().delete_package(record.id, &feed.settings.name, caller.user_name()).await? {
+    if !state
+        .meta()
+        .delete_package(record.id, &feed.settings.name, caller.user_name())
+        .await?
+    {
         return Err(ApiError::not_found(format!(
             "Package {} {} was already deleted from feed '{}'.",
             record.name, record.version, feed.settings.name

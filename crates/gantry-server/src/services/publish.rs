@@ -34,11 +34,15 @@ pub async fn publish(
     staged: StagedBlob,
     parsed: ParsedPackage,
 ) -> ApiResult<PackageRecord> {
-    format.validate_id(&parsed.id).map_err(|e| ApiError::bad_request(e.0))?;
+    format
+        .validate_id(&parsed.id)
+        .map_err(|e| ApiError::bad_request(e.0))?;
     let key = PackageKey {
         group_key: format.group_key(&parsed.id.group),
         name_key: format.name_key(&parsed.id.name),
-        version_key: format.version_key(&parsed.version).map_err(|e| ApiError::bad_request(e.0))?,
+        version_key: format
+            .version_key(&parsed.version)
+            .map_err(|e| ApiError::bad_request(e.0))?,
     };
     let overwrite = state.may(caller, Attribute::DeletePackage, Some(feed));
     state.meta().lease_blob(staged.info()).await?;

@@ -82,7 +82,11 @@ impl BlobStore {
     /// Blobs in any `object_store` backend (S3 and the like), staged locally.
     pub fn remote(objects: Arc<dyn ObjectStore>, staging_dir: &Path) -> StoreResult<Self> {
         std::fs::create_dir_all(staging_dir)?;
-        Ok(Self { objects, local_root: None, staging_dir: staging_dir.to_path_buf() })
+        Ok(Self {
+            objects,
+            local_root: None,
+            staging_dir: staging_dir.to_path_buf(),
+        })
     }
 
     /// Removes what interrupted uploads left in the staging folder. Call at
@@ -136,8 +140,8 @@ impl BlobStore {
         // Parts are uploaded as they fill, a few at a time, so memory stays
         // bounded whatever the blob's size; an error aborts the upload and
         // leaves no object behind.
-        let mut writer = BufWriter::with_capacity(Arc::clone(&self.objects), key, 8 * 1024 * 1024)
-            .with_max_concurrency(2);
+        let mut writer =
+            BufWriter::with_capacity(Arc::clone(&self.objects), key, 8 * 1024 * 1024).with_max_concurrency(2);
         let mut buffer = vec![0u8; READ_CHUNK];
         loop {
             let n = file.read(&mut buffer).await?;
@@ -164,11 +168,16 @@ impl BlobStore {
 
     /// Opens a blob, or a byte range of it, as a stream.
     pub async fn open(&self, digest: &Sha256Digest, range: Option<Range<u64>>) -> StoreResult<BlobRead> {
-        let options = GetOptions { range: range.clone().map(GetRange::Bounded), ..GetOptions::default() };
+        let options = GetOptions {
+            range: range.clone().map(GetRange::Bounded),
+            ..GetOptions::default()
+        };
         let result = match self.objects.get_opts(&object_key(digest), options).await {
             Ok(r) => r,
             Err(object_store::Error::NotFound { .. }) => {
-                return Err(StoreError::NotFound(format!("blob {digest} is missing from the blob store")))
+                return Err(StoreError::NotFound(format!(
+                    "blob {digest} is missing from the blob store"
+                )))
             }
             Err(e) => return Err(e.into()),
         };
@@ -203,7 +212,10 @@ impl BlobStore {
             .list(Some(&prefix))
             .map_err(StoreError::from)
             .try_filter_map(|meta| async move {
-                let digest = meta.location.filename().and_then(|name| name.parse::<Sha256Digest>().ok());
+                let digest = meta
+                    .location
+                    .filename()
+                    .and_then(|name| name.parse::<Sha256Digest>().ok());
                 Ok(digest.map(|d| (d, meta.last_modified.timestamp_millis())))
             })
             .boxed()

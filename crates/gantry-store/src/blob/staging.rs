@@ -62,7 +62,12 @@ struct Hashers {
 
 impl Hashers {
     fn new() -> Self {
-        Self { sha256: Sha256::new(), sha512: Sha512::new(), sha1: Sha1::new(), md5: Md5::new() }
+        Self {
+            sha256: Sha256::new(),
+            sha512: Sha512::new(),
+            sha1: Sha1::new(),
+            md5: Md5::new(),
+        }
     }
 
     fn update(&mut self, chunk: &[u8]) {
@@ -116,7 +121,9 @@ where
         }
     }
     drop(tx);
-    let outcome = worker.await.map_err(|e| StageError::Io(std::io::Error::other(e)))?;
+    let outcome = worker
+        .await
+        .map_err(|e| StageError::Io(std::io::Error::other(e)))?;
     // On failure the temporary path is dropped here, which deletes the file.
     let (path, hashers, size) = outcome?;
     if let Some(failure) = failure {

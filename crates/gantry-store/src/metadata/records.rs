@@ -143,7 +143,10 @@ pub struct PackageRecord {
 impl PackageRecord {
     /// The main file (qualifier ""), or the first one.
     pub fn primary_file(&self) -> Option<&PackageFileRecord> {
-        self.files.iter().find(|f| f.qualifier.is_empty()).or_else(|| self.files.first())
+        self.files
+            .iter()
+            .find(|f| f.qualifier.is_empty())
+            .or_else(|| self.files.first())
     }
 
     /// Total size of the version's files.

@@ -38,14 +38,19 @@ pub async fn create(pool: &AnyPool, key: &NewApiKey) -> StoreResult<ApiKeyRecord
             e.into()
         }
     })?;
-    let row = sqlx::query(&format!("{SELECT_KEY} WHERE id = $1")).bind(id).fetch_one(&mut *tx).await?;
+    let row = sqlx::query(&format!("{SELECT_KEY} WHERE id = $1"))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
     let record = from_row(&row)?;
     tx.commit().await?;
     Ok(record)
 }
 
 pub async fn list(pool: &AnyPool) -> StoreResult<Vec<ApiKeyRecord>> {
-    let rows = sqlx::query(&format!("{SELECT_KEY} ORDER BY id")).fetch_all(pool).await?;
+    let rows = sqlx::query(&format!("{SELECT_KEY} ORDER BY id"))
+        .fetch_all(pool)
+        .await?;
     rows.iter().map(from_row).collect()
 }
 
@@ -58,7 +63,10 @@ pub async fn find(pool: &AnyPool, key_hash: &str) -> StoreResult<Option<ApiKeyRe
 }
 
 pub async fn delete(pool: &AnyPool, id: i64) -> StoreResult<bool> {
-    let done = sqlx::query("DELETE FROM api_keys WHERE id = $1").bind(id).execute(pool).await?;
+    let done = sqlx::query("DELETE FROM api_keys WHERE id = $1")
+        .bind(id)
+        .execute(pool)
+        .await?;
     Ok(done.rows_affected() > 0)
 }
 

@@ -35,7 +35,13 @@ pub async fn unreferenced(pool: &AnyPool, cutoff: i64, limit: i64) -> StoreResul
     .bind(limit)
     .fetch_all(pool)
     .await?;
-    digests.iter().map(|d| d.parse().map_err(|_| StoreError::Corrupt(format!("blob digest {d}")))).collect()
+    digests
+        .iter()
+        .map(|d| {
+            d.parse()
+                .map_err(|_| StoreError::Corrupt(format!("blob digest {d}")))
+        })
+        .collect()
 }
 
 pub async fn forget(pool: &AnyPool, digest: &Sha256Digest, cutoff: i64) -> StoreResult<bool> {

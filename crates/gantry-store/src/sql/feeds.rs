@@ -42,14 +42,19 @@ pub async fn create(pool: &AnyPool, feed: &FeedSettings) -> StoreResult<FeedReco
     .fetch_optional(&mut *tx)
     .await?;
     let id = id.ok_or_else(|| taken(&feed.name))?;
-    let row = sqlx::query(&format!("{SELECT_FEED} WHERE f.id = $1")).bind(id).fetch_one(&mut *tx).await?;
+    let row = sqlx::query(&format!("{SELECT_FEED} WHERE f.id = $1"))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
     let record = from_row(&row)?;
     tx.commit().await?;
     Ok(record)
 }
 
 pub async fn list(pool: &AnyPool) -> StoreResult<Vec<FeedRecord>> {
-    let rows = sqlx::query(&format!("{SELECT_FEED} ORDER BY f.name_key")).fetch_all(pool).await?;
+    let rows = sqlx::query(&format!("{SELECT_FEED} ORDER BY f.name_key"))
+        .fetch_all(pool)
+        .await?;
     rows.iter().map(from_row).collect()
 }
 
@@ -86,14 +91,20 @@ pub async fn update(pool: &AnyPool, id: i64, feed: &FeedSettings) -> StoreResult
         Err(e) if is_unique_violation(&e) => return Err(taken(&feed.name)),
         Err(e) => return Err(e.into()),
     }
-    let row = sqlx::query(&format!("{SELECT_FEED} WHERE f.id = $1")).bind(id).fetch_one(&mut *tx).await?;
+    let row = sqlx::query(&format!("{SELECT_FEED} WHERE f.id = $1"))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
     let record = from_row(&row)?;
     tx.commit().await?;
     Ok(record)
 }
 
 pub async fn delete(pool: &AnyPool, id: i64) -> StoreResult<()> {
-    let result = sqlx::query("DELETE FROM feeds WHERE id = $1").bind(id).execute(pool).await;
+    let result = sqlx::query("DELETE FROM feeds WHERE id = $1")
+        .bind(id)
+        .execute(pool)
+        .await;
     match result {
         Ok(done) if done.rows_affected() == 0 => Err(StoreError::NotFound(format!("no feed with id {id}"))),
         Ok(_) => Ok(()),

@@ -94,7 +94,9 @@ impl SqlStore {
         let store = match backend {
             Backend::Sqlite => {
                 let write = sqlite_pool(1, settings).connect_with(options.clone()).await?;
-                let read = sqlite_pool(settings.max_connections, settings).connect_with(options).await?;
+                let read = sqlite_pool(settings.max_connections, settings)
+                    .connect_with(options)
+                    .await?;
                 Self { backend, read, write }
             }
             Backend::Postgres => {
@@ -104,13 +106,18 @@ impl SqlStore {
                     .acquire_timeout(settings.acquire_timeout)
                     .after_connect(move |conn, _| {
                         Box::pin(async move {
-                            conn.execute(format!("SET statement_timeout = {timeout_ms}").as_str()).await?;
+                            conn.execute(format!("SET statement_timeout = {timeout_ms}").as_str())
+                                .await?;
                             Ok(())
                         })
                     })
                     .connect_with(options)
                     .await?;
-                Self { backend, read: pool.clone(), write: pool }
+                Self {
+                    backend,
+                    read: pool.clone(),
+                    write: pool,
+                }
             }
         };
         store.migrate().await?;
@@ -133,8 +140,10 @@ impl SqlStore {
 }
 
 fn sqlite_pool(max: u32, settings: &PoolSettings) -> AnyPoolOptions {
-    AnyPoolOptions::new().max_connections(max).acquire_timeout(settings.acquire_timeout).after_connect(
-        |conn, _| {
+    AnyPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(settings.acquire_timeout)
+        .after_connect(|conn, _| {
             Box::pin(async move {
                 // WAL lets readers run beside the writer; NORMAL sync is safe with WAL
                 // (a crash loses no committed transaction, only an un-synced tail).
@@ -144,8 +153,7 @@ fn sqlite_pool(max: u32, settings: &PoolSettings) -> AnyPoolOptions {
                 conn.execute("PRAGMA foreign_keys = ON").await?;
                 Ok(())
             })
-        },
-    )
+        })
 }
 
 /// Hides the password in a database URL, for logs and `config show`.
@@ -163,11 +171,13 @@ pub fn redact_url(url: &str) -> String {
 }
 
 fn is_unique_violation(e: &sqlx::Error) -> bool {
-    e.as_database_error().is_some_and(sqlx::error::DatabaseError::is_unique_violation)
+    e.as_database_error()
+        .is_some_and(sqlx::error::DatabaseError::is_unique_violation)
 }
 
 fn is_foreign_key_violation(e: &sqlx::Error) -> bool {
-    e.as_database_error().is_some_and(sqlx::error::DatabaseError::is_foreign_key_violation)
+    e.as_database_error()
+        .is_some_and(sqlx::error::DatabaseError::is_foreign_key_violation)
 }
 
 #[async_trait]
@@ -261,7 +271,9 @@ impl MetadataStore for SqlStore {
     }
 
     async fn count_api_keys(&self) -> StoreResult<i64> {
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_keys").fetch_one(&self.read).await?;
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_keys")
+            .fetch_one(&self.read)
+            .await?;
         Ok(count)
     }
 }
@@ -272,7 +284,10 @@ mod tests {
 
     #[test]
     fn redacts_password_only() {
-        assert_eq!(redact_url("postgres://gantry:s3cret@db:5432/g"), "postgres://gantry:********@db:5432/g");
+        assert_eq!(
+            redact_url("postgres://gantry:s3cret@db:5432/g"),
+            "postgres://gantry:********@db:5432/g"
+        );
         assert_eq!(redact_url("postgres://gantry@db/g"), "postgres://gantry@db/g");
         assert_eq!(redact_url("sqlite://./gantry.db"), "sqlite://./gantry.db");
     }

@@ -1,5 +1,7 @@
 //! Package version rows, their files, and their history events.
 
+use std::fmt::Write as _;
+
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::{Any, AnyConnection, AnyPool, Row};
 
@@ -47,7 +49,10 @@ pub async fn add(pool: &AnyPool, package: &NewPackage, overwrite: bool) -> Store
             .bind(id)
             .execute(&mut *tx)
             .await?;
-            sqlx::query("DELETE FROM package_files WHERE package_id = $1").bind(id).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM package_files WHERE package_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
             (id, "overwritten")
         }
         None => {
@@ -103,7 +108,11 @@ pub async fn add(pool: &AnyPool, package: &NewPackage, overwrite: bool) -> Store
     .await?;
     let record = load(&mut tx, id).await?;
     tx.commit().await?;
-    Ok(if kind == "added" { AddOutcome::Added(record) } else { AddOutcome::Replaced(record) })
+    Ok(if kind == "added" {
+        AddOutcome::Added(record)
+    } else {
+        AddOutcome::Replaced(record)
+    })
 }
 
 pub async fn find(pool: &AnyPool, feed_id: i64, query: &PackageQuery) -> StoreResult<Vec<PackageRecord>> {
@@ -118,7 +127,7 @@ pub async fn find(pool: &AnyPool, feed_id: i64, query: &PackageQuery) -> StoreRe
     ] {
         if let Some(value) = value {
             sqlx::Arguments::add(&mut args, value.clone()).map_err(sqlx::Error::Encode)?;
-            sql.push_str(&format!(" AND {column} = ${}", sqlx::Arguments::len(&args)));
+            let _ = write!(sql, " AND {column} = ${}", sqlx::Arguments::len(&args));
         }
     }
     sql.push_str(" ORDER BY p.id, f.qualifier");
@@ -138,8 +147,14 @@ pub async fn delete(pool: &AnyPool, package_id: i64, feed_name: &str, user: &str
     let Some(row) = row else {
         return Ok(false);
     };
-    sqlx::query("DELETE FROM package_files WHERE package_id = $1").bind(package_id).execute(&mut *tx).await?;
-    sqlx::query("DELETE FROM packages WHERE id = $1").bind(package_id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM package_files WHERE package_id = $1")
+        .bind(package_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM packages WHERE id = $1")
+        .bind(package_id)
+        .execute(&mut *tx)
+        .await?;
     let key = PackageKey {
         group_key: row.try_get("group_key")?,
         name_key: row.try_get("name_key")?,
@@ -150,8 +165,11 @@ pub async fn delete(pool: &AnyPool, package_id: i64, feed_name: &str, user: &str
         .parse::<gantry_core::FeedType>()
         .map_err(|e| StoreError::Corrupt(e.to_string()))?
         .package_type();
-    let (group, name, version): (String, String, String) =
-        (row.try_get("group_name")?, row.try_get("name")?, row.try_get("version")?);
+    let (group, name, version): (String, String, String) = (
+        row.try_get("group_name")?,
+        row.try_get("name")?,
+        row.try_get("version")?,
+    );
     insert_event(
         &mut tx,
         &EventRow {
@@ -240,7 +258,9 @@ async fn load(conn: &mut AnyConnection, id: i64) -> StoreResult<PackageRecord> {
         .bind(id)
         .fetch_all(conn)
         .await?;
-    group_rows(&rows)?.pop().ok_or_else(|| StoreError::NotFound(format!("no package with id {id}")))
+    group_rows(&rows)?
+        .pop()
+        .ok_or_else(|| StoreError::NotFound(format!("no package with id {id}")))
 }
 
 /// Folds the joined rows (one per file) into one record per package version.
@@ -273,7 +293,9 @@ fn group_rows(rows: &[AnyRow]) -> StoreResult<Vec<PackageRecord>> {
             let size: i64 = row.try_get("size")?;
             record.files.push(PackageFileRecord {
                 qualifier: row.try_get("qualifier")?,
-                sha256: sha256.parse().map_err(|_| StoreError::Corrupt(format!("blob digest {sha256}")))?,
+                sha256: sha256
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt(format!("blob digest {sha256}")))?,
                 size: size as u64,
                 md5: row.try_get("md5")?,
                 sha1: row.try_get("sha1")?,

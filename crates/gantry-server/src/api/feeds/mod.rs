@@ -26,10 +26,18 @@ pub async fn create(
     JsonBody(input): JsonBody<FeedInput>,
 ) -> ApiResult<(StatusCode, Json<FeedInfo>)> {
     state.authorize(&caller, Attribute::ManageFeeds, None)?;
-    let name = input.name.as_deref().ok_or_else(|| ApiError::bad_request("name is required."))?;
+    let name = input
+        .name
+        .as_deref()
+        .ok_or_else(|| ApiError::bad_request("name is required."))?;
     let name = FeedName::parse(name).map_err(|e| ApiError::bad_request(e.0))?;
-    let feed_type = input.feed_type.as_deref().ok_or_else(|| ApiError::bad_request("feedType is required."))?;
-    let feed_type: FeedType = feed_type.parse().map_err(|e: gantry_core::feed::UnknownFeedType| ApiError::bad_request(e.to_string()))?;
+    let feed_type = input
+        .feed_type
+        .as_deref()
+        .ok_or_else(|| ApiError::bad_request("feedType is required."))?;
+    let feed_type: FeedType = feed_type
+        .parse()
+        .map_err(|e: gantry_core::feed::UnknownFeedType| ApiError::bad_request(e.to_string()))?;
     check_type_supported(feed_type)?;
     let mut settings = FeedSettings {
         name: name.as_str().to_owned(),
@@ -70,7 +78,11 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Js
 #[utoipa::path(get, path = "/api/management/feeds/get/{name}", tag = "feeds",
     params(("name" = String, Path, description = "feed name")),
     responses((status = 200, body = FeedInfo), (status = 401), (status = 403), (status = 404)))]
-pub async fn get(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> ApiResult<Json<FeedInfo>> {
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> ApiResult<Json<FeedInfo>> {
     let feed = find(&state, &name).await?;
     state.authorize(&caller, Attribute::ViewPackages, Some(&feed))?;
     Ok(Json(FeedInfo::from(&feed)))
@@ -91,10 +103,13 @@ pub async fn update(
     let feed = find(&state, &name).await?;
     let mut settings = feed.settings.clone();
     if let Some(new_name) = &input.name {
-        settings.name = FeedName::parse(new_name).map_err(|e| ApiError::bad_request(e.0))?.as_str().to_owned();
+        let parsed = FeedName::parse(new_name).map_err(|e| ApiError::bad_request(e.0))?;
+        parsed.as_str().clone_into(&mut settings.name);
     }
     if let Some(feed_type) = &input.feed_type {
-        let requested: FeedType = feed_type.parse().map_err(|e: gantry_core::feed::UnknownFeedType| ApiError::bad_request(e.to_string()))?;
+        let requested: FeedType = feed_type
+            .parse()
+            .map_err(|e: gantry_core::feed::UnknownFeedType| ApiError::bad_request(e.to_string()))?;
         if requested != settings.feed_type {
             return Err(ApiError::bad_request(format!(
                 "feedType cannot change: '{}' is a {} feed.",
@@ -104,7 +119,8 @@ pub async fn update(
     }
     apply(&mut settings, &input)?;
     if let Some(target) = &input.promote_to_feed {
-        settings.promote_to_feed_id = resolve_pipeline_target(&state, &settings, Some(feed.id), target.as_deref()).await?;
+        settings.promote_to_feed_id =
+            resolve_pipeline_target(&state, &settings, Some(feed.id), target.as_deref()).await?;
     }
     let updated = state.meta().update_feed(feed.id, &settings).await?;
     tracing::info!(feed = %updated.settings.name, "feed updated");
@@ -115,7 +131,11 @@ pub async fn update(
 #[utoipa::path(delete, path = "/api/management/feeds/delete/{name}", tag = "feeds",
     params(("name" = String, Path, description = "feed name")),
     responses((status = 200), (status = 401), (status = 403), (status = 404), (status = 409, description = "the feed is another feed's promotion target")))]
-pub async fn delete(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> ApiResult<StatusCode> {
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> ApiResult<StatusCode> {
     state.authorize(&caller, Attribute::ManageFeeds, None)?;
     let feed = find(&state, &name).await?;
     if let Some(source) = state

@@ -1,0 +1,20 @@
+//! Integration tests: the real server on 127.0.0.1:0, on every backend.
+//!
+//! One test binary with a module per area keeps link time down.
+
+mod api_keys;
+mod crash;
+mod feeds;
+mod operations;
+mod packages_api;
+mod upack;
+
+use reqwest::{Response, StatusCode};
+
+/// Asserts a status, showing the body when it differs; returns the body.
+pub async fn expect_status(response: Response, expected: StatusCode, context: &str) -> String {
+    let status = response.status();
+    let body = response.text().await.expect("body");
+    assert_eq!(status, expected, "{context}: {body}");
+    body
+}
