@@ -135,7 +135,7 @@ impl PackageSelector {
         Ok((Some(purl.group), Some(purl.name), version))
     }
 
-    /// The one version this selector names (`latest` when no version is given).
+    /// The one version this selector names; `version` is required (it may be `latest`).
     fn one(&self, format: &dyn PackageFormat) -> ApiResult<(PackageId, VersionSpec)> {
         let (group, name, version) = self.resolved(format)?;
         let name = name
