@@ -17,7 +17,8 @@ pub mod time;
 pub use blob::{BlobInfo, BlobRead, BlobStore, StageError, StagedBlob};
 pub use error::{StoreError, StoreResult};
 pub use metadata::{
-    AddOutcome, ApiKeyRecord, FeedRecord, FeedSettings, MetadataStore, NewApiKey, NewPackage,
-    PackageFileRecord, PackageKey, PackageQuery, PackageRecord,
+    AddOutcome, ApiKeyRecord, FeedRecord, FeedSettings, MetadataStore, NewApiKey, NewPackage, NewPromotion,
+    PackageEvent, PackageFileRecord, PackageKey, PackageQuery, PackageRecord, PromoteOutcome, PromotionQuery,
+    PromotionRecord,
 };
 pub use sql::SqlStore;

@@ -32,6 +32,7 @@ fn feed(name: &str) -> FeedSettings {
         promote_to_feed_id: None,
         deployment_records_enabled: true,
         alternate_names: vec![],
+        allow_direct_uploads: false,
     }
 }
 
@@ -200,14 +201,14 @@ async fn packages_add_find_overwrite_delete_with_history() {
         assert!(f.store.forget_blob(&b1.sha256, i64::MAX).await.expect("forget"));
         assert!(!f.store.blob_known(&b1.sha256).await.expect("known"));
 
-        let history = f.store.package_events(&found[0].key).await.expect("events");
+        let history = f.store.package_events(&[], &found[0].key).await.expect("events");
         let kinds: Vec<&str> = history.iter().map(|e| e.kind.as_str()).collect();
         assert_eq!(kinds, ["added", "deleted"]);
         assert_eq!(history[1].user_name, "tester");
         let first = package(fd.id, "1.0.0", &b1.sha256).key;
         let kinds: Vec<String> = f
             .store
-            .package_events(&first)
+            .package_events(&["upack".to_owned()], &first)
             .await
             .expect("events")
             .into_iter()

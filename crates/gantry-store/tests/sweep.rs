@@ -55,6 +55,7 @@ async fn sweep_collects_only_unreferenced_blobs_past_their_grace() {
                 promote_to_feed_id: None,
                 deployment_records_enabled: true,
                 alternate_names: vec![],
+                allow_direct_uploads: false,
             })
             .await
             .expect("feed");

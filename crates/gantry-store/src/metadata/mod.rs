@@ -57,8 +57,22 @@ pub trait MetadataStore: Send + Sync + 'static {
     /// Counts one download of a package version.
     async fn count_download(&self, package_id: i64) -> StoreResult<()>;
 
-    /// The history of a package version across all feeds, oldest first.
-    async fn package_events(&self, key: &PackageKey) -> StoreResult<Vec<PackageEvent>>;
+    /// The history of a package version across all feeds holding one of
+    /// `package_types` (every type when empty), oldest first.
+    async fn package_events(
+        &self,
+        package_types: &[String],
+        key: &PackageKey,
+    ) -> StoreResult<Vec<PackageEvent>>;
+
+    /// Promotes a version in one transaction: copies its package and file
+    /// rows (never the bytes) into the target feed, records the promotion and
+    /// writes the `promoted` history event. Concurrent promotions of the same
+    /// version leave one copy, and each gets a correct outcome.
+    async fn promote(&self, promotion: &NewPromotion) -> StoreResult<PromoteOutcome>;
+
+    /// Promotion records matching a query, in increasing id order.
+    async fn list_promotions(&self, query: &PromotionQuery) -> StoreResult<Vec<PromotionRecord>>;
 
     /// Blobs no package references whose lease ended before `cutoff_millis`.
     async fn unreferenced_blobs(&self, cutoff_millis: i64, limit: i64) -> StoreResult<Vec<Sha256Digest>>;

@@ -34,6 +34,8 @@ pub struct FeedSettings {
     pub deployment_records_enabled: bool,
     /// Other names the feed answers to.
     pub alternate_names: Vec<String>,
+    /// A validated feed accepts direct uploads only when this is set.
+    pub allow_direct_uploads: bool,
 }
 
 /// The identity of a package version, in its normalised (`*_key`) form.
@@ -226,4 +228,101 @@ pub struct ApiKeyRecord {
     pub expires_at: Option<i64>,
     /// Creation time, Unix milliseconds.
     pub created_at: i64,
+}
+
+/// A promotion to carry out: copy a source version into a target feed.
+#[derive(Clone, Debug)]
+pub struct NewPromotion {
+    /// The version in the source feed.
+    pub source_package_id: i64,
+    /// The source feed's name, for the record.
+    pub from_feed: String,
+    /// The target feed.
+    pub to_feed_id: i64,
+    /// The target feed's name, for the record.
+    pub to_feed: String,
+    /// The package type, for the record.
+    pub package_type: String,
+    /// Who promotes.
+    pub user: String,
+    /// Why.
+    pub comments: String,
+}
+
+/// What [`crate::MetadataStore::promote`] did.
+#[derive(Clone, Debug)]
+pub enum PromoteOutcome {
+    /// The version was copied into the target and the promotion recorded.
+    Copied {
+        /// The record.
+        promotion: PromotionRecord,
+        /// The version as it now stands in the target.
+        package: PackageRecord,
+    },
+    /// The target already held the version with identical files: nothing
+    /// was copied, and the promotion was recorded all the same.
+    AlreadyPresent {
+        /// The record.
+        promotion: PromotionRecord,
+        /// The version in the target.
+        package: PackageRecord,
+    },
+    /// The target holds the version with different files; nothing changed.
+    Conflict,
+    /// The source version was deleted meanwhile; nothing changed.
+    SourceGone,
+}
+
+/// A recorded promotion.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PromotionRecord {
+    /// Increasing id.
+    pub id: i64,
+    /// `upack`, `nuget`, ...
+    pub package_type: String,
+    /// Group as displayed ("" when none).
+    pub group: String,
+    /// Name as displayed.
+    pub name: String,
+    /// Version as displayed.
+    pub version: String,
+    /// Identity as compared.
+    pub key: PackageKey,
+    /// Source feed name.
+    pub from_feed: String,
+    /// Target feed name.
+    pub to_feed: String,
+    /// Who promoted.
+    pub user_name: String,
+    /// When, Unix milliseconds.
+    pub at: i64,
+    /// Why.
+    pub comments: String,
+}
+
+/// A filter on promotion records; `None` matches anything. Results come in
+/// increasing id order.
+#[derive(Clone, Debug, Default)]
+pub struct PromotionQuery {
+    /// Source feed, case-folded.
+    pub from_feed_key: Option<String>,
+    /// Target feed, case-folded.
+    pub to_feed_key: Option<String>,
+    /// Normalised group.
+    pub group_key: Option<String>,
+    /// Normalised name.
+    pub name_key: Option<String>,
+    /// Normalised version.
+    pub version_key: Option<String>,
+    /// Only promotions at or after this time (Unix milliseconds).
+    pub since: Option<i64>,
+    /// Only promotions before this time (Unix milliseconds).
+    pub until: Option<i64>,
+    /// Only promotions with a larger id (the pagination cursor).
+    pub after_id: Option<i64>,
+    /// At most this many records.
+    pub limit: Option<i64>,
+    /// When set, only promotions whose source and target are both among
+    /// these case-folded feed names (what the caller may view).
+    pub visible_feed_keys: Option<Vec<String>>,
 }

@@ -14,6 +14,7 @@ use crate::{StoreError, StoreResult};
 
 const SELECT_FEED: &str = "SELECT f.id, f.name, f.feed_type, f.description, f.active, f.usage, \
      f.promote_to_feed_id, f.deployment_records_enabled, f.alternate_names, f.created_at, \
+     f.allow_direct_uploads, \
      t.name AS promote_to_name \
      FROM feeds f LEFT JOIN feeds t ON t.id = f.promote_to_feed_id";
 
@@ -25,8 +26,8 @@ pub async fn create(pool: &AnyPool, feed: &FeedSettings) -> StoreResult<FeedReco
     let mut tx = pool.begin().await?;
     let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO feeds (name, name_key, feed_type, description, active, usage, promote_to_feed_id, \
-         deployment_records_enabled, alternate_names, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+         deployment_records_enabled, alternate_names, created_at, allow_direct_uploads) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
          ON CONFLICT (name_key) DO NOTHING RETURNING id",
     )
     .bind(&feed.name)
@@ -39,6 +40,7 @@ pub async fn create(pool: &AnyPool, feed: &FeedSettings) -> StoreResult<FeedReco
     .bind(feed.deployment_records_enabled)
     .bind(string_list(&feed.alternate_names))
     .bind(now_millis())
+    .bind(feed.allow_direct_uploads)
     .fetch_optional(&mut *tx)
     .await?;
     let id = id.ok_or_else(|| taken(&feed.name))?;
@@ -70,7 +72,8 @@ pub async fn update(pool: &AnyPool, id: i64, feed: &FeedSettings) -> StoreResult
     let mut tx = pool.begin().await?;
     let result = sqlx::query(
         "UPDATE feeds SET name = $1, name_key = $2, description = $3, active = $4, usage = $5, \
-         promote_to_feed_id = $6, deployment_records_enabled = $7, alternate_names = $8 WHERE id = $9",
+         promote_to_feed_id = $6, deployment_records_enabled = $7, alternate_names = $8, \
+         allow_direct_uploads = $9 WHERE id = $10",
     )
     .bind(&feed.name)
     .bind(feed.name.to_ascii_lowercase())
@@ -80,6 +83,7 @@ pub async fn update(pool: &AnyPool, id: i64, feed: &FeedSettings) -> StoreResult
     .bind(feed.promote_to_feed_id)
     .bind(feed.deployment_records_enabled)
     .bind(string_list(&feed.alternate_names))
+    .bind(feed.allow_direct_uploads)
     .bind(id)
     .execute(&mut *tx)
     .await;
@@ -131,6 +135,7 @@ fn from_row(row: &AnyRow) -> StoreResult<FeedRecord> {
             promote_to_feed_id: row.try_get("promote_to_feed_id")?,
             deployment_records_enabled: get_bool(row, "deployment_records_enabled")?,
             alternate_names: get_string_list(row, "alternate_names")?,
+            allow_direct_uploads: get_bool(row, "allow_direct_uploads")?,
         },
     })
 }

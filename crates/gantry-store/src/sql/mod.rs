@@ -11,6 +11,7 @@ mod api_keys;
 mod blobs;
 mod feeds;
 mod packages;
+mod promotions;
 mod rows;
 
 use std::str::FromStr;
@@ -24,8 +25,8 @@ use sqlx::{AnyPool, Executor};
 
 use crate::blob::BlobInfo;
 use crate::metadata::{
-    AddOutcome, ApiKeyRecord, FeedRecord, FeedSettings, MetadataStore, NewApiKey, NewPackage, PackageEvent,
-    PackageKey, PackageQuery, PackageRecord,
+    AddOutcome, ApiKeyRecord, FeedRecord, FeedSettings, MetadataStore, NewApiKey, NewPackage, NewPromotion,
+    PackageEvent, PackageKey, PackageQuery, PackageRecord, PromoteOutcome, PromotionQuery, PromotionRecord,
 };
 use crate::{StoreError, StoreResult};
 
@@ -238,8 +239,20 @@ impl MetadataStore for SqlStore {
         Ok(())
     }
 
-    async fn package_events(&self, key: &PackageKey) -> StoreResult<Vec<PackageEvent>> {
-        packages::events(&self.read, key).await
+    async fn package_events(
+        &self,
+        package_types: &[String],
+        key: &PackageKey,
+    ) -> StoreResult<Vec<PackageEvent>> {
+        packages::events(&self.read, package_types, key).await
+    }
+
+    async fn promote(&self, promotion: &NewPromotion) -> StoreResult<PromoteOutcome> {
+        promotions::promote(&self.write, promotion).await
+    }
+
+    async fn list_promotions(&self, query: &PromotionQuery) -> StoreResult<Vec<PromotionRecord>> {
+        promotions::list(&self.read, query).await
     }
 
     async fn unreferenced_blobs(&self, cutoff_millis: i64, limit: i64) -> StoreResult<Vec<Sha256Digest>> {

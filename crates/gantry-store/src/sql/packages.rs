@@ -189,16 +189,29 @@ pub async fn delete(pool: &AnyPool, package_id: i64, feed_name: &str, user: &str
     Ok(true)
 }
 
-pub async fn events(pool: &AnyPool, key: &PackageKey) -> StoreResult<Vec<PackageEvent>> {
-    let rows = sqlx::query(
+pub async fn events(
+    pool: &AnyPool,
+    package_types: &[String],
+    key: &PackageKey,
+) -> StoreResult<Vec<PackageEvent>> {
+    let mut sql = String::from(
         "SELECT id, feed_name, package_type, group_name, name, version, kind, at, user_name, details \
-         FROM package_events WHERE name_key = $1 AND group_key = $2 AND version_key = $3 ORDER BY id",
-    )
-    .bind(&key.name_key)
-    .bind(&key.group_key)
-    .bind(&key.version_key)
-    .fetch_all(pool)
-    .await?;
+         FROM package_events WHERE name_key = $1 AND group_key = $2 AND version_key = $3",
+    );
+    let mut args = AnyArguments::default();
+    for value in [&key.name_key, &key.group_key, &key.version_key] {
+        sqlx::Arguments::add(&mut args, value.clone()).map_err(sqlx::Error::Encode)?;
+    }
+    if !package_types.is_empty() {
+        let mut placeholders = Vec::new();
+        for t in package_types {
+            sqlx::Arguments::add(&mut args, t.clone()).map_err(sqlx::Error::Encode)?;
+            placeholders.push(format!("${}", sqlx::Arguments::len(&args)));
+        }
+        let _ = write!(sql, " AND package_type IN ({})", placeholders.join(", "));
+    }
+    sql.push_str(" ORDER BY id");
+    let rows = sqlx::query_with::<Any, _>(&sql, args).fetch_all(pool).await?;
     rows.iter()
         .map(|row| {
             Ok(PackageEvent {
@@ -253,14 +266,20 @@ pub async fn insert_event(conn: &mut AnyConnection, event: &EventRow<'_>) -> Sto
     Ok(())
 }
 
-async fn load(conn: &mut AnyConnection, id: i64) -> StoreResult<PackageRecord> {
+/// A package version with its files, inside the caller's transaction.
+pub async fn load(conn: &mut AnyConnection, id: i64) -> StoreResult<PackageRecord> {
+    load_optional(conn, id)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("no package with id {id}")))
+}
+
+/// Like [`load`], `None` when the version does not exist.
+pub async fn load_optional(conn: &mut AnyConnection, id: i64) -> StoreResult<Option<PackageRecord>> {
     let rows = sqlx::query(&format!("{SELECT_PACKAGE} WHERE p.id = $1 ORDER BY f.qualifier"))
         .bind(id)
         .fetch_all(conn)
         .await?;
-    group_rows(&rows)?
-        .pop()
-        .ok_or_else(|| StoreError::NotFound(format!("no package with id {id}")))
+    Ok(group_rows(&rows)?.pop())
 }
 
 /// Folds the joined rows (one per file) into one record per package version.
