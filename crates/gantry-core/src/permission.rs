@@ -179,7 +179,11 @@ pub fn decide(
             }
         }
         Principal::ApiKey { grant, .. } => {
-            if grant_allows(grant, attribute, feed_key) {
+            // An authenticated caller has at least what Anonymous has
+            // (ProGet's "Everyone"): a feed key that may promote into one feed
+            // may still view the open feed it promotes from.
+            let as_everyone = attribute == Attribute::ViewPackages && anonymous.may_view;
+            if as_everyone || grant_allows(grant, attribute, feed_key) {
                 Decision::Allow
             } else {
                 Decision::Forbid
@@ -284,6 +288,26 @@ mod tests {
             Decision::Forbid
         );
         assert_eq!(decide(&k, Attribute::ManageFeeds, None, OPEN), Decision::Forbid);
+    }
+
+    #[test]
+    fn keys_have_at_least_what_anonymous_has() {
+        let k = key(ApiKeyGrant::Feed {
+            feed_key: "approved".into(),
+            permissions: vec![PackagePermission::Promote],
+        });
+        assert_eq!(
+            decide(&k, Attribute::ViewPackages, Some("unapproved"), OPEN),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(&k, Attribute::ViewPackages, Some("unapproved"), CLOSED),
+            Decision::Forbid
+        );
+        assert_eq!(
+            decide(&k, Attribute::AddPackage, Some("unapproved"), OPEN),
+            Decision::Forbid
+        );
     }
 
     #[test]

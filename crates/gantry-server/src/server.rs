@@ -49,6 +49,11 @@ impl Server {
         })
     }
 
+    /// Listens to the server's internal events (for tests and embedders).
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<crate::events::Event> {
+        self.state.events().subscribe()
+    }
+
     /// The address actually bound (useful with port 0).
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()

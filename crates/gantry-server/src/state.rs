@@ -5,6 +5,7 @@ use std::sync::Arc;
 use gantry_store::{BlobStore, MetadataStore};
 
 use crate::config::Config;
+use crate::events::EventBus;
 
 /// The server's shared state: configuration and stores. Cheap to clone.
 #[derive(Clone)]
@@ -14,12 +15,18 @@ struct Inner {
     config: Config,
     meta: Arc<dyn MetadataStore>,
     blobs: BlobStore,
+    events: EventBus,
 }
 
 impl AppState {
     /// Bundles the configuration and the stores.
     pub fn new(config: Config, meta: Arc<dyn MetadataStore>, blobs: BlobStore) -> Self {
-        Self(Arc::new(Inner { config, meta, blobs }))
+        Self(Arc::new(Inner {
+            config,
+            meta,
+            blobs,
+            events: EventBus::new(),
+        }))
     }
 
     /// The effective configuration.
@@ -40,5 +47,10 @@ impl AppState {
     /// The blob store.
     pub fn blobs(&self) -> &BlobStore {
         &self.0.blobs
+    }
+
+    /// The internal event bus.
+    pub fn events(&self) -> &EventBus {
+        &self.0.events
     }
 }

@@ -38,6 +38,8 @@ pub struct TestApp {
     pub addr: SocketAddr,
     /// A plain HTTP client.
     pub client: reqwest::Client,
+    /// The server's internal events, from its start.
+    pub events: tokio::sync::broadcast::Receiver<gantry_server::events::Event>,
     data_dir: tempfile::TempDir,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
@@ -73,6 +75,7 @@ impl TestApp {
         tweak(&mut config);
         let server = Server::bind(config).await.expect("server starts");
         let addr = server.local_addr().expect("bound address");
+        let events = server.subscribe();
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(server.serve(async {
             let _ = rx.await;
@@ -81,6 +84,7 @@ impl TestApp {
             backend,
             addr,
             client: reqwest::Client::new(),
+            events,
             data_dir,
             shutdown: Some(tx),
             task: Some(task),
@@ -138,6 +142,33 @@ impl TestApp {
         let body: Value = response.json().await.expect("key JSON");
         assert_eq!(status, StatusCode::OK, "[{:?}] create key: {body}", self.backend);
         body["key"].as_str().expect("secret in answer").to_owned()
+    }
+
+    /// Updates a feed as the administrator, asserting success.
+    pub async fn update_feed(&self, name: &str, changes: Value) {
+        let response = self
+            .admin(Method::POST, &format!("/api/management/feeds/update/{name}"))
+            .json(&changes)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status();
+        let body = response.text().await.expect("body");
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "[{:?}] update feed {name}: {body}",
+            self.backend
+        );
+    }
+
+    /// GETs JSON as the administrator, asserting 200.
+    pub async fn admin_json(&self, path: &str) -> Value {
+        let response = self.admin(Method::GET, path).send().await.expect("request");
+        let status = response.status();
+        let body = response.text().await.expect("body");
+        assert_eq!(status, StatusCode::OK, "[{:?}] GET {path}: {body}", self.backend);
+        serde_json::from_str(&body).expect("JSON")
     }
 
     /// Uploads a `.upack` with a key, returning status and body text.

@@ -9,6 +9,7 @@ pub mod extract;
 pub mod feeds;
 pub mod health;
 pub mod packages;
+pub mod promotions;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,10 +30,11 @@ use crate::state::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Gantry", description = "Gantry's HTTP API: feeds, packages and API keys (ProGet-compatible)."),
+    info(title = "Gantry", description = "Gantry's HTTP API: feeds, packages, promotions and API keys (ProGet-compatible)."),
     tags(
         (name = "feeds", description = "Feed management"),
         (name = "packages", description = "Packages of any feed type"),
+        (name = "promotions", description = "Promoting packages between feeds, and the record of it"),
         (name = "api-keys", description = "API keys"),
         (name = "health", description = "Liveness for load balancers"),
     )
@@ -52,6 +54,9 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(packages::latest))
         .routes(routes!(packages::download))
         .routes(routes!(packages::delete))
+        .routes(routes!(packages::history))
+        .routes(routes!(promotions::promote))
+        .routes(routes!(promotions::list))
         .routes(routes!(api_keys::create))
         .routes(routes!(api_keys::list))
         .routes(routes!(api_keys::delete))

@@ -6,10 +6,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Json;
-use gantry_core::{Attribute, VersionSpec};
+use gantry_core::{Attribute, FeedType, VersionSpec};
 use gantry_formats::{PackageFormat, PackageId, Purl};
 use gantry_store::time::format_millis;
-use gantry_store::PackageRecord;
+use gantry_store::{PackageKey, PackageRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -268,4 +268,99 @@ pub async fn delete(
     let record = packages::find_version(&state, &feed, format, &id, &spec).await?;
     packages::delete(&state, &caller, &feed, &record).await?;
     Ok(StatusCode::OK)
+}
+
+/// One entry of a package version's history.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryEntry {
+    /// Increasing id.
+    pub id: i64,
+    /// `added`, `overwritten`, `promoted`, `deleted`.
+    pub action: String,
+    /// The feed it happened in (for `promoted`, the target).
+    pub feed: String,
+    /// ISO 8601 UTC.
+    pub date: String,
+    /// Who.
+    pub user: String,
+    /// Per action: for `promoted`, `fromFeed`, `toFeed`, `comments`, `promotionId` and `copied`.
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+}
+
+/// Which version's history.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HistorySelector {
+    /// Package name.
+    pub name: Option<String>,
+    /// Group, scope or namespace.
+    pub group: Option<String>,
+    /// Exact version, `latest` or `latest-stable`.
+    pub version: Option<String>,
+}
+
+/// Gantry: the history of a package version across every feed the caller
+/// may view — published, promoted from feed to feed, deleted — oldest first.
+#[utoipa::path(get, path = "/api/packages/{feed}/history", tag = "packages",
+    params(("feed" = String, Path, description = "a feed holding (or having held) the version"), HistorySelector),
+    responses((status = 200, body = [HistoryEntry]), (status = 400), (status = 401), (status = 403), (status = 404)))]
+pub async fn history(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(feed): Path<String>,
+    QueryParams(selector): QueryParams<HistorySelector>,
+) -> ApiResult<Json<Vec<HistoryEntry>>> {
+    let feed = feeds::find(&state, &feed).await?;
+    state.authorize(&caller, Attribute::ViewPackages, Some(&feed))?;
+    let format = feeds::format_of(&feed)?;
+    let name = selector
+        .name
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| ApiError::bad_request("name is required."))?;
+    let version = selector
+        .version
+        .ok_or_else(|| ApiError::bad_request("version is required."))?;
+    let group = selector.group.unwrap_or_default();
+    let key = match VersionSpec::parse(&version) {
+        VersionSpec::Exact(v) => PackageKey {
+            group_key: format.group_key(&group),
+            name_key: format.name_key(&name),
+            version_key: format.version_key(&v).map_err(|e| ApiError::bad_request(e.0))?,
+        },
+        spec => {
+            packages::find_version(&state, &feed, format, &PackageId { group, name }, &spec)
+                .await?
+                .key
+        }
+    };
+    // Events of every feed of this package kind (NuGet, Chocolatey and
+    // PowerShell share one), limited to the feeds the caller may view.
+    let family = feed.settings.feed_type.promotion_family();
+    let types: Vec<String> = FeedType::ALL
+        .iter()
+        .filter(|t| t.promotion_family() == family)
+        .map(|t| t.package_type().to_owned())
+        .collect();
+    let visible = crate::api::promotions::visible_feeds(&state, &caller).await?;
+    let events = state.meta().package_events(&types, &key).await?;
+    Ok(Json(
+        events
+            .into_iter()
+            .filter(|e| {
+                visible
+                    .as_ref()
+                    .is_none_or(|v| v.contains(&e.feed_name.to_ascii_lowercase()))
+            })
+            .map(|e| HistoryEntry {
+                id: e.id,
+                action: e.kind,
+                feed: e.feed_name,
+                date: format_millis(e.at),
+                user: e.user_name,
+                details: e.details,
+            })
+            .collect(),
+    ))
 }

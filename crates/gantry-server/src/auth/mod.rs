@@ -36,6 +36,14 @@ impl FromRequestParts<AppState> for Caller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let credential =
             credentials::find(&parts.headers, parts.uri.query()).map_err(|e| ApiError::bad_request(e.0))?;
+        Caller::authenticate(state, credential).await
+    }
+}
+
+impl Caller {
+    /// Turns credentials (or their absence) into a caller; unknown or
+    /// expired credentials are refused with 403.
+    pub async fn authenticate(state: &AppState, credential: Option<Credential>) -> Result<Self, ApiError> {
         let principal = match credential {
             None => Principal::Anonymous,
             Some(Credential::ApiKey(secret)) => {

@@ -14,7 +14,7 @@ use gantry_store::PackageRecord;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::upload::stage_body;
+use super::upload::receive_upload;
 use crate::api::extract::QueryParams;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
@@ -49,9 +49,7 @@ async fn upload(
     body: Body,
 ) -> ApiResult<Response> {
     let feed = feeds::find_for_protocol(&state, &feed, FEED_TYPES).await?;
-    // Permission is checked before a byte of the body is read.
-    state.authorize(&caller, Attribute::AddPackage, Some(&feed))?;
-    let staged = stage_body(&state, &headers, body).await?;
+    let staged = receive_upload(&state, &caller, &feed, &headers, body).await?;
     let path = staged.path().to_path_buf();
     let manifest = tokio::task::spawn_blocking(move || upack::read_package(&path))
         .await

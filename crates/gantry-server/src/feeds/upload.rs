@@ -1,16 +1,46 @@
-//! Receiving a package body: size checks and staging, shared by every protocol.
+//! Receiving a package upload, the same way for every protocol: the
+//! permission and feed rules are checked before a byte of the body is read,
+//! then the body is staged within the size limit.
 
 use axum::body::Body;
 use axum::http::{header, HeaderMap, StatusCode};
-use gantry_store::{StageError, StagedBlob};
+use gantry_core::{Attribute, FeedUsage};
+use gantry_store::{FeedRecord, StageError, StagedBlob};
 
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+
+/// Checks that `caller` may upload to `feed` directly, then stages the body.
+pub async fn receive_upload(
+    state: &AppState,
+    caller: &Caller,
+    feed: &FeedRecord,
+    headers: &HeaderMap,
+    body: Body,
+) -> ApiResult<StagedBlob> {
+    state.authorize(caller, Attribute::AddPackage, Some(feed))?;
+    check_direct_upload(feed)?;
+    stage_body(state, headers, body).await
+}
+
+/// A validated feed takes packages only by promotion, unless its
+/// `allowDirectUploads` setting says otherwise.
+pub fn check_direct_upload(feed: &FeedRecord) -> ApiResult<()> {
+    if feed.settings.usage == FeedUsage::Validated && !feed.settings.allow_direct_uploads {
+        return Err(ApiError::forbidden(format!(
+            "Feed '{}' holds validated packages, which arrive only by promotion: publish to another feed \
+             and promote the package here (POST /api/promotions/promote).",
+            feed.settings.name
+        )));
+    }
+    Ok(())
+}
 
 /// Streams a request body into the blob store's staging area. A declared
 /// length over the limit is refused before a byte is read; a body that grows
 /// past it is cut off.
-pub async fn stage_body(state: &AppState, headers: &HeaderMap, body: Body) -> ApiResult<StagedBlob> {
+async fn stage_body(state: &AppState, headers: &HeaderMap, body: Body) -> ApiResult<StagedBlob> {
     let limit = state.config().max_upload_bytes;
     let declared = headers
         .get(header::CONTENT_LENGTH)

@@ -4,4 +4,5 @@
 pub mod download;
 pub mod feeds;
 pub mod packages;
+pub mod promote;
 pub mod publish;

@@ -322,7 +322,7 @@ pub struct PromotionQuery {
     pub after_id: Option<i64>,
     /// At most this many records.
     pub limit: Option<i64>,
-    /// When set, only promotions whose source and target are both among
-    /// these case-folded feed names (what the caller may view).
+    /// When set, only promotions whose source or target is among these
+    /// case-folded feed names (what the caller may view).
     pub visible_feed_keys: Option<Vec<String>>,
 }

@@ -181,14 +181,13 @@ pub async fn list(pool: &AnyPool, q: &PromotionQuery) -> StoreResult<Vec<Promoti
         if visible.is_empty() {
             return Ok(Vec::new());
         }
-        for column in ["from_feed_key", "to_feed_key"] {
-            let mut placeholders = Vec::with_capacity(visible.len());
-            for key in visible {
-                args.add(key.clone()).map_err(sqlx::Error::Encode)?;
-                placeholders.push(format!("${}", args.len()));
-            }
-            let _ = write!(sql, " AND {column} IN ({})", placeholders.join(", "));
+        let mut placeholders = Vec::with_capacity(visible.len());
+        for key in visible {
+            args.add(key.clone()).map_err(sqlx::Error::Encode)?;
+            placeholders.push(format!("${}", args.len()));
         }
+        let list = placeholders.join(", ");
+        let _ = write!(sql, " AND (from_feed_key IN ({list}) OR to_feed_key IN ({list}))");
     }
     sql.push_str(" ORDER BY id");
     if let Some(limit) = q.limit {

@@ -7,6 +7,7 @@ mod crash;
 mod feeds;
 mod operations;
 mod packages_api;
+mod promotions;
 mod upack;
 
 use reqwest::{Response, StatusCode};

@@ -48,6 +48,7 @@ pub async fn create(
         promote_to_feed_id: None,
         deployment_records_enabled: true,
         alternate_names: Vec::new(),
+        allow_direct_uploads: false,
     };
     apply(&mut settings, &input)?;
     let target = input.promote_to_feed.as_ref().and_then(Option::as_deref);
@@ -168,6 +169,9 @@ fn apply(settings: &mut FeedSettings, input: &FeedInput) -> ApiResult<()> {
     }
     if let Some(enabled) = input.deployment_records_enabled {
         settings.deployment_records_enabled = enabled;
+    }
+    if let Some(allow) = input.allow_direct_uploads {
+        settings.allow_direct_uploads = allow;
     }
     Ok(())
 }

@@ -27,6 +27,8 @@ pub struct FeedInfo {
     pub promote_to_feed: Option<String>,
     /// Whether deployments of this feed's packages are recorded.
     pub deployment_records_enabled: bool,
+    /// A validated feed takes direct uploads only when this is set.
+    pub allow_direct_uploads: bool,
 }
 
 impl From<&FeedRecord> for FeedInfo {
@@ -40,6 +42,7 @@ impl From<&FeedRecord> for FeedInfo {
             usage: feed.settings.usage.id().to_owned(),
             promote_to_feed: feed.promote_to_feed.clone(),
             deployment_records_enabled: feed.settings.deployment_records_enabled,
+            allow_direct_uploads: feed.settings.allow_direct_uploads,
         }
     }
 }
@@ -65,4 +68,6 @@ pub struct FeedInput {
     pub promote_to_feed: Option<Option<String>>,
     /// Default true.
     pub deployment_records_enabled: Option<bool>,
+    /// Default false; lets a validated feed take direct uploads.
+    pub allow_direct_uploads: Option<bool>,
 }

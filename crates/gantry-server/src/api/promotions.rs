@@ -1,0 +1,381 @@
+//! Promotion: `POST /api/promotions/promote` and `GET /api/promotions/list`.
+
+use std::collections::HashMap;
+
+use axum::extract::{FromRequest, Multipart, RawQuery, Request, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use gantry_core::{Attribute, FeedType, Principal};
+use gantry_formats::{format_for, PackageFormat};
+use gantry_store::time::{format_millis, to_millis};
+use gantry_store::{PromotionQuery, PromotionRecord};
+use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::credentials::{self, Credential};
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::services::feeds;
+use crate::services::promote::{promote as promote_package, PromoteRequest};
+use crate::state::AppState;
+
+/// The largest promote request body read (it holds a few short fields).
+const MAX_PROMOTE_BODY: usize = 64 * 1024;
+
+/// `PromotePackageInput`: send as JSON, form fields or multipart fields.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)] // documents the input for the OpenAPI document
+#[schema(as = PromotePackageInput)]
+pub struct PromotePackageInput {
+    /// Source feed.
+    #[schema(rename = "fromFeed")]
+    from_feed: String,
+    /// Target feed.
+    #[schema(rename = "toFeed")]
+    to_feed: String,
+    /// Package name (older clients send `packageName`).
+    name: String,
+    /// Group or npm scope (older clients send `groupName`).
+    group: Option<String>,
+    /// Exact version, `latest` or `latest-stable`.
+    version: String,
+    /// Why.
+    comments: Option<String>,
+}
+
+/// One promotion, as the list and the promote answer show it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PromotionInfo {
+    /// Source feed.
+    pub from_feed: String,
+    /// Target feed.
+    pub to_feed: String,
+    /// ISO 8601 UTC.
+    pub date: String,
+    /// Who (`SYSTEM` for a system key).
+    pub user: String,
+    /// Why.
+    pub comments: String,
+    /// Increasing id.
+    pub id: i64,
+}
+
+impl From<&PromotionRecord> for PromotionInfo {
+    fn from(p: &PromotionRecord) -> Self {
+        Self {
+            from_feed: p.from_feed.clone(),
+            to_feed: p.to_feed.clone(),
+            date: format_millis(p.at),
+            user: p.user_name.clone(),
+            comments: p.comments.clone(),
+            id: p.id,
+        }
+    }
+}
+
+/// A promoted package version with its promotions.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PromotedPackage {
+    /// Name.
+    pub package_name: String,
+    /// Group or scope, for grouped package types only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_name: Option<String>,
+    /// `upack`, `nuget`, `npm`, ...
+    pub package_type: String,
+    /// Version.
+    pub version: String,
+    /// Its promotions, oldest first.
+    pub promotions: Vec<PromotionInfo>,
+}
+
+/// The answer to a promotion.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PromoteResult {
+    /// The promoted package and this promotion.
+    #[serde(flatten)]
+    pub package: PromotedPackage,
+    /// False when the target already held identical content (nothing copied, still recorded).
+    pub copied: bool,
+}
+
+fn format_of_type(package_type: &str) -> Option<&'static dyn PackageFormat> {
+    package_type.parse::<FeedType>().ok().and_then(format_for)
+}
+
+fn promoted_package(p: &PromotionRecord) -> PromotedPackage {
+    let grouped = format_of_type(&p.package_type).is_none_or(PackageFormat::has_groups);
+    PromotedPackage {
+        package_name: p.name.clone(),
+        group_name: grouped.then(|| p.group.clone()),
+        package_type: p.package_type.clone(),
+        version: p.version.clone(),
+        promotions: Vec::new(),
+    }
+}
+
+/// Reads the request's fields whatever the content type.
+async fn read_fields(state: &AppState, request: Request) -> ApiResult<HashMap<String, String>> {
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let mut fields = HashMap::new();
+    if content_type.starts_with("multipart/form-data") {
+        let mut multipart = Multipart::from_request(request, state)
+            .await
+            .map_err(|e| ApiError::bad_request(format!("invalid multipart body: {}", e.body_text())))?;
+        while let Some(field) = multipart
+            .next_field()
+            .await
+            .map_err(|e| ApiError::bad_request(format!("invalid multipart body: {e}")))?
+        {
+            let name = field.name().unwrap_or_default().to_ascii_lowercase();
+            let value = field
+                .text()
+                .await
+                .map_err(|e| ApiError::bad_request(format!("invalid multipart field: {e}")))?;
+            fields.insert(name, value);
+        }
+        return Ok(fields);
+    }
+    let body = axum::body::to_bytes(request.into_body(), MAX_PROMOTE_BODY)
+        .await
+        .map_err(|_| {
+            ApiError::bad_request(format!(
+                "the request body is larger than {MAX_PROMOTE_BODY} bytes"
+            ))
+        })?;
+    if content_type.starts_with("application/json")
+        || (content_type.is_empty() && body.first() == Some(&b'{'))
+    {
+        let value: serde_json::Value = serde_json::from_slice(&body)
+            .map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))?;
+        let object = value
+            .as_object()
+            .ok_or_else(|| ApiError::bad_request("the JSON body must be an object"))?;
+        for (key, value) in object {
+            let text = match value {
+                serde_json::Value::Null => continue,
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Number(_) | serde_json::Value::Bool(_) => value.to_string(),
+                _ => return Err(ApiError::bad_request(format!("{key} must be a string"))),
+            };
+            fields.insert(key.to_ascii_lowercase(), text);
+        }
+    } else {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
+            .map_err(|e| ApiError::bad_request(format!("the form body cannot be read: {e}")))?;
+        for (key, value) in pairs {
+            fields.insert(key.to_ascii_lowercase(), value);
+        }
+    }
+    Ok(fields)
+}
+
+/// Promotes a package version from one feed to another.
+///
+/// Answers 200 with the promoted package (also when the target already held
+/// identical content: the promotion is recorded, nothing is copied); 400
+/// with the broken rule; 401/403; 404 for an unknown feed or version; 409
+/// when the target holds that version with different content.
+#[utoipa::path(post, path = "/api/promotions/promote", tag = "promotions",
+    request_body(content = PromotePackageInput, content_type = "application/json",
+        description = "also accepted form-encoded or as multipart fields, with the same names"),
+    responses((status = 200, body = PromoteResult), (status = 400), (status = 401), (status = 403),
+        (status = 404), (status = 409)))]
+pub async fn promote(State(state): State<AppState>, request: Request) -> ApiResult<Json<PromoteResult>> {
+    let (parts, body) = request.into_parts();
+    let header_credential =
+        credentials::find(&parts.headers, parts.uri.query()).map_err(|e| ApiError::bad_request(e.0))?;
+    let fields = read_fields(&state, Request::from_parts(parts, body)).await?;
+    // The key may also come in the body: form field `key`, JSON `API_Key`.
+    let credential = header_credential.or_else(|| {
+        fields
+            .get("key")
+            .or_else(|| fields.get("api_key"))
+            .filter(|k| !k.is_empty())
+            .map(|k| Credential::ApiKey(k.clone()))
+    });
+    let caller = Caller::authenticate(&state, credential).await?;
+    let field = |names: &[&str]| names.iter().find_map(|n| fields.get(*n).cloned());
+    let request = PromoteRequest {
+        from_feed: field(&["fromfeed"]),
+        to_feed: field(&["tofeed"]),
+        name: field(&["name", "packagename"]),
+        group: field(&["group", "groupname"]),
+        version: field(&["version"]),
+        comments: field(&["comments"]),
+    };
+    let promoted = promote_package(&state, &caller, &request).await?;
+    let mut package = promoted_package(&promoted.promotion);
+    package.promotions.push(PromotionInfo::from(&promoted.promotion));
+    Ok(Json(PromoteResult {
+        package,
+        copied: promoted.copied,
+    }))
+}
+
+/// Filters of the promotion list.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // documents the query for the OpenAPI document
+pub struct PromotionFilter {
+    /// Source feed.
+    #[param(rename = "fromFeed")]
+    from_feed: Option<String>,
+    /// Target feed.
+    #[param(rename = "toFeed")]
+    to_feed: Option<String>,
+    /// Group (also `group`).
+    #[param(rename = "groupName")]
+    group_name: Option<String>,
+    /// Package name (also `package`).
+    #[param(rename = "packageName")]
+    package_name: Option<String>,
+    /// Version.
+    version: Option<String>,
+    /// Gantry: only promotions at or after this ISO 8601 date.
+    since: Option<String>,
+    /// Gantry: only promotions before this ISO 8601 date.
+    until: Option<String>,
+    /// Gantry: at most this many promotions (1–10000); the answer's
+    /// `X-Gantry-Next-Cursor` header then names the next page.
+    limit: Option<i64>,
+    /// Gantry: the cursor of the page to return.
+    cursor: Option<String>,
+}
+
+fn parse_date(field: &str, value: &str) -> ApiResult<i64> {
+    OffsetDateTime::parse(value, &Rfc3339)
+        .map(to_millis)
+        .map_err(|e| ApiError::bad_request(format!("{field}: '{value}' is not an ISO 8601 date: {e}")))
+}
+
+/// Lists promoted packages, each with its promotions.
+#[utoipa::path(get, path = "/api/promotions/list", tag = "promotions", params(PromotionFilter),
+    responses((status = 200, body = [PromotedPackage],
+        headers(("X-Gantry-Next-Cursor" = String, description = "the cursor of the next page, when `limit` cut the list"))),
+        (status = 400), (status = 401), (status = 403)))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Response> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.as_deref().unwrap_or_default())
+        .map_err(|e| ApiError::bad_request(format!("invalid query string: {e}")))?;
+    let get = |names: &[&str]| {
+        names.iter().find_map(|n| {
+            pairs
+                .iter()
+                .find(|(k, v)| k.eq_ignore_ascii_case(n) && !v.is_empty())
+                .map(|(_, v)| v.clone())
+        })
+    };
+
+    // Names are normalised by the format of a named feed, else case-folded.
+    let feed_names = [get(&["fromFeed"]), get(&["toFeed"])];
+    let mut format: Option<&'static dyn PackageFormat> = None;
+    for name in feed_names.iter().flatten() {
+        if let Ok(feed) = feeds::find(&state, name).await {
+            format = format.or_else(|| format_for(feed.settings.feed_type));
+        }
+    }
+    let group_key = get(&["groupName", "group"])
+        .map(|g| format.map_or_else(|| g.to_ascii_lowercase(), |f| f.group_key(&g)));
+    let name_key = get(&["packageName", "package"])
+        .map(|n| format.map_or_else(|| n.to_ascii_lowercase(), |f| f.name_key(&n)));
+    let version_key = match get(&["version"]) {
+        Some(v) => Some(match format {
+            Some(f) => f.version_key(&v).map_err(|e| ApiError::bad_request(e.0))?,
+            None => v.to_ascii_lowercase(),
+        }),
+        None => None,
+    };
+    let limit = match get(&["limit"]) {
+        Some(l) => Some(
+            l.parse::<i64>()
+                .ok()
+                .filter(|l| (1..=10_000).contains(l))
+                .ok_or_else(|| {
+                    ApiError::bad_request(format!("limit: '{l}' is not a number from 1 to 10000"))
+                })?,
+        ),
+        None => None,
+    };
+    let after_id =
+        match get(&["cursor"]) {
+            Some(c) => Some(c.parse::<i64>().map_err(|_| {
+                ApiError::bad_request(format!("cursor: '{c}' is not a cursor from this server"))
+            })?),
+            None => None,
+        };
+
+    let visible_feed_keys = visible_feeds(&state, &caller).await?;
+    let records = state
+        .meta()
+        .list_promotions(&PromotionQuery {
+            from_feed_key: feed_names[0].as_ref().map(|f| f.to_ascii_lowercase()),
+            to_feed_key: feed_names[1].as_ref().map(|f| f.to_ascii_lowercase()),
+            group_key,
+            name_key,
+            version_key,
+            since: get(&["since"]).map(|d| parse_date("since", &d)).transpose()?,
+            until: get(&["until"]).map(|d| parse_date("until", &d)).transpose()?,
+            after_id,
+            limit,
+            visible_feed_keys,
+        })
+        .await?;
+
+    let next_cursor = match (limit, records.last()) {
+        (Some(l), Some(last)) if records.len() as i64 == l => Some(last.id),
+        _ => None,
+    };
+    let mut packages: Vec<PromotedPackage> = Vec::new();
+    let mut index: HashMap<(String, String, String, String), usize> = HashMap::new();
+    for record in &records {
+        let key = (
+            record.package_type.clone(),
+            record.key.group_key.clone(),
+            record.key.name_key.clone(),
+            record.key.version_key.clone(),
+        );
+        let slot = *index.entry(key).or_insert_with(|| {
+            packages.push(promoted_package(record));
+            packages.len() - 1
+        });
+        packages[slot].promotions.push(PromotionInfo::from(record));
+    }
+    let mut response = Json(packages).into_response();
+    if let Some(cursor) = next_cursor.and_then(|c| HeaderValue::from_str(&c.to_string()).ok()) {
+        response.headers_mut().insert("x-gantry-next-cursor", cursor);
+    }
+    Ok(response)
+}
+
+/// The feeds whose promotions the caller may see: `None` for all of them.
+/// Anonymous callers who may see nothing are challenged (401).
+pub async fn visible_feeds(state: &AppState, caller: &Caller) -> ApiResult<Option<Vec<String>>> {
+    if state.may(caller, Attribute::ViewPackages, None) {
+        return Ok(None);
+    }
+    let feeds = state.meta().list_feeds().await?;
+    let visible: Vec<String> = feeds
+        .iter()
+        .filter(|f| state.may(caller, Attribute::ViewPackages, Some(f)))
+        .map(|f| f.settings.name.to_ascii_lowercase())
+        .collect();
+    if visible.is_empty() && caller.principal == Principal::Anonymous {
+        return Err(ApiError::challenge());
+    }
+    Ok(Some(visible))
+}
