@@ -412,18 +412,18 @@ async fn concurrent_identical_promotions_leave_one_copy_and_answer_each() {
                 )
             }));
         }
-        let mut copies = 0;
+        let mut copying_requests = 0;
         let mut ids = HashSet::new();
         for task in tasks {
             let (status, copied, id) = task.await.expect("task");
             assert_eq!(status, StatusCode::OK, "{ctx}");
-            copies += usize::from(copied);
+            copying_requests += usize::from(copied);
             assert!(
                 ids.insert(id.expect("id")),
                 "{ctx}: each answer has its own record"
             );
         }
-        assert_eq!(copies, 1, "{ctx}: exactly one request copied");
+        assert_eq!(copying_requests, 1, "{ctx}: exactly one request copied");
         assert_eq!(versions(&app, "approved").await, ["1.0.0"]);
         let list = app.admin_json("/api/promotions/list?toFeed=approved").await;
         assert_eq!(
