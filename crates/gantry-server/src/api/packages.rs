@@ -9,7 +9,7 @@ use axum::Json;
 use gantry_core::{Attribute, FeedType, VersionSpec};
 use gantry_formats::{PackageFormat, PackageId, Purl};
 use gantry_store::time::format_millis;
-use gantry_store::{PackageKey, PackageRecord};
+use gantry_store::{PackageKey, PackageQuery, PackageRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -162,27 +162,25 @@ pub async fn versions(
     Path(feed): Path<String>,
     QueryParams(selector): QueryParams<PackageSelector>,
 ) -> ApiResult<Json<Vec<PackageVersionInfo>>> {
-    let feed = feeds::find(&state, &feed).await?;
-    state.authorize(&caller, Attribute::ViewPackages, Some(&feed))?;
-    let format = feeds::format_of(&feed)?;
+    let (feed, format) = feeds::find_authorized(&state, &caller, &feed, Attribute::ViewPackages).await?;
     let (group, name, version) = selector.resolved(format)?;
-    // Fetch every version of the named package(s): totals count them all,
-    // then the group and version filters apply.
-    let records = state
-        .meta()
-        .find_packages(feed.id, &packages::query(format, None, name.as_deref(), None)?)
-        .await?;
-    let group_key = group.as_deref().map(|g| format.group_key(g));
-    let version_key = match version.as_deref() {
-        Some(v) => Some(format.version_key(v).map_err(|e| ApiError::bad_request(e.0))?),
-        None => None,
+    let wanted = packages::query(format, group.as_deref(), name.as_deref(), version.as_deref())?;
+    // Fetch every version of the named package(s), since totals count them
+    // all; the group and version filters apply after.
+    let by_name = PackageQuery {
+        name_key: wanted.name_key.clone(),
+        ..PackageQuery::default()
     };
+    let records = state.meta().find_packages(feed.id, &by_name).await?;
     let selected = records
         .iter()
         .zip(infos(format, &records))
         .filter(|(r, _)| {
-            group_key.as_ref().is_none_or(|g| &r.key.group_key == g)
-                && version_key.as_ref().is_none_or(|v| &r.key.version_key == v)
+            wanted.group_key.as_ref().is_none_or(|g| &r.key.group_key == g)
+                && wanted
+                    .version_key
+                    .as_ref()
+                    .is_none_or(|v| &r.key.version_key == v)
         })
         .map(|(_, info)| info)
         .collect();
@@ -199,9 +197,7 @@ pub async fn latest(
     Path(feed): Path<String>,
     QueryParams(selector): QueryParams<PackageSelector>,
 ) -> ApiResult<Json<Vec<PackageVersionInfo>>> {
-    let feed = feeds::find(&state, &feed).await?;
-    state.authorize(&caller, Attribute::ViewPackages, Some(&feed))?;
-    let format = feeds::format_of(&feed)?;
+    let (feed, format) = feeds::find_authorized(&state, &caller, &feed, Attribute::ViewPackages).await?;
     let (group, name, _) = selector.resolved(format)?;
     let records = state
         .meta()
@@ -242,9 +238,7 @@ pub async fn download(
     Path(feed): Path<String>,
     QueryParams(selector): QueryParams<PackageSelector>,
 ) -> ApiResult<Response> {
-    let feed = feeds::find(&state, &feed).await?;
-    state.authorize(&caller, Attribute::ViewPackages, Some(&feed))?;
-    let format = feeds::format_of(&feed)?;
+    let (feed, format) = feeds::find_authorized(&state, &caller, &feed, Attribute::ViewPackages).await?;
     let (id, spec) = selector.one(format)?;
     let record = packages::find_version(&state, &feed, format, &id, &spec).await?;
     let file_name = format.file_name(&record.group, &record.name, &record.version);
@@ -261,9 +255,7 @@ pub async fn delete(
     Path(feed): Path<String>,
     QueryParams(selector): QueryParams<PackageSelector>,
 ) -> ApiResult<StatusCode> {
-    let feed = feeds::find(&state, &feed).await?;
-    state.authorize(&caller, Attribute::DeletePackage, Some(&feed))?;
-    let format = feeds::format_of(&feed)?;
+    let (feed, format) = feeds::find_authorized(&state, &caller, &feed, Attribute::DeletePackage).await?;
     let (id, spec) = selector.one(format)?;
     let record = packages::find_version(&state, &feed, format, &id, &spec).await?;
     packages::delete(&state, &caller, &feed, &record).await?;
@@ -312,9 +304,7 @@ pub async fn history(
     Path(feed): Path<String>,
     QueryParams(selector): QueryParams<HistorySelector>,
 ) -> ApiResult<Json<Vec<HistoryEntry>>> {
-    let feed = feeds::find(&state, &feed).await?;
-    state.authorize(&caller, Attribute::ViewPackages, Some(&feed))?;
-    let format = feeds::format_of(&feed)?;
+    let (feed, format) = feeds::find_authorized(&state, &caller, &feed, Attribute::ViewPackages).await?;
     let name = selector
         .name
         .filter(|n| !n.is_empty())

@@ -2,10 +2,11 @@
 
 use std::collections::HashSet;
 
-use gantry_core::{FeedName, FeedType};
+use gantry_core::{Attribute, FeedName, FeedType};
 use gantry_formats::{format_for, PackageFormat};
 use gantry_store::{FeedRecord, FeedSettings};
 
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -35,6 +36,19 @@ pub async fn find_for_protocol(state: &AppState, name: &str, expected: &[FeedTyp
         )));
     }
     Ok(feed)
+}
+
+/// The feed named `name` with its format, once `caller` is allowed `attribute` on it.
+pub async fn find_authorized(
+    state: &AppState,
+    caller: &Caller,
+    name: &str,
+    attribute: Attribute,
+) -> ApiResult<(FeedRecord, &'static dyn PackageFormat)> {
+    let feed = find(state, name).await?;
+    state.authorize(caller, attribute, Some(&feed))?;
+    let format = format_of(&feed)?;
+    Ok((feed, format))
 }
 
 /// The format of a feed's packages.

@@ -9,6 +9,7 @@
 
 mod api_keys;
 mod blobs;
+mod conditions;
 mod feeds;
 mod packages;
 mod promotions;

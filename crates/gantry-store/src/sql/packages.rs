@@ -1,10 +1,9 @@
 //! Package version rows, their files, and their history events.
 
-use std::fmt::Write as _;
-
-use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, AnyPool, Row};
 
+use super::conditions::Conditions;
 use super::rows::{get_bool, get_json};
 use crate::metadata::{
     AddOutcome, NewPackage, PackageEvent, PackageFileRecord, PackageKey, PackageQuery, PackageRecord,
@@ -116,21 +115,13 @@ pub async fn add(pool: &AnyPool, package: &NewPackage, overwrite: bool) -> Store
 }
 
 pub async fn find(pool: &AnyPool, feed_id: i64, query: &PackageQuery) -> StoreResult<Vec<PackageRecord>> {
-    // Only the filters given become conditions, so each query can use the index.
-    let mut sql = format!("{SELECT_PACKAGE} WHERE p.feed_id = $1");
-    let mut args = AnyArguments::default();
-    sqlx::Arguments::add(&mut args, feed_id).map_err(sqlx::Error::Encode)?;
-    for (column, value) in [
-        ("p.group_key", &query.group_key),
-        ("p.name_key", &query.name_key),
-        ("p.version_key", &query.version_key),
-    ] {
-        if let Some(value) = value {
-            sqlx::Arguments::add(&mut args, value.clone()).map_err(sqlx::Error::Encode)?;
-            let _ = write!(sql, " AND {column} = ${}", sqlx::Arguments::len(&args));
-        }
-    }
-    sql.push_str(" ORDER BY p.id, f.qualifier");
+    let mut c = Conditions::new(&format!("{SELECT_PACKAGE} WHERE 1 = 1"));
+    c.compare("p.feed_id =", Some(feed_id))?
+        .equals("p.group_key", query.group_key.as_ref())?
+        .equals("p.name_key", query.name_key.as_ref())?
+        .equals("p.version_key", query.version_key.as_ref())?
+        .push(" ORDER BY p.id, f.qualifier");
+    let (sql, args) = c.finish();
     let rows = sqlx::query_with::<Any, _>(&sql, args).fetch_all(pool).await?;
     group_rows(&rows)
 }
@@ -194,23 +185,18 @@ pub async fn events(
     package_types: &[String],
     key: &PackageKey,
 ) -> StoreResult<Vec<PackageEvent>> {
-    let mut sql = String::from(
+    let mut c = Conditions::new(
         "SELECT id, feed_name, package_type, group_name, name, version, kind, at, user_name, details \
-         FROM package_events WHERE name_key = $1 AND group_key = $2 AND version_key = $3",
+         FROM package_events WHERE 1 = 1",
     );
-    let mut args = AnyArguments::default();
-    for value in [&key.name_key, &key.group_key, &key.version_key] {
-        sqlx::Arguments::add(&mut args, value.clone()).map_err(sqlx::Error::Encode)?;
-    }
+    c.equals("name_key", Some(&key.name_key))?
+        .equals("group_key", Some(&key.group_key))?
+        .equals("version_key", Some(&key.version_key))?;
     if !package_types.is_empty() {
-        let mut placeholders = Vec::new();
-        for t in package_types {
-            sqlx::Arguments::add(&mut args, t.clone()).map_err(sqlx::Error::Encode)?;
-            placeholders.push(format!("${}", sqlx::Arguments::len(&args)));
-        }
-        let _ = write!(sql, " AND package_type IN ({})", placeholders.join(", "));
+        c.any_in(&["package_type"], package_types)?;
     }
-    sql.push_str(" ORDER BY id");
+    c.push(" ORDER BY id");
+    let (sql, args) = c.finish();
     let rows = sqlx::query_with::<Any, _>(&sql, args).fetch_all(pool).await?;
     rows.iter()
         .map(|row| {

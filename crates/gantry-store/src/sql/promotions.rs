@@ -1,10 +1,9 @@
 //! Promotion: copying a version's rows into another feed, and its records.
 
-use std::fmt::Write as _;
+use sqlx::any::AnyRow;
+use sqlx::{Any, AnyPool, Row};
 
-use sqlx::any::{AnyArguments, AnyRow};
-use sqlx::{Any, AnyPool, Arguments, Row};
-
+use super::conditions::Conditions;
 use super::packages::{insert_event, load, load_optional, EventRow};
 use crate::metadata::{NewPromotion, PackageRecord, PromoteOutcome, PromotionQuery, PromotionRecord};
 use crate::time::now_millis;
@@ -152,48 +151,26 @@ pub async fn promote(pool: &AnyPool, p: &NewPromotion) -> StoreResult<PromoteOut
 }
 
 pub async fn list(pool: &AnyPool, q: &PromotionQuery) -> StoreResult<Vec<PromotionRecord>> {
-    let mut sql = String::from(
+    let mut c = Conditions::new(
         "SELECT id, package_type, group_name, group_key, name, name_key, version, version_key, from_feed, \
          to_feed, user_name, at, comments FROM promotions WHERE 1 = 1",
     );
-    let mut args = AnyArguments::default();
-    // Only the filters given become conditions, so each query can use an index.
-    let text_filters = [
-        ("from_feed_key", &q.from_feed_key),
-        ("to_feed_key", &q.to_feed_key),
-        ("group_key", &q.group_key),
-        ("name_key", &q.name_key),
-        ("version_key", &q.version_key),
-    ];
-    for (column, value) in text_filters {
-        if let Some(value) = value {
-            args.add(value.clone()).map_err(sqlx::Error::Encode)?;
-            let _ = write!(sql, " AND {column} = ${}", args.len());
-        }
-    }
-    for (condition, value) in [("at >=", q.since), ("at <", q.until), ("id >", q.after_id)] {
-        if let Some(value) = value {
-            args.add(value).map_err(sqlx::Error::Encode)?;
-            let _ = write!(sql, " AND {condition} ${}", args.len());
-        }
-    }
+    c.equals("from_feed_key", q.from_feed_key.as_ref())?
+        .equals("to_feed_key", q.to_feed_key.as_ref())?
+        .equals("group_key", q.group_key.as_ref())?
+        .equals("name_key", q.name_key.as_ref())?
+        .equals("version_key", q.version_key.as_ref())?
+        .compare("at >=", q.since)?
+        .compare("at <", q.until)?
+        .compare("id >", q.after_id)?;
     if let Some(visible) = &q.visible_feed_keys {
         if visible.is_empty() {
             return Ok(Vec::new());
         }
-        let mut placeholders = Vec::with_capacity(visible.len());
-        for key in visible {
-            args.add(key.clone()).map_err(sqlx::Error::Encode)?;
-            placeholders.push(format!("${}", args.len()));
-        }
-        let list = placeholders.join(", ");
-        let _ = write!(sql, " AND (from_feed_key IN ({list}) OR to_feed_key IN ({list}))");
+        c.any_in(&["from_feed_key", "to_feed_key"], visible)?;
     }
-    sql.push_str(" ORDER BY id");
-    if let Some(limit) = q.limit {
-        args.add(limit).map_err(sqlx::Error::Encode)?;
-        let _ = write!(sql, " LIMIT ${}", args.len());
-    }
+    c.push(" ORDER BY id").limit(q.limit)?;
+    let (sql, args) = c.finish();
     let rows = sqlx::query_with::<Any, _>(&sql, args).fetch_all(pool).await?;
     rows.iter().map(from_row).collect()
 }
