@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use gantry_store::S3Settings;
 use serde::{Deserialize, Serialize};
 
 /// The effective configuration of `gantry serve`.
@@ -16,8 +17,11 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Metadata database; the default is `sqlite://<data_dir>/gantry.db`.
     pub database_url: Option<String>,
-    /// Blob storage; the default is local files under `<data_dir>/blobs`.
+    /// Blob storage: local files under `<data_dir>/blobs` by default,
+    /// `file:///PATH`, or `s3://BUCKET/PREFIX`.
     pub blob_store: Option<String>,
+    /// Connection settings for an `s3://` blob store.
+    pub s3: S3Settings,
     /// On first start with no API key at all, this key is created as a
     /// system key with full control (for automation and tests).
     pub bootstrap_api_key: Option<String>,
@@ -54,6 +58,7 @@ impl Default for Config {
             data_dir: PathBuf::from("./gantry-data"),
             database_url: None,
             blob_store: None,
+            s3: S3Settings::default(),
             bootstrap_api_key: None,
             anonymous_read: true,
             max_upload_bytes: 16 * 1024 * 1024 * 1024,
@@ -72,6 +77,12 @@ pub struct Overrides {
     pub data_dir: Option<PathBuf>,
     pub database_url: Option<String>,
     pub blob_store: Option<String>,
+    pub s3_endpoint: Option<String>,
+    pub s3_region: Option<String>,
+    pub s3_access_key_id: Option<String>,
+    pub s3_secret_access_key: Option<String>,
+    pub s3_allow_http: Option<bool>,
+    pub s3_virtual_hosted_style: Option<bool>,
     pub bootstrap_api_key: Option<String>,
     pub anonymous_read: Option<bool>,
     pub max_upload_bytes: Option<u64>,
@@ -108,11 +119,33 @@ impl Config {
             data_dir,
             database_url,
             blob_store,
+            s3_endpoint,
+            s3_region,
+            s3_access_key_id,
+            s3_secret_access_key,
+            s3_allow_http,
+            s3_virtual_hosted_style,
             bootstrap_api_key,
             anonymous_read,
             max_upload_bytes,
             log_format,
         } = overrides;
+        for (value, slot) in [
+            (s3_endpoint, &mut config.s3.endpoint),
+            (s3_region, &mut config.s3.region),
+            (s3_access_key_id, &mut config.s3.access_key_id),
+            (s3_secret_access_key, &mut config.s3.secret_access_key),
+        ] {
+            if value.is_some() {
+                *slot = value;
+            }
+        }
+        if let Some(v) = s3_allow_http {
+            config.s3.allow_http = v;
+        }
+        if let Some(v) = s3_virtual_hosted_style {
+            config.s3.virtual_hosted_style = v;
+        }
         if let Some(v) = listen {
             config.listen = v;
         }
@@ -153,6 +186,9 @@ impl Config {
         shown.database_url = Some(gantry_store::sql::redact_url(&self.effective_database_url()));
         if shown.bootstrap_api_key.is_some() {
             shown.bootstrap_api_key = Some("********".into());
+        }
+        if shown.s3.secret_access_key.is_some() {
+            shown.s3.secret_access_key = Some("********".into());
         }
         toml::to_string_pretty(&shown).unwrap_or_else(|e| format!("# cannot render configuration: {e}\n"))
     }

@@ -2,13 +2,12 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use gantry_store::sql::PoolSettings;
-use gantry_store::{BlobStore, MetadataStore, NewApiKey, SqlStore};
+use gantry_store::{MetadataStore, NewApiKey, SqlStore};
 use tokio::net::TcpListener;
 
 use crate::auth::keys;
@@ -32,7 +31,14 @@ impl Server {
         let store = SqlStore::connect(&url, &PoolSettings::default())
             .await
             .with_context(|| format!("cannot open the database {}", gantry_store::sql::redact_url(&url)))?;
-        let blobs = open_blob_store(&config)?;
+        let blobs = gantry_store::blob::open(
+            config.blob_store.as_deref(),
+            &config.s3,
+            &config.data_dir,
+            &config.data_dir.join("tmp"),
+        )
+        .await
+        .context("cannot open the blob store")?;
         let leftovers = blobs.clear_staging().context("cannot clear the staging folder")?;
         if leftovers > 0 {
             tracing::info!(files = leftovers, "removed uploads left by an interrupted run");
@@ -80,21 +86,6 @@ impl Server {
     }
 }
 
-fn open_blob_store(config: &Config) -> anyhow::Result<BlobStore> {
-    let staging = config.data_dir.join("tmp");
-    let root = match config.blob_store.as_deref() {
-        None => config.data_dir.clone(),
-        Some(url) => match url.strip_prefix("file://") {
-            Some(path) => PathBuf::from(path),
-            None => anyhow::bail!(
-                "unsupported blob store '{url}': this server stores blobs as local files (file:///PATH)"
-            ),
-        },
-    };
-    BlobStore::local(&root, &staging)
-        .with_context(|| format!("cannot open the blob store in {}", root.display()))
-}
-
 async fn bootstrap(store: &SqlStore, config: &Config) -> anyhow::Result<()> {
     let Some(secret) = &config.bootstrap_api_key else {
         return Ok(());
@@ -120,14 +111,25 @@ async fn bootstrap(store: &SqlStore, config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Collects unreferenced blobs at the configured interval.
+/// Collects unreferenced blobs at the configured interval, on one node of
+/// the cluster at a time: each run first takes the `blob-sweep` lease.
 async fn sweep_periodically(state: AppState) {
     let every = Duration::from_secs(state.config().sweep_interval_secs.max(1));
     let grace = i64::try_from(state.config().blob_grace_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+    let lease = i64::try_from(every.as_millis()).unwrap_or(i64::MAX);
+    let node = format!("node-{}", keys::generate());
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     loop {
         ticker.tick().await;
         let meta: Arc<dyn MetadataStore> = state.meta_handle();
+        match meta.try_lease_job("blob-sweep", &node, lease).await {
+            Ok(true) => {}
+            Ok(false) => continue, // another node sweeps this round
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot take the blob sweep lease");
+                continue;
+            }
+        }
         match gantry_store::sweep::sweep(meta.as_ref(), state.blobs(), grace).await {
             Ok(report) => tracing::info!(
                 collected = report.collected,

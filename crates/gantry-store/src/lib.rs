@@ -14,7 +14,7 @@ pub mod sweep;
 pub mod testing;
 pub mod time;
 
-pub use blob::{BlobInfo, BlobRead, BlobStore, StageError, StagedBlob};
+pub use blob::{BlobInfo, BlobRead, BlobStore, S3Settings, StageError, StagedBlob};
 pub use error::{StoreError, StoreResult};
 pub use metadata::{
     AddOutcome, ApiKeyRecord, FeedRecord, FeedSettings, MetadataStore, NewApiKey, NewPackage, NewPromotion,

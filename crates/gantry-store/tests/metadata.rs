@@ -268,3 +268,43 @@ async fn api_keys_round_trip_by_hash() {
         assert!(!f.store.delete_api_key(key.id).await.expect("delete"));
     }
 }
+
+#[tokio::test]
+async fn job_leases_go_to_one_holder_until_they_lapse() {
+    for backend in backends() {
+        let f = open(backend).await;
+        assert!(f
+            .store
+            .try_lease_job("sweep", "node-a", 60_000)
+            .await
+            .expect("lease"));
+        assert!(
+            !f.store
+                .try_lease_job("sweep", "node-b", 60_000)
+                .await
+                .expect("lease"),
+            "{backend:?}"
+        );
+        assert!(
+            f.store
+                .try_lease_job("sweep", "node-a", 60_000)
+                .await
+                .expect("renew"),
+            "{backend:?}"
+        );
+        assert!(f
+            .store
+            .try_lease_job("other-job", "node-b", 60_000)
+            .await
+            .expect("lease"));
+        // A lapsed lease (here: one that ran out at once) can be taken over.
+        assert!(f.store.try_lease_job("short", "node-a", -1).await.expect("lease"));
+        assert!(
+            f.store
+                .try_lease_job("short", "node-b", 60_000)
+                .await
+                .expect("take over"),
+            "{backend:?}"
+        );
+    }
+}

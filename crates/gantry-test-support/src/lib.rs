@@ -9,10 +9,13 @@
 #![allow(clippy::missing_panics_doc)] // test helpers panic by design
 
 mod process;
+mod s3;
 mod upack;
 
 pub use gantry_store::sql::Backend;
+
 pub use process::TestProcess;
+pub use s3::{S3Server, S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY};
 pub use upack::{noise, upack, upack_with_manifest, zip_with};
 
 use std::net::SocketAddr;
@@ -30,10 +33,36 @@ pub const ADMIN_KEY: &str = "test-admin-key-0123456789";
 /// Adjusts the configuration of a test server.
 pub type Tweak = fn(&mut Config);
 
+/// Where a test server keeps its blobs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Blobs {
+    /// Local files in the data directory.
+    Local,
+    /// An S3-compatible server process.
+    S3,
+}
+
+/// The prefix test servers keep their blobs under in the bucket.
+pub const S3_PREFIX: &str = "blob-prefix";
+
+/// Which blob store goes with a database in the suites: the embedded stack
+/// (SQLite + local files) and the scale-out stack (PostgreSQL + S3), unless
+/// `GANTRY_TEST_S3=0` keeps PostgreSQL on local files.
+pub fn blobs_for(backend: Backend) -> Blobs {
+    match backend {
+        Backend::Sqlite => Blobs::Local,
+        Backend::Postgres if std::env::var("GANTRY_TEST_S3").as_deref() == Ok("0") => Blobs::Local,
+        Backend::Postgres => Blobs::S3,
+    }
+}
+
 /// A running server for one test, stopped when dropped.
 pub struct TestApp {
     /// Which database it runs on.
     pub backend: Backend,
+    /// Where it keeps blobs.
+    pub blobs: Blobs,
+    s3: Option<S3Server>,
     /// Where it listens.
     pub addr: SocketAddr,
     /// A plain HTTP client.
@@ -72,6 +101,11 @@ impl TestApp {
             bootstrap_api_key: Some(ADMIN_KEY.into()),
             ..Config::default()
         };
+        let blobs = blobs_for(backend);
+        let s3 = (blobs == Blobs::S3).then(S3Server::start);
+        if let Some(s3) = &s3 {
+            s3_config(&mut config, &s3.endpoint);
+        }
         tweak(&mut config);
         let server = Server::bind(config).await.expect("server starts");
         let addr = server.local_addr().expect("bound address");
@@ -82,6 +116,8 @@ impl TestApp {
         }));
         TestApp {
             backend,
+            blobs,
+            s3,
             addr,
             client: reqwest::Client::new(),
             events,
@@ -187,9 +223,13 @@ impl TestApp {
         self.data_dir.path()
     }
 
-    /// Every committed blob file under the data directory.
+    /// Every committed blob, as the file that holds it (in the data
+    /// directory, or in the S3 server's folder).
     pub fn blob_files(&self) -> Vec<PathBuf> {
-        files_under(&self.data_dir().join("blobs"))
+        match &self.s3 {
+            Some(s3) => files_under(&s3.bucket_dir().join(S3_PREFIX).join("blobs")),
+            None => files_under(&self.data_dir().join("blobs")),
+        }
     }
 
     /// Every file left in the upload staging folder.
@@ -244,6 +284,19 @@ impl Drop for TestApp {
             let _ = tx.send(());
         }
     }
+}
+
+/// Points a configuration at an S3 test server.
+pub fn s3_config(config: &mut Config, endpoint: &str) {
+    config.blob_store = Some(format!("s3://{S3_BUCKET}/{S3_PREFIX}"));
+    config.s3 = gantry_store::S3Settings {
+        endpoint: Some(endpoint.to_owned()),
+        region: Some("us-east-1".into()),
+        access_key_id: Some(S3_ACCESS_KEY.into()),
+        secret_access_key: Some(S3_SECRET_KEY.into()),
+        allow_http: true,
+        virtual_hosted_style: false,
+    };
 }
 
 /// Every file below `dir` (none when it does not exist).

@@ -21,10 +21,21 @@ impl TestProcess {
     /// Starts `binary serve` with `data_dir` and `database_url` and waits
     /// for its readiness line.
     pub async fn start(binary: &Path, data_dir: &Path, database_url: &str) -> TestProcess {
+        Self::start_with(binary, data_dir, database_url, &[]).await
+    }
+
+    /// Like [`TestProcess::start`], with more environment variables.
+    pub async fn start_with(
+        binary: &Path,
+        data_dir: &Path,
+        database_url: &str,
+        env: &[(&str, &str)],
+    ) -> TestProcess {
         let mut child = Command::new(binary)
             .args(["serve", "--listen", "127.0.0.1:0"])
             .arg("--data-dir")
             .arg(data_dir)
+            .envs(env.iter().copied())
             .env("GANTRY_DATABASE_URL", database_url)
             .env("GANTRY_BOOTSTRAP_API_KEY", ADMIN_KEY)
             .env("GANTRY_LOG", "warn")

@@ -52,9 +52,27 @@ struct ServerArgs {
     /// Metadata database URL (sqlite://PATH or postgres://...).
     #[arg(long, env = "GANTRY_DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
-    /// Blob store URL (file:///PATH).
+    /// Blob store URL (file:///PATH or s3://BUCKET/PREFIX).
     #[arg(long, env = "GANTRY_BLOB_STORE")]
     blob_store: Option<String>,
+    /// S3 endpoint URL, for S3-compatible servers.
+    #[arg(long, env = "GANTRY_S3_ENDPOINT")]
+    s3_endpoint: Option<String>,
+    /// S3 region.
+    #[arg(long, env = "GANTRY_S3_REGION")]
+    s3_region: Option<String>,
+    /// S3 access key id.
+    #[arg(long, env = "GANTRY_S3_ACCESS_KEY_ID")]
+    s3_access_key_id: Option<String>,
+    /// S3 secret access key.
+    #[arg(long, env = "GANTRY_S3_SECRET_ACCESS_KEY", hide_env_values = true)]
+    s3_secret_access_key: Option<String>,
+    /// Allow plain HTTP to the S3 endpoint.
+    #[arg(long, env = "GANTRY_S3_ALLOW_HTTP")]
+    s3_allow_http: Option<bool>,
+    /// Use virtual-hosted-style S3 addressing instead of path style.
+    #[arg(long, env = "GANTRY_S3_VIRTUAL_HOSTED_STYLE")]
+    s3_virtual_hosted_style: Option<bool>,
     /// A system API key with full control, created at first start when no key exists.
     #[arg(long, env = "GANTRY_BOOTSTRAP_API_KEY", hide_env_values = true)]
     bootstrap_api_key: Option<String>,
@@ -84,6 +102,12 @@ impl ServerArgs {
             data_dir: self.data_dir,
             database_url: self.database_url,
             blob_store: self.blob_store,
+            s3_endpoint: self.s3_endpoint,
+            s3_region: self.s3_region,
+            s3_access_key_id: self.s3_access_key_id,
+            s3_secret_access_key: self.s3_secret_access_key,
+            s3_allow_http: self.s3_allow_http,
+            s3_virtual_hosted_style: self.s3_virtual_hosted_style,
             bootstrap_api_key: self.bootstrap_api_key,
             anonymous_read: self.anonymous_read,
             max_upload_bytes: self.max_upload_bytes,

@@ -16,33 +16,43 @@ pub struct Health {
     /// Gantry's version.
     pub version: &'static str,
     /// The metadata database.
-    pub database: DatabaseHealth,
+    pub database: ComponentHealth,
+    /// The blob store.
+    pub blobs: ComponentHealth,
 }
 
-/// The metadata database's health.
+/// One dependency's health.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct DatabaseHealth {
-    /// `sqlite` or `postgres`.
+pub struct ComponentHealth {
+    /// `sqlite` or `postgres`; `local` or `s3`.
     pub backend: &'static str,
     /// `ok`, or the error.
     pub status: String,
 }
 
-/// 200 when the database answers, 503 otherwise.
+fn component<E: std::fmt::Display>(backend: &'static str, result: Result<(), E>) -> ComponentHealth {
+    ComponentHealth {
+        backend,
+        status: result.map_or_else(|e| e.to_string(), |()| "ok".to_owned()),
+    }
+}
+
+/// 200 when the database and the blob store answer, 503 otherwise.
 #[utoipa::path(get, path = "/health", tag = "health",
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
-    let (code, status, database) = match state.meta().ping().await {
-        Ok(()) => (StatusCode::OK, "ok", "ok".to_owned()),
-        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, "degraded", e.to_string()),
-    };
+    let (database, blobs) = tokio::join!(state.meta().ping(), state.blobs().ping());
+    let healthy = database.is_ok() && blobs.is_ok();
     let health = Health {
-        status,
+        status: if healthy { "ok" } else { "degraded" },
         version: env!("CARGO_PKG_VERSION"),
-        database: DatabaseHealth {
-            backend: state.meta().backend(),
-            status: database,
-        },
+        database: component(state.meta().backend(), database),
+        blobs: component(state.blobs().backend(), blobs),
+    };
+    let code = if healthy {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
     };
     (code, Json(health))
 }

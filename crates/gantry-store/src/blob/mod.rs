@@ -7,8 +7,10 @@
 //! interrupted upload leaves only a temporary file that is removed at once
 //! (or, after a crash, at the next start).
 
+mod open;
 mod staging;
 
+pub use open::{open, S3Settings};
 pub use staging::{StageError, StagedBlob};
 
 use std::io::ErrorKind;
@@ -155,6 +157,23 @@ impl BlobStore {
         }
         writer.shutdown().await?;
         Ok(info)
+    }
+
+    /// `local` or `s3` (any remote `object_store` backend).
+    pub fn backend(&self) -> &'static str {
+        if self.local_root.is_some() {
+            "local"
+        } else {
+            "s3"
+        }
+    }
+
+    /// Checks that the store answers (a look-up of a key that never exists).
+    pub async fn ping(&self) -> StoreResult<()> {
+        match self.objects.head(&ObjectPath::from("health/probe")).await {
+            Ok(_) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Whether a blob is stored.

@@ -84,6 +84,11 @@ pub trait MetadataStore: Send + Sync + 'static {
     /// Whether a blob row exists.
     async fn blob_known(&self, digest: &Sha256Digest) -> StoreResult<bool>;
 
+    /// Takes or renews the lease on a cluster-wide job for `ttl_millis`;
+    /// true when `holder` now holds it. A lease runs out on its own, so a node
+    /// that dies does not block the job for longer than `ttl_millis`.
+    async fn try_lease_job(&self, job: &str, holder: &str, ttl_millis: i64) -> StoreResult<bool>;
+
     /// Stores a new API key (its hash, never the secret).
     async fn create_api_key(&self, key: &NewApiKey) -> StoreResult<ApiKeyRecord>;
 

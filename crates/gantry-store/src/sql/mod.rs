@@ -268,6 +268,24 @@ impl MetadataStore for SqlStore {
         blobs::known(&self.read, digest).await
     }
 
+    async fn try_lease_job(&self, job: &str, holder: &str, ttl_millis: i64) -> StoreResult<bool> {
+        let now = crate::time::now_millis();
+        // Insert, or take over a lapsed lease, or renew our own: one atomic
+        // statement, so two nodes can never both succeed.
+        let done = sqlx::query(
+            "INSERT INTO job_leases (name, holder, expires_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at \
+             WHERE job_leases.expires_at < $4 OR job_leases.holder = excluded.holder",
+        )
+        .bind(job)
+        .bind(holder)
+        .bind(now + ttl_millis)
+        .bind(now)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
     async fn create_api_key(&self, key: &NewApiKey) -> StoreResult<ApiKeyRecord> {
         api_keys::create(&self.write, key).await
     }

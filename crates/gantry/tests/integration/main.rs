@@ -3,6 +3,7 @@
 //! One test binary with a module per area keeps link time down.
 
 mod api_keys;
+mod cluster;
 mod crash;
 mod feeds;
 mod operations;

@@ -1,6 +1,6 @@
 //! Operational basics: health, version header, OpenAPI, configuration, shutdown.
 
-use gantry_test_support::{upack, Backend, TestApp, TestProcess, ADMIN_KEY};
+use gantry_test_support::{upack, Backend, Blobs, TestApp, TestProcess, ADMIN_KEY};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
@@ -25,6 +25,12 @@ async fn health_reports_version_and_database() {
         };
         assert_eq!(body["database"]["backend"], backend);
         assert_eq!(body["database"]["status"], "ok");
+        let blobs = match app.blobs {
+            Blobs::Local => "local",
+            Blobs::S3 => "s3",
+        };
+        assert_eq!(body["blobs"]["backend"], blobs);
+        assert_eq!(body["blobs"]["status"], "ok");
     }
 }
 

@@ -1,0 +1,281 @@
+//! Several stateless nodes sharing one PostgreSQL database and one S3 bucket.
+//!
+//! Runs on PostgreSQL only, by design: SQLite is the single-node store and
+//! cannot be shared between processes on different machines.
+
+use std::path::Path;
+use std::time::Duration;
+
+use futures::StreamExt;
+use gantry_store::sql::Backend;
+use gantry_test_support::{
+    files_under, noise, upack, S3Server, TestProcess, ADMIN_KEY, S3_ACCESS_KEY, S3_BUCKET, S3_PREFIX,
+    S3_SECRET_KEY,
+};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+struct Cluster {
+    a: TestProcess,
+    b: TestProcess,
+    s3: S3Server,
+    _dirs: (tempfile::TempDir, tempfile::TempDir, tempfile::TempDir),
+}
+
+async fn cluster() -> Option<Cluster> {
+    if !gantry_store::testing::backends().contains(&Backend::Postgres) {
+        eprintln!("skipped: the cluster tests need PostgreSQL (GANTRY_TEST_BACKENDS has no postgres)");
+        return None;
+    }
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let database = gantry_store::testing::fresh_database(Backend::Postgres, scratch.path()).await;
+    let s3 = S3Server::start();
+    let blob_store = format!("s3://{S3_BUCKET}/{S3_PREFIX}");
+    let env = [
+        ("GANTRY_BLOB_STORE", blob_store.as_str()),
+        ("GANTRY_S3_ENDPOINT", s3.endpoint.as_str()),
+        ("GANTRY_S3_ACCESS_KEY_ID", S3_ACCESS_KEY),
+        ("GANTRY_S3_SECRET_ACCESS_KEY", S3_SECRET_KEY),
+        ("GANTRY_S3_ALLOW_HTTP", "true"),
+    ];
+    let binary = Path::new(env!("CARGO_BIN_EXE_gantry"));
+    let (dir_a, dir_b) = (
+        tempfile::tempdir().expect("temp dir"),
+        tempfile::tempdir().expect("temp dir"),
+    );
+    let a = TestProcess::start_with(binary, dir_a.path(), &database, &env).await;
+    let b = TestProcess::start_with(binary, dir_b.path(), &database, &env).await;
+    Some(Cluster {
+        a,
+        b,
+        s3,
+        _dirs: (scratch, dir_a, dir_b),
+    })
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::new()
+}
+
+async fn post_json(url: String, key: &str, body: Value) -> (StatusCode, String) {
+    let response = client()
+        .post(url)
+        .header("X-ApiKey", key)
+        .json(&body)
+        .send()
+        .await
+        .expect("request");
+    (response.status(), response.text().await.expect("body"))
+}
+
+fn stored_objects(s3: &S3Server) -> usize {
+    files_under(&s3.bucket_dir().join(S3_PREFIX).join("blobs")).len()
+}
+
+#[tokio::test]
+async fn nodes_share_everything_through_postgres_and_s3() {
+    let Some(c) = cluster().await else { return };
+    for (node, feed) in [(&c.a, "builds"), (&c.b, "released")] {
+        let (status, text) = post_json(
+            node.url("/api/management/feeds/create"),
+            ADMIN_KEY,
+            json!({"name": feed, "feedType": "universal"}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{text}");
+    }
+    // Upload through A, promote through B, download through A.
+    let package = upack("acme", "engine", "1.0.0", &noise(11, 3 * 1024 * 1024));
+    let uploaded = client()
+        .post(c.a.url("/upack/builds/upload"))
+        .header("X-ApiKey", ADMIN_KEY)
+        .body(package.clone())
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(uploaded.status(), StatusCode::CREATED);
+    assert_eq!(stored_objects(&c.s3), 1, "the blob is in the shared bucket");
+    let (status, text) = post_json(
+        c.b.url("/api/promotions/promote"),
+        ADMIN_KEY,
+        json!({"fromFeed": "builds", "toFeed": "released", "group": "acme", "name": "engine", "version": "1.0.0"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let downloaded = client()
+        .get(c.a.url("/upack/released/download/acme/engine/1.0.0"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(downloaded.status(), StatusCode::OK);
+    assert_eq!(
+        downloaded.bytes().await.expect("bytes").as_ref(),
+        package.as_slice()
+    );
+    assert_eq!(stored_objects(&c.s3), 1, "promotion wrote no bytes");
+
+    // 100 identical promotions split across both nodes: one copy, every answer 200.
+    let (status, _) = post_json(
+        c.a.url("/api/management/feeds/create"),
+        ADMIN_KEY,
+        json!({"name": "prod", "feedType": "universal"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let body = json!({"fromFeed": "builds", "toFeed": "prod", "group": "acme", "name": "engine", "version": "1.0.0"});
+    let mut tasks = Vec::new();
+    for i in 0..100 {
+        let url = if i % 2 == 0 {
+            c.a.url("/api/promotions/promote")
+        } else {
+            c.b.url("/api/promotions/promote")
+        };
+        let body = body.clone();
+        tasks.push(tokio::spawn(async move { post_json(url, ADMIN_KEY, body).await }));
+    }
+    let mut copying_requests = 0;
+    for task in tasks {
+        let (status, text) = task.await.expect("task");
+        assert_eq!(status, StatusCode::OK, "{text}");
+        let answer: Value = serde_json::from_str(&text).expect("json");
+        copying_requests += usize::from(answer["copied"] == true);
+    }
+    assert_eq!(copying_requests, 1, "exactly one promotion copied");
+    let versions: Value = client()
+        .get(c.b.url("/api/packages/prod/versions"))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(versions.as_array().expect("array").len(), 1);
+    let list: Value = client()
+        .get(c.a.url("/api/promotions/list?toFeed=prod"))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        list[0]["promotions"].as_array().expect("array").len(),
+        100,
+        "one record per success"
+    );
+}
+
+#[tokio::test]
+async fn a_key_deleted_on_one_node_is_refused_by_the_other_at_once() {
+    let Some(c) = cluster().await else { return };
+    let (status, _) = post_json(
+        c.a.url("/api/management/feeds/create"),
+        ADMIN_KEY,
+        json!({"name": "f", "feedType": "universal"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, text) = post_json(
+        c.a.url("/api/api-keys/create"),
+        ADMIN_KEY,
+        json!({"type": "feed", "feed": "f", "packagePermissions": ["add"]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let created: Value = serde_json::from_str(&text).expect("json");
+    let key = created["key"].as_str().expect("key").to_owned();
+    let push = |node: &TestProcess, version: &str| {
+        client()
+            .post(node.url("/upack/f/upload"))
+            .header("X-ApiKey", key.clone())
+            .body(upack("", "p", version, b"x"))
+            .send()
+    };
+    assert_eq!(
+        push(&c.b, "1.0.0").await.expect("request").status(),
+        StatusCode::CREATED
+    );
+    let deleted = client()
+        .post(c.a.url(&format!("/api/api-keys/delete?id={}", created["id"])))
+        .header("X-ApiKey", ADMIN_KEY)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(deleted.status(), StatusCode::OK);
+    // Gantry keeps no permission cache: the very next request on B sees it.
+    assert_eq!(
+        push(&c.b, "2.0.0").await.expect("request").status(),
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn killing_a_node_mid_upload_leaves_nothing_and_the_other_keeps_serving() {
+    let Some(c) = cluster().await else { return };
+    let (status, _) = post_json(
+        c.a.url("/api/management/feeds/create"),
+        ADMIN_KEY,
+        json!({"name": "f", "feedType": "universal"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let kept = upack("", "kept", "1.0.0", b"served by B");
+    let uploaded = client()
+        .post(c.b.url("/upack/f/upload"))
+        .header("X-ApiKey", ADMIN_KEY)
+        .body(kept.clone())
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(uploaded.status(), StatusCode::CREATED);
+    let objects_before = stored_objects(&c.s3);
+
+    let package = upack("", "half", "1.0.0", &noise(5, 12 * 1024 * 1024));
+    let (head, tail) = package.split_at(4 * 1024 * 1024);
+    let (head, tail) = (head.to_vec(), tail.to_vec());
+    let body = futures::stream::once(async move { Ok::<_, std::io::Error>(head) }).chain(
+        futures::stream::unfold(tail, |rest| async move {
+            if rest.is_empty() {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let n = rest.len().min(64 * 1024);
+            Some((Ok(rest[..n].to_vec()), rest[n..].to_vec()))
+        }),
+    );
+    let upload = tokio::spawn(
+        client()
+            .post(c.a.url("/upack/f/upload"))
+            .header("X-ApiKey", ADMIN_KEY)
+            .body(reqwest::Body::wrap_stream(body))
+            .send(),
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let Cluster { a, b, s3, _dirs } = c;
+    a.kill().await;
+    let result = upload.await.expect("task");
+    assert!(result.is_err() || result.is_ok_and(|r| !r.status().is_success()));
+
+    let health = client().get(b.url("/health")).send().await.expect("request");
+    assert_eq!(health.status(), StatusCode::OK, "B keeps serving");
+    let download = client()
+        .get(b.url("/upack/f/download/kept/1.0.0"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(download.bytes().await.expect("bytes").as_ref(), kept.as_slice());
+    let versions: Value = client()
+        .get(b.url("/api/packages/f/versions?name=half"))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(versions, json!([]), "no package row for the half upload");
+    assert_eq!(
+        stored_objects(&s3),
+        objects_before,
+        "no object for the half upload"
+    );
+}
