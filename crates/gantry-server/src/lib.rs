@@ -11,6 +11,7 @@ pub mod config;
 pub mod error;
 pub mod events;
 pub mod feeds;
+pub mod migration;
 pub mod server;
 pub mod services;
 pub mod state;

@@ -8,6 +8,7 @@
 pub mod blob;
 pub mod error;
 pub mod metadata;
+pub mod migrate;
 pub mod sql;
 pub mod sweep;
 #[cfg(feature = "testing")]

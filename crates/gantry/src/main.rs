@@ -23,11 +23,29 @@ struct Cli {
 enum Command {
     /// Run the server (by default on 127.0.0.1:8624 with data in ./gantry-data).
     Serve(ServerArgs),
+    /// Copy this deployment (its database and blobs) to another one, with
+    /// every id and history record, then verify row counts and blob digests.
+    /// Safe to run again: it resumes where an interrupted run stopped.
+    Migrate(MigrateArgs),
     /// Inspect the configuration.
     Config {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+}
+
+#[derive(Args)]
+struct MigrateArgs {
+    /// The source: the deployment these settings describe.
+    #[command(flatten)]
+    source: ServerArgs,
+    /// The target database (postgres://... or sqlite://PATH).
+    #[arg(long = "to", value_name = "DATABASE_URL")]
+    to: String,
+    /// The target blob store (s3://BUCKET/PREFIX or file:///PATH); S3
+    /// connection settings are the --s3-* ones.
+    #[arg(long = "to-blobs", value_name = "BLOB_STORE_URL")]
+    to_blobs: String,
 }
 
 #[derive(Subcommand)]
@@ -132,6 +150,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(args) => serve(args),
+        Command::Migrate(args) => migrate(args),
         Command::Config {
             command: ConfigCommand::Show(args),
         } => args.load().map(|config| {
@@ -156,5 +175,25 @@ fn serve(args: ServerArgs) -> anyhow::Result<()> {
         // Scripts and tests wait for this line to know the server is ready.
         println!("gantry listening on http://{}", server.local_addr()?);
         server.serve(gantry_server::shutdown_signal()).await
+    })
+}
+
+fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
+    let config = args.source.load()?;
+    init_logging(config.log_format);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let report = gantry_server::migration::run(&config, &args.to, &args.to_blobs, &mut |line| {
+            eprintln!("migrate: {line}");
+        })
+        .await?;
+        for (table, rows, _) in &report.tables {
+            println!("{table}: {rows} rows");
+        }
+        println!(
+            "blobs: {} copied, {} verified",
+            report.blobs_copied, report.blobs_verified
+        );
+        Ok(())
     })
 }

@@ -176,6 +176,34 @@ impl BlobStore {
         }
     }
 
+    /// Copies a blob from another store, checking on the way that its bytes
+    /// hash to `expected`; a mismatch stores nothing.
+    pub async fn import_from(&self, source: &BlobStore, expected: &Sha256Digest) -> StoreResult<BlobInfo> {
+        let read = source.open(expected, None).await?;
+        let staged = self.stage(read.stream, u64::MAX).await.map_err(|e| match e {
+            StageError::Io(io) => StoreError::Io(io),
+            other => StoreError::Io(std::io::Error::other(other.to_string())),
+        })?;
+        if &staged.info().sha256 != expected {
+            return Err(StoreError::Corrupt(format!(
+                "blob {expected} in the source store hashes to {}",
+                staged.info().sha256
+            )));
+        }
+        self.commit(staged).await
+    }
+
+    /// Reads a whole blob and returns the SHA-256 of its bytes.
+    pub async fn rehash(&self, digest: &Sha256Digest) -> StoreResult<Sha256Digest> {
+        use sha2::{Digest, Sha256};
+        let mut read = self.open(digest, None).await?;
+        let mut hasher = Sha256::new();
+        while let Some(chunk) = read.stream.next().await {
+            hasher.update(&chunk?);
+        }
+        Ok(Sha256Digest::from_bytes(hasher.finalize().into()))
+    }
+
     /// Whether a blob is stored.
     pub async fn exists(&self, digest: &Sha256Digest) -> StoreResult<bool> {
         match self.objects.head(&object_key(digest)).await {

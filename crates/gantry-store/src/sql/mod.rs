@@ -13,7 +13,7 @@ mod conditions;
 mod feeds;
 mod packages;
 mod promotions;
-mod rows;
+pub(crate) mod rows;
 
 use std::str::FromStr;
 use std::sync::Once;
@@ -132,6 +132,21 @@ impl SqlStore {
             Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&self.write).await?,
         }
         Ok(())
+    }
+
+    /// Which database family this is.
+    pub fn backend_kind(&self) -> Backend {
+        self.backend
+    }
+
+    /// The pool for reads (for whole-store tools such as the migration).
+    pub(crate) fn read_pool(&self) -> &AnyPool {
+        &self.read
+    }
+
+    /// The pool for writes.
+    pub(crate) fn write_pool(&self) -> &AnyPool {
+        &self.write
     }
 
     /// Closes every connection (on shutdown).

@@ -6,6 +6,7 @@ mod api_keys;
 mod cluster;
 mod crash;
 mod feeds;
+mod migration;
 mod operations;
 mod packages_api;
 mod promotions;
