@@ -16,7 +16,7 @@ pub use gantry_store::sql::Backend;
 
 pub use process::TestProcess;
 pub use s3::{S3Server, S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY};
-pub use upack::{noise, upack, upack_with_manifest, zip_with};
+pub use upack::{noise, trickle_body, upack, upack_with_manifest, zip_with};
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -45,3 +45,23 @@ pub fn noise(seed: u64, len: usize) -> Vec<u8> {
     out.truncate(len);
     out
 }
+
+/// A request body that sends the first `head` bytes at once and the rest in
+/// 64 KiB pieces every 200 ms: an upload still in flight for as long as a
+/// test needs to interrupt it.
+pub fn trickle_body(bytes: Vec<u8>, head: usize) -> reqwest::Body {
+    use futures::StreamExt;
+    let mut first = bytes;
+    let rest = first.split_off(head.min(first.len()));
+    let stream = futures::stream::once(async move { Ok::<_, std::io::Error>(first) }).chain(
+        futures::stream::unfold(rest, |rest| async move {
+            if rest.is_empty() {
+                return None;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            let n = rest.len().min(64 * 1024);
+            Some((Ok(rest[..n].to_vec()), rest[n..].to_vec()))
+        }),
+    );
+    reqwest::Body::wrap_stream(stream)
+}

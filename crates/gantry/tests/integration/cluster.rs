@@ -6,11 +6,10 @@
 use std::path::Path;
 use std::time::Duration;
 
-use futures::StreamExt;
 use gantry_store::sql::Backend;
 use gantry_test_support::{
-    files_under, noise, upack, S3Server, TestProcess, ADMIN_KEY, S3_ACCESS_KEY, S3_BUCKET, S3_PREFIX,
-    S3_SECRET_KEY,
+    files_under, noise, trickle_body, upack, S3Server, TestProcess, ADMIN_KEY, S3_ACCESS_KEY, S3_BUCKET,
+    S3_PREFIX, S3_SECRET_KEY,
 };
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -231,23 +230,11 @@ async fn killing_a_node_mid_upload_leaves_nothing_and_the_other_keeps_serving() 
     let objects_before = stored_objects(&c.s3);
 
     let package = upack("", "half", "1.0.0", &noise(5, 12 * 1024 * 1024));
-    let (head, tail) = package.split_at(4 * 1024 * 1024);
-    let (head, tail) = (head.to_vec(), tail.to_vec());
-    let body = futures::stream::once(async move { Ok::<_, std::io::Error>(head) }).chain(
-        futures::stream::unfold(tail, |rest| async move {
-            if rest.is_empty() {
-                return None;
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            let n = rest.len().min(64 * 1024);
-            Some((Ok(rest[..n].to_vec()), rest[n..].to_vec()))
-        }),
-    );
     let upload = tokio::spawn(
         client()
             .post(c.a.url("/upack/f/upload"))
             .header("X-ApiKey", ADMIN_KEY)
-            .body(reqwest::Body::wrap_stream(body))
+            .body(trickle_body(package, 4 * 1024 * 1024))
             .send(),
     );
     tokio::time::sleep(Duration::from_millis(300)).await;

@@ -2,8 +2,7 @@
 
 use std::time::Duration;
 
-use futures::StreamExt;
-use gantry_test_support::{files_under, noise, upack, TestProcess, ADMIN_KEY};
+use gantry_test_support::{files_under, noise, trickle_body, upack, TestProcess, ADMIN_KEY};
 use reqwest::StatusCode;
 
 #[tokio::test]
@@ -24,23 +23,11 @@ async fn sigkill_mid_upload_leaves_no_package_and_no_blob() {
 
     // A large package sent slowly: 4 MiB now, then the rest trickles in.
     let package = upack("", "big", "1.0.0", &noise(7, 16 * 1024 * 1024));
-    let (head, tail) = package.split_at(4 * 1024 * 1024);
-    let (head, tail) = (head.to_vec(), tail.to_vec());
-    let body = futures::stream::once(async move { Ok::<_, std::io::Error>(head) }).chain(
-        futures::stream::unfold(tail, |rest| async move {
-            if rest.is_empty() {
-                return None;
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            let n = rest.len().min(64 * 1024);
-            Some((Ok(rest[..n].to_vec()), rest[n..].to_vec()))
-        }),
-    );
     let upload = tokio::spawn(
         client
             .post(server.url("/upack/tools/upload"))
             .header("X-ApiKey", ADMIN_KEY)
-            .body(reqwest::Body::wrap_stream(body))
+            .body(trickle_body(package, 4 * 1024 * 1024))
             .send(),
     );
     // Wait until the server is visibly staging the upload, then kill it.
