@@ -376,3 +376,34 @@ fn read_row(row: &AnyRow, table: &Table) -> StoreResult<Vec<Value>> {
         })
         .collect()
 }
+
+/// Tables `migrate` deliberately leaves behind: cluster job leases are
+/// per-deployment state that a new deployment starts without.
+const NOT_COPIED: &[&str] = &["job_leases"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sql::PoolSettings;
+
+    #[tokio::test]
+    async fn every_table_is_either_copied_or_knowingly_left_behind() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("g.db").display());
+        let store = SqlStore::connect(&url, &PoolSettings::default())
+            .await
+            .expect("store");
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx_%'",
+        )
+        .fetch_all(store.read_pool())
+        .await
+        .expect("tables");
+        for table in tables {
+            assert!(
+                TABLES.iter().any(|t| t.name == table) || NOT_COPIED.contains(&table.as_str()),
+                "table {table} is not copied by `gantry migrate`: add it to TABLES (or to NOT_COPIED, with a reason)"
+            );
+        }
+    }
+}
