@@ -377,14 +377,14 @@ fn read_row(row: &AnyRow, table: &Table) -> StoreResult<Vec<Value>> {
         .collect()
 }
 
-/// Tables `migrate` deliberately leaves behind: cluster job leases are
-/// per-deployment state that a new deployment starts without.
-const NOT_COPIED: &[&str] = &["job_leases"];
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::sql::PoolSettings;
+
+    /// Tables `migrate` deliberately leaves behind: cluster job leases are
+    /// per-deployment state that a new deployment starts without.
+    const NOT_COPIED: &[&str] = &["job_leases"];
 
     #[tokio::test]
     async fn every_table_is_either_copied_or_knowingly_left_behind() {
