@@ -18,8 +18,8 @@ pub mod time;
 pub use blob::{BlobInfo, BlobRead, BlobStore, S3Settings, StageError, StagedBlob};
 pub use error::{StoreError, StoreResult};
 pub use metadata::{
-    AddOutcome, ApiKeyRecord, FeedRecord, FeedSettings, MetadataStore, NewApiKey, NewPackage, NewPromotion,
-    PackageEvent, PackageFileRecord, PackageKey, PackageQuery, PackageRecord, PromoteOutcome, PromotionQuery,
-    PromotionRecord,
+    AddOutcome, ApiKeyRecord, DeploymentQuery, DeploymentRecord, FeedRecord, FeedSettings, MetadataStore,
+    NewApiKey, NewDeployment, NewPackage, NewPromotion, PackageEvent, PackageFileRecord, PackageKey,
+    PackageQuery, PackageRecord, PromoteOutcome, PromotionQuery, PromotionRecord,
 };
 pub use sql::SqlStore;

@@ -136,6 +136,29 @@ const TABLES: &[Table] = &[
         order: &["id"],
     },
     Table {
+        name: "deployments",
+        columns: &[
+            ("id", Kind::Int),
+            ("feed_name", Kind::Text),
+            ("feed_key", Kind::Text),
+            ("package_type", Kind::Text),
+            ("group_name", Kind::Text),
+            ("group_key", Kind::Text),
+            ("name", Kind::Text),
+            ("name_key", Kind::Text),
+            ("version", Kind::Text),
+            ("version_key", Kind::Text),
+            ("application", Kind::Text),
+            ("description", Kind::Text),
+            ("target", Kind::Text),
+            ("target_key", Kind::Text),
+            ("user_name", Kind::Text),
+            ("url", Kind::OptText),
+            ("at", Kind::Int),
+        ],
+        order: &["id"],
+    },
+    Table {
         name: "api_keys",
         columns: &[
             ("id", Kind::Int),
@@ -156,7 +179,14 @@ const TABLES: &[Table] = &[
 
 /// Tables whose `id` is generated, and so whose sequence must move past the
 /// copied ids on PostgreSQL.
-const IDENTITY_TABLES: &[&str] = &["feeds", "packages", "package_events", "promotions", "api_keys"];
+const IDENTITY_TABLES: &[&str] = &[
+    "feeds",
+    "packages",
+    "package_events",
+    "promotions",
+    "deployments",
+    "api_keys",
+];
 
 /// Rows read and written at a time.
 const PAGE: i64 = 1000;

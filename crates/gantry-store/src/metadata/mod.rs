@@ -84,6 +84,21 @@ pub trait MetadataStore: Send + Sync + 'static {
     /// Whether a blob row exists.
     async fn blob_known(&self, digest: &Sha256Digest) -> StoreResult<bool>;
 
+    /// Records a deployment and its `deployed` history event in one transaction.
+    async fn record_deployment(&self, deployment: &NewDeployment) -> StoreResult<DeploymentRecord>;
+
+    /// Deployment records matching a query, newest first.
+    async fn list_deployments(&self, query: &DeploymentQuery) -> StoreResult<Vec<DeploymentRecord>>;
+
+    /// For one package of a feed, the latest deployment to each target
+    /// (by target name): where each version runs now.
+    async fn deployment_targets(
+        &self,
+        feed_key: &str,
+        group_key: &str,
+        name_key: &str,
+    ) -> StoreResult<Vec<DeploymentRecord>>;
+
     /// Takes or renews the lease on a cluster-wide job for `ttl_millis`;
     /// true when `holder` now holds it. A lease runs out on its own, so a node
     /// that dies does not block the job for longer than `ttl_millis`.

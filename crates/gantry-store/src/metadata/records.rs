@@ -326,3 +326,89 @@ pub struct PromotionQuery {
     /// case-folded feed names (what the caller may view).
     pub visible_feed_keys: Option<Vec<String>>,
 }
+
+/// A deployment to record.
+#[derive(Clone, Debug)]
+pub struct NewDeployment {
+    /// The feed's name.
+    pub feed_name: String,
+    /// The package type.
+    pub package_type: String,
+    /// Group as displayed.
+    pub group: String,
+    /// Name as displayed.
+    pub name: String,
+    /// Version as displayed.
+    pub version: String,
+    /// Identity as compared.
+    pub key: PackageKey,
+    /// The tool that deployed (`BuildMaster`, `Octopus`, a script).
+    pub application: String,
+    /// What the deployment was.
+    pub description: String,
+    /// Where it went (typically a server name).
+    pub target: String,
+    /// Who deployed.
+    pub user: String,
+    /// A link to more about the deployment.
+    pub url: Option<String>,
+    /// When, Unix milliseconds.
+    pub at: i64,
+}
+
+/// A recorded deployment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeploymentRecord {
+    /// Increasing id.
+    pub id: i64,
+    /// The feed's name.
+    pub feed_name: String,
+    /// The package type.
+    pub package_type: String,
+    /// Group as displayed.
+    pub group: String,
+    /// Name as displayed.
+    pub name: String,
+    /// Version as displayed.
+    pub version: String,
+    /// The tool that deployed.
+    pub application: String,
+    /// What the deployment was.
+    pub description: String,
+    /// Where it went.
+    pub target: String,
+    /// Who deployed.
+    pub user_name: String,
+    /// A link to more about it.
+    pub url: Option<String>,
+    /// When, Unix milliseconds.
+    pub at: i64,
+}
+
+/// A filter on deployment records; `None` matches anything. Results come
+/// newest first (decreasing id).
+#[derive(Clone, Debug, Default)]
+pub struct DeploymentQuery {
+    /// Feed, case-folded.
+    pub feed_key: Option<String>,
+    /// Normalised group.
+    pub group_key: Option<String>,
+    /// Normalised name.
+    pub name_key: Option<String>,
+    /// Normalised version.
+    pub version_key: Option<String>,
+    /// Target, case-folded.
+    pub target_key: Option<String>,
+    /// Application, exactly.
+    pub application: Option<String>,
+    /// At or after (Unix milliseconds).
+    pub since: Option<i64>,
+    /// Before (Unix milliseconds).
+    pub until: Option<i64>,
+    /// Only records with a smaller id (the pagination cursor).
+    pub before_id: Option<i64>,
+    /// At most this many.
+    pub limit: Option<i64>,
+    /// When set, only records of these case-folded feed names.
+    pub visible_feed_keys: Option<Vec<String>>,
+}

@@ -10,6 +10,7 @@
 mod api_keys;
 mod blobs;
 mod conditions;
+mod deployments;
 mod feeds;
 mod packages;
 mod promotions;
@@ -26,8 +27,9 @@ use sqlx::{AnyPool, Executor};
 
 use crate::blob::BlobInfo;
 use crate::metadata::{
-    AddOutcome, ApiKeyRecord, FeedRecord, FeedSettings, MetadataStore, NewApiKey, NewPackage, NewPromotion,
-    PackageEvent, PackageKey, PackageQuery, PackageRecord, PromoteOutcome, PromotionQuery, PromotionRecord,
+    AddOutcome, ApiKeyRecord, DeploymentQuery, DeploymentRecord, FeedRecord, FeedSettings, MetadataStore,
+    NewApiKey, NewDeployment, NewPackage, NewPromotion, PackageEvent, PackageKey, PackageQuery,
+    PackageRecord, PromoteOutcome, PromotionQuery, PromotionRecord,
 };
 use crate::{StoreError, StoreResult};
 
@@ -281,6 +283,23 @@ impl MetadataStore for SqlStore {
 
     async fn blob_known(&self, digest: &Sha256Digest) -> StoreResult<bool> {
         blobs::known(&self.read, digest).await
+    }
+
+    async fn record_deployment(&self, deployment: &NewDeployment) -> StoreResult<DeploymentRecord> {
+        deployments::record(&self.write, deployment).await
+    }
+
+    async fn list_deployments(&self, query: &DeploymentQuery) -> StoreResult<Vec<DeploymentRecord>> {
+        deployments::list(&self.read, query).await
+    }
+
+    async fn deployment_targets(
+        &self,
+        feed_key: &str,
+        group_key: &str,
+        name_key: &str,
+    ) -> StoreResult<Vec<DeploymentRecord>> {
+        deployments::targets(&self.read, feed_key, group_key, name_key).await
     }
 
     async fn try_lease_job(&self, job: &str, holder: &str, ttl_millis: i64) -> StoreResult<bool> {
