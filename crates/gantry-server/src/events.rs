@@ -3,7 +3,7 @@
 //! that falls behind misses events rather than slowing requests down; the
 //! database, not the bus, is the record.
 
-use gantry_store::PromotionRecord;
+use gantry_store::{DeploymentRecord, PromotionRecord};
 use tokio::sync::broadcast;
 
 /// Something that happened to a package.
@@ -15,6 +15,11 @@ pub enum Event {
         promotion: PromotionRecord,
         /// Whether rows were copied into the target.
         copied: bool,
+    },
+    /// A deployment was recorded.
+    Deployed {
+        /// The record.
+        deployment: DeploymentRecord,
     },
 }
 

@@ -5,6 +5,7 @@
 //! the OpenAPI document at `/api/openapi.json` by construction.
 
 pub mod api_keys;
+pub mod deployments;
 pub mod extract;
 pub mod feeds;
 pub mod health;
@@ -35,6 +36,7 @@ use crate::state::AppState;
         (name = "feeds", description = "Feed management"),
         (name = "packages", description = "Packages of any feed type"),
         (name = "promotions", description = "Promoting packages between feeds, and the record of it"),
+        (name = "deployments", description = "Where package versions are deployed"),
         (name = "api-keys", description = "API keys"),
         (name = "health", description = "Liveness for load balancers"),
     )
@@ -57,6 +59,9 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(packages::history))
         .routes(routes!(promotions::promote))
         .routes(routes!(promotions::list))
+        .routes(routes!(deployments::record))
+        .routes(routes!(deployments::list))
+        .routes(routes!(deployments::targets))
         .routes(routes!(api_keys::create))
         .routes(routes!(api_keys::list))
         .routes(routes!(api_keys::delete))
@@ -73,6 +78,8 @@ pub fn app(state: AppState) -> Router {
     let (api, openapi) = api_routes();
     let openapi = Arc::new(openapi);
     api
+        // ProGet's URL ends with a slash; accept it without too.
+        .route("/api/package-deployment", post(deployments::record))
         // ProGet scripts also delete feeds with POST.
         .route("/api/management/feeds/delete/{name}", post(feeds::delete))
         .route("/api/openapi.json", get(move || async move { Json(openapi.as_ref().clone()) }))

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Json;
 use gantry_core::{Attribute, FeedType, VersionSpec};
@@ -16,6 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::api::extract::QueryParams;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::services::download::Download;
 use crate::services::{download, feeds, packages};
 use crate::state::AppState;
 
@@ -237,12 +238,24 @@ pub async fn download(
     caller: Caller,
     Path(feed): Path<String>,
     QueryParams(selector): QueryParams<PackageSelector>,
+    headers: HeaderMap,
 ) -> ApiResult<Response> {
     let (feed, format) = feeds::find_authorized(&state, &caller, &feed, Attribute::ViewPackages).await?;
     let (id, spec) = selector.one(format)?;
     let record = packages::find_version(&state, &feed, format, &id, &spec).await?;
     let file_name = format.file_name(&record.group, &record.name, &record.version);
-    download::serve(&state, &record, format.content_type(), &file_name).await
+    download::serve(
+        &state,
+        Download {
+            headers: &headers,
+            caller: &caller,
+            feed: &feed,
+            record: &record,
+        },
+        format.content_type(),
+        &file_name,
+    )
+    .await
 }
 
 /// Deletes one version.

@@ -2,8 +2,8 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{FromRequest, Multipart, RawQuery, Request, State};
-use axum::http::{header, HeaderValue};
+use axum::extract::{RawQuery, Request, State};
+use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use gantry_core::{Attribute, FeedType, Principal};
@@ -15,15 +15,13 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::api::extract::read_fields;
 use crate::auth::credentials::{self, Credential};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::services::feeds;
 use crate::services::promote::{promote as promote_package, PromoteRequest};
 use crate::state::AppState;
-
-/// The largest promote request body read (it holds a few short fields).
-const MAX_PROMOTE_BODY: usize = 64 * 1024;
 
 /// `PromotePackageInput`: send as JSON, form fields or multipart fields.
 #[derive(Debug, ToSchema)]
@@ -118,67 +116,6 @@ fn promoted_package(p: &PromotionRecord) -> PromotedPackage {
         version: p.version.clone(),
         promotions: Vec::new(),
     }
-}
-
-/// Reads the request's fields whatever the content type.
-async fn read_fields(state: &AppState, request: Request) -> ApiResult<HashMap<String, String>> {
-    let content_type = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let mut fields = HashMap::new();
-    if content_type.starts_with("multipart/form-data") {
-        let mut multipart = Multipart::from_request(request, state)
-            .await
-            .map_err(|e| ApiError::bad_request(format!("invalid multipart body: {}", e.body_text())))?;
-        while let Some(field) = multipart
-            .next_field()
-            .await
-            .map_err(|e| ApiError::bad_request(format!("invalid multipart body: {e}")))?
-        {
-            let name = field.name().unwrap_or_default().to_ascii_lowercase();
-            let value = field
-                .text()
-                .await
-                .map_err(|e| ApiError::bad_request(format!("invalid multipart field: {e}")))?;
-            fields.insert(name, value);
-        }
-        return Ok(fields);
-    }
-    let body = axum::body::to_bytes(request.into_body(), MAX_PROMOTE_BODY)
-        .await
-        .map_err(|_| {
-            ApiError::bad_request(format!(
-                "the request body is larger than {MAX_PROMOTE_BODY} bytes"
-            ))
-        })?;
-    if content_type.starts_with("application/json")
-        || (content_type.is_empty() && body.first() == Some(&b'{'))
-    {
-        let value: serde_json::Value = serde_json::from_slice(&body)
-            .map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))?;
-        let object = value
-            .as_object()
-            .ok_or_else(|| ApiError::bad_request("the JSON body must be an object"))?;
-        for (key, value) in object {
-            let text = match value {
-                serde_json::Value::Null => continue,
-                serde_json::Value::String(s) => s.clone(),
-                serde_json::Value::Number(_) | serde_json::Value::Bool(_) => value.to_string(),
-                _ => return Err(ApiError::bad_request(format!("{key} must be a string"))),
-            };
-            fields.insert(key.to_ascii_lowercase(), text);
-        }
-    } else {
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
-            .map_err(|e| ApiError::bad_request(format!("the form body cannot be read: {e}")))?;
-        for (key, value) in pairs {
-            fields.insert(key.to_ascii_lowercase(), value);
-        }
-    }
-    Ok(fields)
 }
 
 /// Promotes a package version from one feed to another.

@@ -18,6 +18,7 @@ use super::upload::receive_upload;
 use crate::api::extract::QueryParams;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::services::download::Download;
 use crate::services::publish::{publish, ParsedPackage};
 use crate::services::{download, feeds, packages};
 use crate::state::AppState;
@@ -258,6 +259,7 @@ async fn download_package(
     caller: Caller,
     Path((feed, path)): Path<(String, String)>,
     RawQuery(query): RawQuery,
+    headers: HeaderMap,
 ) -> ApiResult<Response> {
     let feed = feeds::find_for_protocol(&state, &feed, FEED_TYPES).await?;
     state.authorize(&caller, Attribute::ViewPackages, Some(&feed))?;
@@ -270,7 +272,18 @@ async fn download_package(
     };
     let record = packages::find_version(&state, &feed, &Upack, &id, &spec).await?;
     let file_name = Upack.file_name(&record.group, &record.name, &record.version);
-    download::serve(&state, &record, Upack.content_type(), &file_name).await
+    download::serve(
+        &state,
+        Download {
+            headers: &headers,
+            caller: &caller,
+            feed: &feed,
+            record: &record,
+        },
+        Upack.content_type(),
+        &file_name,
+    )
+    .await
 }
 
 /// `DELETE /upack/{feed}/delete/{group}/{name}/{version}`.

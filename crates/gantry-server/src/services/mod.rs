@@ -1,6 +1,7 @@
 //! Use cases shared by every protocol: finding feeds and packages,
 //! publishing, and serving downloads. Handlers parse requests and call these.
 
+pub mod deploy;
 pub mod download;
 pub mod feeds;
 pub mod packages;

@@ -5,6 +5,7 @@
 mod api_keys;
 mod cluster;
 mod crash;
+mod deployments;
 mod feeds;
 mod migration;
 mod operations;

@@ -1,0 +1,349 @@
+//! Deployment records: `POST /api/package-deployment/` (ProGet's), and
+//! Gantry's queries `GET /api/package-deployment/list` and `.../targets`.
+
+use axum::extract::{RawQuery, Request, State};
+use axum::http::HeaderValue;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use gantry_core::{Attribute, VersionSpec};
+use gantry_formats::{format_for, PackageFormat, PackageId};
+use gantry_store::time::{format_millis, to_millis};
+use gantry_store::{DeploymentQuery, DeploymentRecord};
+use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::extract::read_fields;
+use crate::auth::credentials::{self, Credential};
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::services::deploy::{self, DeploymentInput};
+use crate::services::{feeds, packages};
+use crate::state::AppState;
+
+/// `PackageDeployment`: send as JSON or form fields (names are case-insensitive).
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)] // documents the input for the OpenAPI document
+pub struct PackageDeployment {
+    /// The tool doing the deployment.
+    #[schema(rename = "Application")]
+    application: String,
+    /// A brief summary.
+    #[schema(rename = "Description")]
+    description: String,
+    /// Where the package was installed (typically a server name).
+    #[schema(rename = "Target")]
+    target: String,
+    /// The feed.
+    #[schema(rename = "FeedName")]
+    feed_name: String,
+    /// The package name.
+    #[schema(rename = "PackageName")]
+    package_name: String,
+    /// The version.
+    #[schema(rename = "Version")]
+    version: String,
+    /// Group, scope or namespace.
+    #[schema(rename = "GroupName")]
+    group_name: Option<String>,
+    /// Who deployed (default: the caller).
+    #[schema(rename = "UserName")]
+    user_name: Option<String>,
+    /// A link to more about the deployment (http or https).
+    #[schema(rename = "Url")]
+    url: Option<String>,
+    /// ISO 8601 UTC date (default: now).
+    #[schema(rename = "Date")]
+    date: Option<String>,
+}
+
+/// A recorded deployment.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentInfo {
+    /// Increasing id.
+    pub id: i64,
+    /// The feed.
+    pub feed: String,
+    /// `upack`, `nuget`, ...
+    pub package_type: String,
+    /// Group (absent when none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// Name.
+    pub name: String,
+    /// Version.
+    pub version: String,
+    /// The tool.
+    pub application: String,
+    /// The summary.
+    pub description: String,
+    /// Where it went.
+    pub target: String,
+    /// Who.
+    pub user: String,
+    /// More about it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// When, ISO 8601 UTC.
+    pub date: String,
+}
+
+impl From<&DeploymentRecord> for DeploymentInfo {
+    fn from(d: &DeploymentRecord) -> Self {
+        Self {
+            id: d.id,
+            feed: d.feed_name.clone(),
+            package_type: d.package_type.clone(),
+            group: (!d.group.is_empty()).then(|| d.group.clone()),
+            name: d.name.clone(),
+            version: d.version.clone(),
+            application: d.application.clone(),
+            description: d.description.clone(),
+            target: d.target.clone(),
+            user: d.user_name.clone(),
+            url: d.url.clone(),
+            date: format_millis(d.at),
+        }
+    }
+}
+
+const FIELD_NAMES: [&str; 3] = ["Application", "Description", "Target"];
+
+/// Records a deployment of a package version.
+///
+/// 200 when recorded; 400 naming a missing or malformed field, or when the
+/// feed does not keep deployment records; 401/403; 404 for an unknown feed
+/// or version. Nothing is recorded on any error.
+#[utoipa::path(post, path = "/api/package-deployment/", tag = "deployments",
+    request_body(content = PackageDeployment, content_type = "application/json",
+        description = "also accepted form-encoded, with the same names"),
+    responses((status = 200, body = DeploymentInfo), (status = 400), (status = 401), (status = 403), (status = 404)))]
+pub async fn record(State(state): State<AppState>, request: Request) -> ApiResult<Json<DeploymentInfo>> {
+    let (parts, body) = request.into_parts();
+    let header_credential =
+        credentials::find(&parts.headers, parts.uri.query()).map_err(|e| ApiError::bad_request(e.0))?;
+    let fields = read_fields(&state, Request::from_parts(parts, body)).await?;
+    let credential = header_credential.or_else(|| {
+        fields
+            .get("key")
+            .or_else(|| fields.get("api_key"))
+            .filter(|k| !k.is_empty())
+            .map(|k| Credential::ApiKey(k.clone()))
+    });
+    let caller = Caller::authenticate(&state, credential).await?;
+    let field = |name: &str| {
+        fields
+            .get(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let input = DeploymentInput {
+        application: field("application"),
+        description: field("description"),
+        target: field("target"),
+        user_name: field("username"),
+        url: field("url"),
+        date: field("date"),
+    };
+    let mut missing: Vec<&str> = input.missing(FIELD_NAMES);
+    for (name, key) in [
+        ("FeedName", "feedname"),
+        ("PackageName", "packagename"),
+        ("Version", "version"),
+    ] {
+        if field(key).is_none() {
+            missing.push(name);
+        }
+    }
+    if !missing.is_empty() {
+        return Err(ApiError::bad_request(format!(
+            "{} is required.",
+            missing.join(", ")
+        )));
+    }
+    let feed_name = field("feedname").unwrap_or_default();
+    let (feed, format) = feeds::find_authorized(&state, &caller, &feed_name, Attribute::ViewPackages).await?;
+    if !feed.settings.deployment_records_enabled {
+        return Err(ApiError::bad_request(format!(
+            "Feed '{}' does not keep deployment records (deploymentRecordsEnabled is off).",
+            feed.settings.name
+        )));
+    }
+    let valid = input.validate(FIELD_NAMES).map_err(ApiError::bad_request)?;
+    let id = PackageId {
+        group: field("groupname").unwrap_or_default(),
+        name: field("packagename").unwrap_or_default(),
+    };
+    let version = field("version").unwrap_or_default();
+    if let VersionSpec::Exact(v) = VersionSpec::parse(&version) {
+        format
+            .version_key(&v)
+            .map_err(|e| ApiError::bad_request(format!("Version: {}", e.0)))?;
+    }
+    let package = packages::find_version(&state, &feed, format, &id, &VersionSpec::parse(&version)).await?;
+    let recorded = deploy::record(&state, &caller, &feed, &package, valid).await?;
+    Ok(Json(DeploymentInfo::from(&recorded)))
+}
+
+/// Filters of the deployment list.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // documents the query for the OpenAPI document
+pub struct DeploymentFilter {
+    /// Feed.
+    feed: Option<String>,
+    /// Group.
+    group: Option<String>,
+    /// Package name.
+    package: Option<String>,
+    /// Version.
+    version: Option<String>,
+    /// Target.
+    target: Option<String>,
+    /// Application.
+    application: Option<String>,
+    /// At or after this ISO 8601 date.
+    since: Option<String>,
+    /// Before this ISO 8601 date.
+    until: Option<String>,
+    /// At most this many (1–10000); `X-Gantry-Next-Cursor` then names the next page.
+    limit: Option<i64>,
+    /// The cursor of the page to return.
+    cursor: Option<String>,
+}
+
+fn query_pairs(query: Option<&str>) -> ApiResult<Vec<(String, String)>> {
+    serde_urlencoded::from_str(query.unwrap_or_default())
+        .map_err(|e| ApiError::bad_request(format!("invalid query string: {e}")))
+}
+
+fn get(pairs: &[(String, String)], name: &str) -> Option<String> {
+    pairs
+        .iter()
+        .find(|(k, v)| k.eq_ignore_ascii_case(name) && !v.is_empty())
+        .map(|(_, v)| v.clone())
+}
+
+fn parse_date(field: &str, value: &str) -> ApiResult<i64> {
+    OffsetDateTime::parse(value, &Rfc3339)
+        .map(to_millis)
+        .map_err(|e| ApiError::bad_request(format!("{field}: '{value}' is not an ISO 8601 date: {e}")))
+}
+
+/// Gantry: deployment records, newest first, from the feeds the caller may view.
+#[utoipa::path(get, path = "/api/package-deployment/list", tag = "deployments", params(DeploymentFilter),
+    responses((status = 200, body = [DeploymentInfo],
+        headers(("X-Gantry-Next-Cursor" = String, description = "the cursor of the next page, when `limit` cut the list"))),
+        (status = 400), (status = 401), (status = 403)))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Response> {
+    let pairs = query_pairs(query.as_deref())?;
+    let feed_name = get(&pairs, "feed");
+    // Identity is normalised by the named feed's format, else case-folded.
+    let mut format: Option<&'static dyn PackageFormat> = None;
+    if let Some(name) = &feed_name {
+        if let Ok(feed) = feeds::find(&state, name).await {
+            format = format_for(feed.settings.feed_type);
+        }
+    }
+    let fold = |value: Option<String>, f: fn(&dyn PackageFormat, &str) -> String| {
+        value.map(|v| format.map_or_else(|| v.to_ascii_lowercase(), |fmt| f(fmt, &v)))
+    };
+    let version_key = match get(&pairs, "version") {
+        Some(v) => Some(match format {
+            Some(f) => f.version_key(&v).map_err(|e| ApiError::bad_request(e.0))?,
+            None => v.to_ascii_lowercase(),
+        }),
+        None => None,
+    };
+    let limit = match get(&pairs, "limit") {
+        Some(l) => Some(
+            l.parse::<i64>()
+                .ok()
+                .filter(|l| (1..=10_000).contains(l))
+                .ok_or_else(|| {
+                    ApiError::bad_request(format!("limit: '{l}' is not a number from 1 to 10000"))
+                })?,
+        ),
+        None => None,
+    };
+    let before_id =
+        match get(&pairs, "cursor") {
+            Some(c) => Some(c.parse::<i64>().map_err(|_| {
+                ApiError::bad_request(format!("cursor: '{c}' is not a cursor from this server"))
+            })?),
+            None => None,
+        };
+    let records = state
+        .meta()
+        .list_deployments(&DeploymentQuery {
+            feed_key: feed_name.map(|f| f.to_ascii_lowercase()),
+            group_key: fold(get(&pairs, "group"), PackageFormat::group_key),
+            name_key: fold(get(&pairs, "package"), PackageFormat::name_key),
+            version_key,
+            target_key: get(&pairs, "target").map(|t| t.to_ascii_lowercase()),
+            application: get(&pairs, "application"),
+            since: get(&pairs, "since")
+                .map(|d| parse_date("since", &d))
+                .transpose()?,
+            until: get(&pairs, "until")
+                .map(|d| parse_date("until", &d))
+                .transpose()?,
+            before_id,
+            limit,
+            visible_feed_keys: crate::api::promotions::visible_feeds(&state, &caller).await?,
+        })
+        .await?;
+    let next = match (limit, records.last()) {
+        (Some(l), Some(last)) if records.len() as i64 == l => Some(last.id),
+        _ => None,
+    };
+    let mut response = Json(records.iter().map(DeploymentInfo::from).collect::<Vec<_>>()).into_response();
+    if let Some(cursor) = next.and_then(|c| HeaderValue::from_str(&c.to_string()).ok()) {
+        response.headers_mut().insert("x-gantry-next-cursor", cursor);
+    }
+    Ok(response)
+}
+
+/// Which package's targets.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // documents the query for the OpenAPI document
+pub struct TargetsFilter {
+    /// Feed (required).
+    feed: String,
+    /// Package name (required).
+    package: String,
+    /// Group.
+    group: Option<String>,
+}
+
+/// Gantry: for one package, the version last deployed to each target — where
+/// each version runs now.
+#[utoipa::path(get, path = "/api/package-deployment/targets", tag = "deployments", params(TargetsFilter),
+    responses((status = 200, body = [DeploymentInfo]), (status = 400), (status = 401), (status = 403), (status = 404)))]
+pub async fn targets(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<Vec<DeploymentInfo>>> {
+    let pairs = query_pairs(query.as_deref())?;
+    let feed = get(&pairs, "feed").ok_or_else(|| ApiError::bad_request("feed is required."))?;
+    let package = get(&pairs, "package").ok_or_else(|| ApiError::bad_request("package is required."))?;
+    let (feed, format) = feeds::find_authorized(&state, &caller, &feed, Attribute::ViewPackages).await?;
+    let group = get(&pairs, "group").unwrap_or_default();
+    let records = state
+        .meta()
+        .deployment_targets(
+            &feed.settings.name.to_ascii_lowercase(),
+            &format.group_key(&group),
+            &format.name_key(&package),
+        )
+        .await?;
+    Ok(Json(records.iter().map(DeploymentInfo::from).collect()))
+}
