@@ -159,6 +159,18 @@ const TABLES: &[Table] = &[
         order: &["id"],
     },
     Table {
+        name: "deployment_targets",
+        columns: &[
+            ("feed_key", Kind::Text),
+            ("group_key", Kind::Text),
+            ("name_key", Kind::Text),
+            ("target_key", Kind::Text),
+            ("deployment_id", Kind::Int),
+            ("at", Kind::Int),
+        ],
+        order: &["feed_key", "group_key", "name_key", "target_key"],
+    },
+    Table {
         name: "api_keys",
         columns: &[
             ("id", Kind::Int),

@@ -36,6 +36,24 @@ pub async fn record(pool: &AnyPool, d: &NewDeployment) -> StoreResult<Deployment
     .bind(d.at)
     .fetch_one(&mut *tx)
     .await?;
+    // A record dated earlier than the target's latest (a late report) does
+    // not replace it.
+    sqlx::query(
+        "INSERT INTO deployment_targets (feed_key, group_key, name_key, target_key, deployment_id, at) \
+         VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (feed_key, group_key, name_key, target_key) DO UPDATE \
+         SET deployment_id = excluded.deployment_id, at = excluded.at \
+         WHERE excluded.at > deployment_targets.at \
+            OR (excluded.at = deployment_targets.at AND excluded.deployment_id > deployment_targets.deployment_id)",
+    )
+    .bind(d.feed_name.to_ascii_lowercase())
+    .bind(&d.key.group_key)
+    .bind(&d.key.name_key)
+    .bind(d.target.to_ascii_lowercase())
+    .bind(id)
+    .bind(d.at)
+    .execute(&mut *tx)
+    .await?;
     insert_event(
         &mut tx,
         &EventRow {
@@ -103,12 +121,9 @@ pub async fn targets(
     group_key: &str,
     name_key: &str,
 ) -> StoreResult<Vec<DeploymentRecord>> {
-    // The newest record per target, found through the package index.
     let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM deployments d JOIN ( \
-             SELECT MAX(id) AS id FROM deployments \
-             WHERE feed_key = $1 AND name_key = $2 AND group_key = $3 GROUP BY target_key \
-         ) latest ON latest.id = d.id ORDER BY d.target"
+        "SELECT {COLUMNS} FROM deployment_targets t JOIN deployments d ON d.id = t.deployment_id \
+         WHERE t.feed_key = $1 AND t.name_key = $2 AND t.group_key = $3 ORDER BY d.target"
     ))
     .bind(feed_key)
     .bind(name_key)
