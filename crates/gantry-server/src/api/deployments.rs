@@ -2,20 +2,18 @@
 //! Gantry's queries `GET /api/package-deployment/list` and `.../targets`.
 
 use axum::extract::{RawQuery, Request, State};
-use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use gantry_core::{Attribute, VersionSpec};
 use gantry_formats::{format_for, PackageFormat, PackageId};
-use gantry_store::time::{format_millis, to_millis};
+use gantry_store::time::format_millis;
 use gantry_store::{DeploymentQuery, DeploymentRecord};
 use serde::Serialize;
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::extract::read_fields;
-use crate::auth::credentials::{self, Credential};
+use crate::api::extract::{caller_with_body_key, read_fields};
+use crate::api::listing::{announce_next_page, QueryPairs};
+use crate::auth::credentials;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::services::deploy::{self, DeploymentInput};
@@ -125,14 +123,7 @@ pub async fn record(State(state): State<AppState>, request: Request) -> ApiResul
     let header_credential =
         credentials::find(&parts.headers, parts.uri.query()).map_err(|e| ApiError::bad_request(e.0))?;
     let fields = read_fields(&state, Request::from_parts(parts, body)).await?;
-    let credential = header_credential.or_else(|| {
-        fields
-            .get("key")
-            .or_else(|| fields.get("api_key"))
-            .filter(|k| !k.is_empty())
-            .map(|k| Credential::ApiKey(k.clone()))
-    });
-    let caller = Caller::authenticate(&state, credential).await?;
+    let caller = caller_with_body_key(&state, header_credential, &fields).await?;
     let field = |name: &str| {
         fields
             .get(name)
@@ -214,24 +205,6 @@ pub struct DeploymentFilter {
     cursor: Option<String>,
 }
 
-fn query_pairs(query: Option<&str>) -> ApiResult<Vec<(String, String)>> {
-    serde_urlencoded::from_str(query.unwrap_or_default())
-        .map_err(|e| ApiError::bad_request(format!("invalid query string: {e}")))
-}
-
-fn get(pairs: &[(String, String)], name: &str) -> Option<String> {
-    pairs
-        .iter()
-        .find(|(k, v)| k.eq_ignore_ascii_case(name) && !v.is_empty())
-        .map(|(_, v)| v.clone())
-}
-
-fn parse_date(field: &str, value: &str) -> ApiResult<i64> {
-    OffsetDateTime::parse(value, &Rfc3339)
-        .map(to_millis)
-        .map_err(|e| ApiError::bad_request(format!("{field}: '{value}' is not an ISO 8601 date: {e}")))
-}
-
 /// Gantry: deployment records, newest first, from the feeds the caller may view.
 #[utoipa::path(get, path = "/api/package-deployment/list", tag = "deployments", params(DeploymentFilter),
     responses((status = 200, body = [DeploymentInfo],
@@ -242,8 +215,9 @@ pub async fn list(
     caller: Caller,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Response> {
-    let pairs = query_pairs(query.as_deref())?;
-    let feed_name = get(&pairs, "feed");
+    let q = QueryPairs::parse(query.as_deref())?;
+    let get = |name: &str| q.get(&[name]);
+    let feed_name = get("feed");
     // Identity is normalised by the named feed's format, else case-folded.
     let mut format: Option<&'static dyn PackageFormat> = None;
     if let Some(name) = &feed_name {
@@ -254,14 +228,14 @@ pub async fn list(
     let fold = |value: Option<String>, f: fn(&dyn PackageFormat, &str) -> String| {
         value.map(|v| format.map_or_else(|| v.to_ascii_lowercase(), |fmt| f(fmt, &v)))
     };
-    let version_key = match get(&pairs, "version") {
+    let version_key = match get("version") {
         Some(v) => Some(match format {
             Some(f) => f.version_key(&v).map_err(|e| ApiError::bad_request(e.0))?,
             None => v.to_ascii_lowercase(),
         }),
         None => None,
     };
-    let limit = match get(&pairs, "limit") {
+    let limit = match get("limit") {
         Some(l) => Some(
             l.parse::<i64>()
                 .ok()
@@ -273,7 +247,7 @@ pub async fn list(
         None => None,
     };
     let before_id =
-        match get(&pairs, "cursor") {
+        match get("cursor") {
             Some(c) => Some(c.parse::<i64>().map_err(|_| {
                 ApiError::bad_request(format!("cursor: '{c}' is not a cursor from this server"))
             })?),
@@ -283,30 +257,20 @@ pub async fn list(
         .meta()
         .list_deployments(&DeploymentQuery {
             feed_key: feed_name.map(|f| f.to_ascii_lowercase()),
-            group_key: fold(get(&pairs, "group"), PackageFormat::group_key),
-            name_key: fold(get(&pairs, "package"), PackageFormat::name_key),
+            group_key: fold(get("group"), PackageFormat::group_key),
+            name_key: fold(get("package"), PackageFormat::name_key),
             version_key,
-            target_key: get(&pairs, "target").map(|t| t.to_ascii_lowercase()),
-            application: get(&pairs, "application"),
-            since: get(&pairs, "since")
-                .map(|d| parse_date("since", &d))
-                .transpose()?,
-            until: get(&pairs, "until")
-                .map(|d| parse_date("until", &d))
-                .transpose()?,
+            target_key: get("target").map(|t| t.to_ascii_lowercase()),
+            application: get("application"),
+            since: q.date("since")?,
+            until: q.date("until")?,
             before_id,
             limit,
             visible_feed_keys: crate::api::promotions::visible_feeds(&state, &caller).await?,
         })
         .await?;
-    let next = match (limit, records.last()) {
-        (Some(l), Some(last)) if records.len() as i64 == l => Some(last.id),
-        _ => None,
-    };
     let mut response = Json(records.iter().map(DeploymentInfo::from).collect::<Vec<_>>()).into_response();
-    if let Some(cursor) = next.and_then(|c| HeaderValue::from_str(&c.to_string()).ok()) {
-        response.headers_mut().insert("x-gantry-next-cursor", cursor);
-    }
+    announce_next_page(&mut response, limit, records.len(), records.last().map(|r| r.id));
     Ok(response)
 }
 
@@ -332,11 +296,12 @@ pub async fn targets(
     caller: Caller,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Json<Vec<DeploymentInfo>>> {
-    let pairs = query_pairs(query.as_deref())?;
-    let feed = get(&pairs, "feed").ok_or_else(|| ApiError::bad_request("feed is required."))?;
-    let package = get(&pairs, "package").ok_or_else(|| ApiError::bad_request("package is required."))?;
+    let q = QueryPairs::parse(query.as_deref())?;
+    let get = |name: &str| q.get(&[name]);
+    let feed = get("feed").ok_or_else(|| ApiError::bad_request("feed is required."))?;
+    let package = get("package").ok_or_else(|| ApiError::bad_request("package is required."))?;
     let (feed, format) = feeds::find_authorized(&state, &caller, &feed, Attribute::ViewPackages).await?;
-    let group = get(&pairs, "group").unwrap_or_default();
+    let group = get("group").unwrap_or_default();
     let records = state
         .meta()
         .deployment_targets(

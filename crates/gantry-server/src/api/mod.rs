@@ -9,6 +9,7 @@ pub mod deployments;
 pub mod extract;
 pub mod feeds;
 pub mod health;
+pub mod listing;
 pub mod packages;
 pub mod promotions;
 

@@ -3,20 +3,18 @@
 use std::collections::HashMap;
 
 use axum::extract::{RawQuery, Request, State};
-use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use gantry_core::{Attribute, FeedType, Principal};
 use gantry_formats::{format_for, PackageFormat};
-use gantry_store::time::{format_millis, to_millis};
+use gantry_store::time::format_millis;
 use gantry_store::{PromotionQuery, PromotionRecord};
 use serde::Serialize;
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::extract::read_fields;
-use crate::auth::credentials::{self, Credential};
+use crate::api::extract::{caller_with_body_key, read_fields};
+use crate::api::listing::{announce_next_page, QueryPairs};
+use crate::auth::credentials;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::services::feeds;
@@ -135,14 +133,7 @@ pub async fn promote(State(state): State<AppState>, request: Request) -> ApiResu
         credentials::find(&parts.headers, parts.uri.query()).map_err(|e| ApiError::bad_request(e.0))?;
     let fields = read_fields(&state, Request::from_parts(parts, body)).await?;
     // The key may also come in the body: form field `key`, JSON `API_Key`.
-    let credential = header_credential.or_else(|| {
-        fields
-            .get("key")
-            .or_else(|| fields.get("api_key"))
-            .filter(|k| !k.is_empty())
-            .map(|k| Credential::ApiKey(k.clone()))
-    });
-    let caller = Caller::authenticate(&state, credential).await?;
+    let caller = caller_with_body_key(&state, header_credential, &fields).await?;
     let field = |names: &[&str]| names.iter().find_map(|n| fields.get(*n).cloned());
     let request = PromoteRequest {
         from_feed: field(&["fromfeed"]),
@@ -191,12 +182,6 @@ pub struct PromotionFilter {
     cursor: Option<String>,
 }
 
-fn parse_date(field: &str, value: &str) -> ApiResult<i64> {
-    OffsetDateTime::parse(value, &Rfc3339)
-        .map(to_millis)
-        .map_err(|e| ApiError::bad_request(format!("{field}: '{value}' is not an ISO 8601 date: {e}")))
-}
-
 /// Lists promoted packages, each with its promotions.
 #[utoipa::path(get, path = "/api/promotions/list", tag = "promotions", params(PromotionFilter),
     responses((status = 200, body = [PromotedPackage],
@@ -207,16 +192,8 @@ pub async fn list(
     caller: Caller,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Response> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.as_deref().unwrap_or_default())
-        .map_err(|e| ApiError::bad_request(format!("invalid query string: {e}")))?;
-    let get = |names: &[&str]| {
-        names.iter().find_map(|n| {
-            pairs
-                .iter()
-                .find(|(k, v)| k.eq_ignore_ascii_case(n) && !v.is_empty())
-                .map(|(_, v)| v.clone())
-        })
-    };
+    let q = QueryPairs::parse(query.as_deref())?;
+    let get = |names: &[&str]| q.get(names);
 
     // Names are normalised by the format of a named feed, else case-folded.
     let feed_names = [get(&["fromFeed"]), get(&["toFeed"])];
@@ -265,18 +242,14 @@ pub async fn list(
             group_key,
             name_key,
             version_key,
-            since: get(&["since"]).map(|d| parse_date("since", &d)).transpose()?,
-            until: get(&["until"]).map(|d| parse_date("until", &d)).transpose()?,
+            since: q.date("since")?,
+            until: q.date("until")?,
             after_id,
             limit,
             visible_feed_keys,
         })
         .await?;
 
-    let next_cursor = match (limit, records.last()) {
-        (Some(l), Some(last)) if records.len() as i64 == l => Some(last.id),
-        _ => None,
-    };
     let mut packages: Vec<PromotedPackage> = Vec::new();
     let mut index: HashMap<(String, String, String, String), usize> = HashMap::new();
     for record in &records {
@@ -293,9 +266,7 @@ pub async fn list(
         packages[slot].promotions.push(PromotionInfo::from(record));
     }
     let mut response = Json(packages).into_response();
-    if let Some(cursor) = next_cursor.and_then(|c| HeaderValue::from_str(&c.to_string()).ok()) {
-        response.headers_mut().insert("x-gantry-next-cursor", cursor);
-    }
+    announce_next_page(&mut response, limit, records.len(), records.last().map(|r| r.id));
     Ok(response)
 }
 

@@ -1,0 +1,91 @@
+//! What Gantry's list endpoints share: reading their query strings (names
+//! matched case-insensitively, several names per parameter), ISO 8601 dates,
+//! `limit` and `cursor`, and announcing the next page.
+
+use axum::http::HeaderValue;
+use axum::response::Response;
+use gantry_store::time::to_millis;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::error::{ApiError, ApiResult};
+
+/// The largest page a client may ask for.
+pub const MAX_LIMIT: i64 = 10_000;
+
+/// A parsed query string.
+pub struct QueryPairs(Vec<(String, String)>);
+
+impl QueryPairs {
+    /// Parses a raw query string; a malformed one is 400.
+    pub fn parse(query: Option<&str>) -> ApiResult<Self> {
+        serde_urlencoded::from_str(query.unwrap_or_default())
+            .map(Self)
+            .map_err(|e| ApiError::bad_request(format!("invalid query string: {e}")))
+    }
+
+    /// The first non-empty value of any of `names` (case-insensitive).
+    pub fn get(&self, names: &[&str]) -> Option<String> {
+        names.iter().find_map(|name| {
+            self.0
+                .iter()
+                .find(|(k, v)| k.eq_ignore_ascii_case(name) && !v.is_empty())
+                .map(|(_, v)| v.clone())
+        })
+    }
+
+    /// An ISO 8601 date parameter, as Unix milliseconds.
+    pub fn date(&self, name: &str) -> ApiResult<Option<i64>> {
+        self.get(&[name])
+            .map(|value| {
+                OffsetDateTime::parse(&value, &Rfc3339)
+                    .map(to_millis)
+                    .map_err(|e| {
+                        ApiError::bad_request(format!("{name}: '{value}' is not an ISO 8601 date: {e}"))
+                    })
+            })
+            .transpose()
+    }
+
+    /// `limit`, from 1 to [`MAX_LIMIT`].
+    pub fn limit(&self) -> ApiResult<Option<i64>> {
+        self.get(&["limit"])
+            .map(|l| {
+                l.parse::<i64>()
+                    .ok()
+                    .filter(|l| (1..=MAX_LIMIT).contains(l))
+                    .ok_or_else(|| {
+                        ApiError::bad_request(format!("limit: '{l}' is not a number from 1 to {MAX_LIMIT}"))
+                    })
+            })
+            .transpose()
+    }
+
+    /// `cursor`, as handed out in `X-Gantry-Next-Cursor`.
+    pub fn cursor(&self) -> ApiResult<Option<i64>> {
+        self.get(&["cursor"])
+            .map(|c| {
+                c.parse::<i64>().map_err(|_| {
+                    ApiError::bad_request(format!("cursor: '{c}' is not a cursor from this server"))
+                })
+            })
+            .transpose()
+    }
+}
+
+/// Adds `X-Gantry-Next-Cursor` when `limit` cut the page (it returned
+/// exactly `limit` records, the last of which has id `last_id`).
+pub fn announce_next_page(
+    response: &mut Response,
+    limit: Option<i64>,
+    returned: usize,
+    last_id: Option<i64>,
+) {
+    if let (Some(limit), Some(last)) = (limit, last_id) {
+        if returned as i64 == limit {
+            if let Ok(value) = HeaderValue::from_str(&last.to_string()) {
+                response.headers_mut().insert("x-gantry-next-cursor", value);
+            }
+        }
+    }
+}
