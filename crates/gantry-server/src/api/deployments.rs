@@ -5,14 +5,14 @@ use axum::extract::{RawQuery, Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use gantry_core::{Attribute, VersionSpec};
-use gantry_formats::{format_for, PackageFormat, PackageId};
+use gantry_formats::PackageId;
 use gantry_store::time::format_millis;
 use gantry_store::{DeploymentQuery, DeploymentRecord};
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::{caller_with_body_key, read_fields};
-use crate::api::listing::{announce_next_page, QueryPairs};
+use crate::api::listing::{announce_next_page, IdentityFilter, QueryPairs};
 use crate::auth::credentials;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
@@ -218,47 +218,16 @@ pub async fn list(
     let q = QueryPairs::parse(query.as_deref())?;
     let get = |name: &str| q.get(&[name]);
     let feed_name = get("feed");
-    // Identity is normalised by the named feed's format, else case-folded.
-    let mut format: Option<&'static dyn PackageFormat> = None;
-    if let Some(name) = &feed_name {
-        if let Ok(feed) = feeds::find(&state, name).await {
-            format = format_for(feed.settings.feed_type);
-        }
-    }
-    let fold = |value: Option<String>, f: fn(&dyn PackageFormat, &str) -> String| {
-        value.map(|v| format.map_or_else(|| v.to_ascii_lowercase(), |fmt| f(fmt, &v)))
-    };
-    let version_key = match get("version") {
-        Some(v) => Some(match format {
-            Some(f) => f.version_key(&v).map_err(|e| ApiError::bad_request(e.0))?,
-            None => v.to_ascii_lowercase(),
-        }),
-        None => None,
-    };
-    let limit = match get("limit") {
-        Some(l) => Some(
-            l.parse::<i64>()
-                .ok()
-                .filter(|l| (1..=10_000).contains(l))
-                .ok_or_else(|| {
-                    ApiError::bad_request(format!("limit: '{l}' is not a number from 1 to 10000"))
-                })?,
-        ),
-        None => None,
-    };
-    let before_id =
-        match get("cursor") {
-            Some(c) => Some(c.parse::<i64>().map_err(|_| {
-                ApiError::bad_request(format!("cursor: '{c}' is not a cursor from this server"))
-            })?),
-            None => None,
-        };
+    let identity = IdentityFilter::for_feeds(&state, std::slice::from_ref(&feed_name)).await;
+    let version_key = identity.version(get("version"))?;
+    let limit = q.limit()?;
+    let before_id = q.cursor()?;
     let records = state
         .meta()
         .list_deployments(&DeploymentQuery {
             feed_key: feed_name.map(|f| f.to_ascii_lowercase()),
-            group_key: fold(get("group"), PackageFormat::group_key),
-            name_key: fold(get("package"), PackageFormat::name_key),
+            group_key: identity.group(get("group")),
+            name_key: identity.name(get("package")),
             version_key,
             target_key: get("target").map(|t| t.to_ascii_lowercase()),
             application: get("application"),

@@ -4,11 +4,14 @@
 
 use axum::http::HeaderValue;
 use axum::response::Response;
+use gantry_formats::{format_for, PackageFormat};
 use gantry_store::time::to_millis;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::error::{ApiError, ApiResult};
+use crate::services::feeds;
+use crate::state::AppState;
 
 /// The largest page a client may ask for.
 pub const MAX_LIMIT: i64 = 10_000;
@@ -87,5 +90,43 @@ pub fn announce_next_page(
                 response.headers_mut().insert("x-gantry-next-cursor", value);
             }
         }
+    }
+}
+
+/// Folds package identity filters the way the stores compare them: by the
+/// format of the first named feed that exists, else by lower-casing.
+pub struct IdentityFilter(Option<&'static dyn PackageFormat>);
+
+impl IdentityFilter {
+    /// Uses the format of the first of `feed_names` that names a feed.
+    pub async fn for_feeds(state: &AppState, feed_names: &[Option<String>]) -> Self {
+        for name in feed_names.iter().flatten() {
+            if let Ok(feed) = feeds::find(state, name).await {
+                if let Some(format) = format_for(feed.settings.feed_type) {
+                    return Self(Some(format));
+                }
+            }
+        }
+        Self(None)
+    }
+
+    /// A group filter.
+    pub fn group(&self, group: Option<String>) -> Option<String> {
+        group.map(|g| self.0.map_or_else(|| g.to_ascii_lowercase(), |f| f.group_key(&g)))
+    }
+
+    /// A name filter.
+    pub fn name(&self, name: Option<String>) -> Option<String> {
+        name.map(|n| self.0.map_or_else(|| n.to_ascii_lowercase(), |f| f.name_key(&n)))
+    }
+
+    /// A version filter; a version the format refuses is 400.
+    pub fn version(&self, version: Option<String>) -> ApiResult<Option<String>> {
+        version
+            .map(|v| match self.0 {
+                Some(f) => f.version_key(&v).map_err(|e| ApiError::bad_request(e.0)),
+                None => Ok(v.to_ascii_lowercase()),
+            })
+            .transpose()
     }
 }

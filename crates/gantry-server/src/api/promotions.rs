@@ -13,11 +13,10 @@ use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::{caller_with_body_key, read_fields};
-use crate::api::listing::{announce_next_page, QueryPairs};
+use crate::api::listing::{announce_next_page, IdentityFilter, QueryPairs};
 use crate::auth::credentials;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::services::feeds;
 use crate::services::promote::{promote as promote_package, PromoteRequest};
 use crate::state::AppState;
 
@@ -195,43 +194,13 @@ pub async fn list(
     let q = QueryPairs::parse(query.as_deref())?;
     let get = |names: &[&str]| q.get(names);
 
-    // Names are normalised by the format of a named feed, else case-folded.
     let feed_names = [get(&["fromFeed"]), get(&["toFeed"])];
-    let mut format: Option<&'static dyn PackageFormat> = None;
-    for name in feed_names.iter().flatten() {
-        if let Ok(feed) = feeds::find(&state, name).await {
-            format = format.or_else(|| format_for(feed.settings.feed_type));
-        }
-    }
-    let group_key = get(&["groupName", "group"])
-        .map(|g| format.map_or_else(|| g.to_ascii_lowercase(), |f| f.group_key(&g)));
-    let name_key = get(&["packageName", "package"])
-        .map(|n| format.map_or_else(|| n.to_ascii_lowercase(), |f| f.name_key(&n)));
-    let version_key = match get(&["version"]) {
-        Some(v) => Some(match format {
-            Some(f) => f.version_key(&v).map_err(|e| ApiError::bad_request(e.0))?,
-            None => v.to_ascii_lowercase(),
-        }),
-        None => None,
-    };
-    let limit = match get(&["limit"]) {
-        Some(l) => Some(
-            l.parse::<i64>()
-                .ok()
-                .filter(|l| (1..=10_000).contains(l))
-                .ok_or_else(|| {
-                    ApiError::bad_request(format!("limit: '{l}' is not a number from 1 to 10000"))
-                })?,
-        ),
-        None => None,
-    };
-    let after_id =
-        match get(&["cursor"]) {
-            Some(c) => Some(c.parse::<i64>().map_err(|_| {
-                ApiError::bad_request(format!("cursor: '{c}' is not a cursor from this server"))
-            })?),
-            None => None,
-        };
+    let identity = IdentityFilter::for_feeds(&state, &feed_names).await;
+    let group_key = identity.group(get(&["groupName", "group"]));
+    let name_key = identity.name(get(&["packageName", "package"]));
+    let version_key = identity.version(get(&["version"]))?;
+    let limit = q.limit()?;
+    let after_id = q.cursor()?;
 
     let visible_feed_keys = visible_feeds(&state, &caller).await?;
     let records = state
