@@ -6,13 +6,13 @@
 pub mod digest;
 pub mod feed;
 pub mod names;
-pub mod permission;
+pub mod security;
 pub mod version;
 
 pub use digest::Sha256Digest;
 pub use feed::{FeedType, FeedUsage};
-pub use names::{FeedName, NameError};
-pub use permission::{
-    decide, AnonymousPolicy, ApiKeyGrant, Attribute, Decision, PackagePermission, Principal, SystemApi,
+pub use names::{FeedName, GroupName, NameError, UserName};
+pub use security::{
+    ApiKeyGrant, Attribute, AttributeSet, Decision, PackagePermission, Principal, SecurityModel, SystemApi,
 };
 pub use version::{SemVer2, VersionSpec};

@@ -67,6 +67,99 @@ impl fmt::Debug for FeedName {
     }
 }
 
+/// Names that stand for virtual principals or for API-key sign-in, and so
+/// cannot be the name of a user or a group.
+const RESERVED_PRINCIPALS: &[&str] = &["anonymous", "authenticated", "everyone", "api", "system"];
+
+fn check_principal_name(
+    kind: &str,
+    raw: &str,
+    allowed: impl Fn(char) -> bool,
+    allowed_text: &str,
+) -> Result<(), NameError> {
+    if raw.trim().is_empty() {
+        return Err(NameError(format!("{kind} name must not be empty")));
+    }
+    if raw.chars().count() > 100 {
+        return Err(NameError(format!("{kind} name must be at most 100 characters")));
+    }
+    if let Some(bad) = raw.chars().find(|c| !allowed(*c)) {
+        return Err(NameError(format!(
+            "{kind} name '{}' contains the character {bad:?}; use {allowed_text}",
+            raw.escape_debug()
+        )));
+    }
+    if raw.trim() != raw {
+        return Err(NameError(format!(
+            "{kind} name '{raw}' must not start or end with a space"
+        )));
+    }
+    if RESERVED_PRINCIPALS.iter().any(|r| r.eq_ignore_ascii_case(raw)) {
+        return Err(NameError(format!(
+            "'{raw}' is reserved and cannot be a {kind} name"
+        )));
+    }
+    Ok(())
+}
+
+/// A user name: 1–100 characters of letters, digits, `-`, `_`, `.`, `@` and
+/// `+` (so e-mail addresses work), unique case-insensitively, and none of
+/// `Anonymous`, `Authenticated`, `Everyone`, `api`, `SYSTEM`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct UserName(String);
+
+impl UserName {
+    /// Validates a user name as given by a client.
+    pub fn parse(raw: &str) -> Result<Self, NameError> {
+        check_principal_name(
+            "user",
+            raw,
+            |c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@' | '+'),
+            "letters, digits, '-', '_', '.', '@' and '+'",
+        )?;
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// The name as given.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The case-folded form that uniqueness and look-ups use.
+    pub fn key(&self) -> String {
+        self.0.to_ascii_lowercase()
+    }
+}
+
+/// A group name: 1–100 characters of letters, digits, spaces, `-`, `_`,
+/// `.` and `&` ("Senior Developers"), unique case-insensitively, and not
+/// the name of a virtual principal.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct GroupName(String);
+
+impl GroupName {
+    /// Validates a group name as given by a client.
+    pub fn parse(raw: &str) -> Result<Self, NameError> {
+        check_principal_name(
+            "group",
+            raw,
+            |c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.' | '&'),
+            "letters, digits, spaces, '-', '_', '.' and '&'",
+        )?;
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// The name as given.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The case-folded form that uniqueness and look-ups use.
+    pub fn key(&self) -> String {
+        self.0.to_ascii_lowercase()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,5 +197,19 @@ mod tests {
         let b = FeedName::parse("APPROVED").expect("valid");
         assert_eq!(a.key(), b.key());
         assert_eq!(a.as_str(), "Approved");
+    }
+
+    #[test]
+    fn user_and_group_names() {
+        assert!(UserName::parse("alice.smith@example.com").is_ok());
+        assert!(UserName::parse("Everyone").is_err());
+        assert!(UserName::parse("api").is_err());
+        assert!(UserName::parse("al ice").is_err());
+        assert!(UserName::parse("").is_err());
+        assert!(GroupName::parse("Senior Developers").is_ok());
+        assert!(GroupName::parse(" Padded").is_err());
+        assert!(GroupName::parse("authenticated").is_err());
+        assert!(GroupName::parse("a/b").is_err());
+        assert_eq!(GroupName::parse("Devs").map(|g| g.key()), Ok("devs".to_owned()));
     }
 }
