@@ -187,6 +187,76 @@ const TABLES: &[Table] = &[
         ],
         order: &["id"],
     },
+    Table {
+        name: "users",
+        columns: &[
+            ("id", Kind::Int),
+            ("name", Kind::Text),
+            ("name_key", Kind::Text),
+            ("display_name", Kind::Text),
+            ("email", Kind::Text),
+            ("password_hash", Kind::Text),
+            ("disabled", Kind::Bool),
+            ("created_at", Kind::Int),
+            ("password_changed_at", Kind::Int),
+        ],
+        order: &["id"],
+    },
+    Table {
+        name: "user_groups",
+        columns: &[
+            ("id", Kind::Int),
+            ("name", Kind::Text),
+            ("name_key", Kind::Text),
+            ("created_at", Kind::Int),
+        ],
+        order: &["id"],
+    },
+    Table {
+        name: "group_members",
+        columns: &[("group_id", Kind::Int), ("user_id", Kind::Int)],
+        order: &["group_id", "user_id"],
+    },
+    // The built-in tasks are in every database already (same ids): they
+    // are skipped by ON CONFLICT, and custom tasks come along.
+    Table {
+        name: "tasks",
+        columns: &[
+            ("id", Kind::Int),
+            ("name", Kind::Text),
+            ("name_key", Kind::Text),
+            ("description", Kind::Text),
+            ("attributes", Kind::Text),
+            ("built_in", Kind::Bool),
+        ],
+        order: &["id"],
+    },
+    Table {
+        name: "permissions",
+        columns: &[
+            ("id", Kind::Int),
+            ("user_id", Kind::OptInt),
+            ("group_id", Kind::OptInt),
+            ("virtual_name", Kind::OptText),
+            ("task_id", Kind::Int),
+            ("feed_id", Kind::OptInt),
+            ("deny", Kind::Bool),
+            ("created_at", Kind::Int),
+        ],
+        order: &["id"],
+    },
+    Table {
+        name: "security_events",
+        columns: &[
+            ("id", Kind::Int),
+            ("at", Kind::Int),
+            ("actor", Kind::Text),
+            ("action", Kind::Text),
+            ("subject", Kind::Text),
+            ("detail", Kind::Text),
+        ],
+        order: &["id"],
+    },
 ];
 
 /// Tables whose `id` is generated, and so whose sequence must move past the
@@ -198,6 +268,11 @@ const IDENTITY_TABLES: &[&str] = &[
     "promotions",
     "deployments",
     "api_keys",
+    "users",
+    "user_groups",
+    "tasks",
+    "permissions",
+    "security_events",
 ];
 
 /// Rows read and written at a time.
@@ -264,6 +339,19 @@ pub async fn migrate(
             .execute(target.write_pool())
             .await?;
     }
+    // The one-row security state is not copied but carried over: whether the
+    // first start's defaults were written (they are among the copied rows),
+    // and a new version so that every node rebuilds its permission model.
+    let seeded = get_bool(
+        &sqlx::query("SELECT seeded FROM security_state WHERE id = 1")
+            .fetch_one(source.read_pool())
+            .await?,
+        "seeded",
+    )?;
+    sqlx::query("UPDATE security_state SET seeded = $1, version = version + 1 WHERE id = 1")
+        .bind(seeded)
+        .execute(target.write_pool())
+        .await?;
     if target.backend_kind() == Backend::Postgres {
         for table in IDENTITY_TABLES {
             // The next generated id follows the largest copied one.
@@ -425,8 +513,10 @@ mod tests {
     use crate::sql::PoolSettings;
 
     /// Tables `migrate` deliberately leaves behind: cluster job leases are
-    /// per-deployment state that a new deployment starts without.
-    const NOT_COPIED: &[&str] = &["job_leases"];
+    /// per-deployment state that a new deployment starts without; the
+    /// security state row exists in every database and is carried over by
+    /// an update rather than copied.
+    const NOT_COPIED: &[&str] = &["job_leases", "security_state"];
 
     #[tokio::test]
     async fn every_table_is_either_copied_or_knowingly_left_behind() {

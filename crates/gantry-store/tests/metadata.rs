@@ -5,7 +5,7 @@ use gantry_store::sql::{Backend, PoolSettings};
 use gantry_store::testing::{backends, fresh_database};
 use gantry_store::{
     AddOutcome, BlobInfo, FeedSettings, MetadataStore, NewApiKey, NewPackage, PackageKey, PackageQuery,
-    SqlStore, StoreError,
+    SecurityStore, SqlStore, StoreError,
 };
 
 struct Fixture {
@@ -247,25 +247,34 @@ async fn api_keys_round_trip_by_hash() {
         assert_eq!(f.store.count_api_keys().await.expect("count"), 0);
         let key = f
             .store
-            .create_api_key(&NewApiKey {
-                key_hash: "h1".into(),
-                key_type: "feed".into(),
-                display_name: "ci".into(),
-                description: String::new(),
-                system_apis: vec![],
-                package_permissions: vec!["view".into(), "promote".into()],
-                feed_name: Some("approved".into()),
-                user_name: None,
-                expires_at: Some(42),
-            })
+            .create_api_key(
+                &NewApiKey {
+                    key_hash: "h1".into(),
+                    key_type: "feed".into(),
+                    display_name: "ci".into(),
+                    description: String::new(),
+                    system_apis: vec![],
+                    package_permissions: vec!["view".into(), "promote".into()],
+                    feed_name: Some("approved".into()),
+                    user_name: None,
+                    expires_at: Some(42),
+                },
+                "tester",
+            )
             .await
             .expect("created");
         assert_eq!(key.package_permissions, ["view", "promote"]);
         assert_eq!(f.store.find_api_key("h1").await.expect("find"), Some(key.clone()));
         assert_eq!(f.store.find_api_key("h2").await.expect("find"), None);
         assert_eq!(f.store.list_api_keys().await.expect("list"), vec![key.clone()]);
-        assert!(f.store.delete_api_key(key.id).await.expect("delete"));
-        assert!(!f.store.delete_api_key(key.id).await.expect("delete"));
+        assert!(f.store.delete_api_key(key.id, "tester").await.expect("delete"));
+        assert!(!f.store.delete_api_key(key.id, "tester").await.expect("delete"));
+        let audit = f.store.list_security_events(None, 10).await.expect("audit");
+        let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, ["api-key.deleted", "api-key.created"]);
+        assert!(audit
+            .iter()
+            .all(|e| e.actor == "tester" && e.subject.contains("feed key")));
     }
 }
 

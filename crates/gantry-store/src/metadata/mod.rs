@@ -1,8 +1,11 @@
-//! The metadata store: feeds, package versions, their history, blobs and API keys.
+//! The metadata store: feeds, package versions, their history, blobs, API
+//! keys, and security (users, groups, tasks, permissions).
 
 mod records;
+mod security;
 
 pub use records::*;
+pub use security::*;
 
 use async_trait::async_trait;
 use gantry_core::Sha256Digest;
@@ -17,7 +20,7 @@ use crate::StoreResult;
 /// that same transaction. Uniqueness comes from database constraints, never
 /// from locks in one process, so several nodes may share one database.
 #[async_trait]
-pub trait MetadataStore: Send + Sync + 'static {
+pub trait MetadataStore: SecurityStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 
@@ -104,8 +107,8 @@ pub trait MetadataStore: Send + Sync + 'static {
     /// that dies does not block the job for longer than `ttl_millis`.
     async fn try_lease_job(&self, job: &str, holder: &str, ttl_millis: i64) -> StoreResult<bool>;
 
-    /// Stores a new API key (its hash, never the secret).
-    async fn create_api_key(&self, key: &NewApiKey) -> StoreResult<ApiKeyRecord>;
+    /// Stores a new API key (its hash, never the secret), with an audit entry naming `actor`.
+    async fn create_api_key(&self, key: &NewApiKey, actor: &str) -> StoreResult<ApiKeyRecord>;
 
     /// All API keys, by id.
     async fn list_api_keys(&self) -> StoreResult<Vec<ApiKeyRecord>>;
@@ -113,8 +116,8 @@ pub trait MetadataStore: Send + Sync + 'static {
     /// The key whose secret hashes to `key_hash`.
     async fn find_api_key(&self, key_hash: &str) -> StoreResult<Option<ApiKeyRecord>>;
 
-    /// Deletes a key; false when there was none with that id.
-    async fn delete_api_key(&self, id: i64) -> StoreResult<bool>;
+    /// Deletes a key, with an audit entry naming `actor`; false when there was none with that id.
+    async fn delete_api_key(&self, id: i64, actor: &str) -> StoreResult<bool>;
 
     /// How many API keys exist (the bootstrap key is made only when none do).
     async fn count_api_keys(&self) -> StoreResult<i64>;

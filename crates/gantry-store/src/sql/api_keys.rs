@@ -12,7 +12,7 @@ use crate::{StoreError, StoreResult};
 const SELECT_KEY: &str = "SELECT id, key_type, display_name, description, system_apis, package_permissions, \
      feed_name, user_name, expires_at, created_at FROM api_keys";
 
-pub async fn create(pool: &AnyPool, key: &NewApiKey) -> StoreResult<ApiKeyRecord> {
+pub async fn create(pool: &AnyPool, key: &NewApiKey, actor: &str) -> StoreResult<ApiKeyRecord> {
     let mut tx = pool.begin().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO api_keys (key_hash, key_type, display_name, description, system_apis, \
@@ -43,6 +43,7 @@ pub async fn create(pool: &AnyPool, key: &NewApiKey) -> StoreResult<ApiKeyRecord
         .fetch_one(&mut *tx)
         .await?;
     let record = from_row(&row)?;
+    super::security::record_event(&mut tx, actor, "api-key.created", &describe(&record), "").await?;
     tx.commit().await?;
     Ok(record)
 }
@@ -62,12 +63,38 @@ pub async fn find(pool: &AnyPool, key_hash: &str) -> StoreResult<Option<ApiKeyRe
     row.as_ref().map(from_row).transpose()
 }
 
-pub async fn delete(pool: &AnyPool, id: i64) -> StoreResult<bool> {
-    let done = sqlx::query("DELETE FROM api_keys WHERE id = $1")
+pub async fn delete(pool: &AnyPool, id: i64, actor: &str) -> StoreResult<bool> {
+    let mut tx = pool.begin().await?;
+    let Some(row) = sqlx::query(&format!("{SELECT_KEY} WHERE id = $1"))
         .bind(id)
-        .execute(pool)
+        .fetch_optional(&mut *tx)
+        .await?
+    else {
+        return Ok(false);
+    };
+    let record = from_row(&row)?;
+    sqlx::query("DELETE FROM api_keys WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
         .await?;
-    Ok(done.rows_affected() > 0)
+    super::security::record_event(&mut tx, actor, "api-key.deleted", &describe(&record), "").await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// "feed key 7 (ci) on approved", for the audit trail.
+fn describe(key: &ApiKeyRecord) -> String {
+    let mut text = format!("{} key {}", key.key_type, key.id);
+    if !key.display_name.is_empty() {
+        text = format!("{text} ({})", key.display_name);
+    }
+    if let Some(feed) = &key.feed_name {
+        text = format!("{text} on {feed}");
+    }
+    if let Some(user) = &key.user_name {
+        text = format!("{text} for {user}");
+    }
+    text
 }
 
 fn from_row(row: &AnyRow) -> StoreResult<ApiKeyRecord> {

@@ -100,18 +100,28 @@ pub async fn update(pool: &AnyPool, id: i64, feed: &FeedSettings) -> StoreResult
         .fetch_one(&mut *tx)
         .await?;
     let record = from_row(&row)?;
+    // Permission models key feed-scoped rules by feed name: a rename must
+    // make every node rebuild its model.
+    super::security::bump_version(&mut tx).await?;
     tx.commit().await?;
     Ok(record)
 }
 
 pub async fn delete(pool: &AnyPool, id: i64) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
+    // The feed's permissions go with it (foreign-key cascade); nodes must
+    // forget them too, so that a new feed of the same name starts clean.
     let result = sqlx::query("DELETE FROM feeds WHERE id = $1")
         .bind(id)
-        .execute(pool)
+        .execute(&mut *tx)
         .await;
     match result {
         Ok(done) if done.rows_affected() == 0 => Err(StoreError::NotFound(format!("no feed with id {id}"))),
-        Ok(_) => Ok(()),
+        Ok(_) => {
+            super::security::bump_version(&mut tx).await?;
+            tx.commit().await?;
+            Ok(())
+        }
         Err(e) if is_foreign_key_violation(&e) => Err(StoreError::Conflict(
             "the feed is the promotion target of another feed; change that feed's promoteToFeed first".into(),
         )),

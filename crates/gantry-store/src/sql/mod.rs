@@ -15,6 +15,7 @@ mod feeds;
 mod packages;
 mod promotions;
 pub(crate) mod rows;
+mod security;
 
 use std::str::FromStr;
 use std::sync::Once;
@@ -30,6 +31,10 @@ use crate::metadata::{
     AddOutcome, ApiKeyRecord, DeploymentQuery, DeploymentRecord, FeedRecord, FeedSettings, MetadataStore,
     NewApiKey, NewDeployment, NewPackage, NewPromotion, PackageEvent, PackageKey, PackageQuery,
     PackageRecord, PromoteOutcome, PromotionQuery, PromotionRecord,
+};
+use crate::metadata::{
+    GroupRecord, NewPermission, NewTask, NewUser, PermissionRecord, SecurityDefaults, SecurityEventRecord,
+    SecuritySnapshot, SecurityStore, TaskRecord, UserRecord, UserUpdate,
 };
 use crate::{StoreError, StoreResult};
 
@@ -320,8 +325,8 @@ impl MetadataStore for SqlStore {
         Ok(done.rows_affected() > 0)
     }
 
-    async fn create_api_key(&self, key: &NewApiKey) -> StoreResult<ApiKeyRecord> {
-        api_keys::create(&self.write, key).await
+    async fn create_api_key(&self, key: &NewApiKey, actor: &str) -> StoreResult<ApiKeyRecord> {
+        api_keys::create(&self.write, key, actor).await
     }
 
     async fn list_api_keys(&self) -> StoreResult<Vec<ApiKeyRecord>> {
@@ -332,8 +337,8 @@ impl MetadataStore for SqlStore {
         api_keys::find(&self.read, key_hash).await
     }
 
-    async fn delete_api_key(&self, id: i64) -> StoreResult<bool> {
-        api_keys::delete(&self.write, id).await
+    async fn delete_api_key(&self, id: i64, actor: &str) -> StoreResult<bool> {
+        api_keys::delete(&self.write, id, actor).await
     }
 
     async fn count_api_keys(&self) -> StoreResult<i64> {
@@ -341,6 +346,112 @@ impl MetadataStore for SqlStore {
             .fetch_one(&self.read)
             .await?;
         Ok(count)
+    }
+}
+
+#[async_trait]
+impl SecurityStore for SqlStore {
+    async fn security_version(&self) -> StoreResult<i64> {
+        security::version(&self.read).await
+    }
+
+    async fn security_snapshot(&self) -> StoreResult<SecuritySnapshot> {
+        security::snapshot(&self.read).await
+    }
+
+    async fn seed_security(&self, defaults: &SecurityDefaults) -> StoreResult<bool> {
+        security::seed(&self.write, defaults).await
+    }
+
+    async fn count_users(&self) -> StoreResult<i64> {
+        security::count_users(&self.read).await
+    }
+
+    async fn list_users(&self) -> StoreResult<Vec<UserRecord>> {
+        security::list_users(&self.read).await
+    }
+
+    async fn find_user(&self, name_key: &str) -> StoreResult<Option<(UserRecord, String)>> {
+        security::find_user(&self.read, name_key).await
+    }
+
+    async fn create_user(&self, user: &NewUser, actor: &str) -> StoreResult<UserRecord> {
+        security::create_user(&self.write, user, actor).await
+    }
+
+    async fn update_user(&self, name_key: &str, update: &UserUpdate, actor: &str) -> StoreResult<UserRecord> {
+        security::update_user(&self.write, name_key, update, actor).await
+    }
+
+    async fn delete_user(&self, name_key: &str, actor: &str) -> StoreResult<bool> {
+        security::delete_user(&self.write, name_key, actor).await
+    }
+
+    async fn list_groups(&self) -> StoreResult<Vec<GroupRecord>> {
+        security::list_groups(&self.read).await
+    }
+
+    async fn create_group(&self, name: &str, members: &[String], actor: &str) -> StoreResult<GroupRecord> {
+        security::create_group(&self.write, name, members, actor).await
+    }
+
+    async fn set_group_members(
+        &self,
+        name_key: &str,
+        members: &[String],
+        actor: &str,
+    ) -> StoreResult<GroupRecord> {
+        security::set_group_members(&self.write, name_key, members, actor).await
+    }
+
+    async fn change_group_member(
+        &self,
+        group_key: &str,
+        user_key: &str,
+        add: bool,
+        actor: &str,
+    ) -> StoreResult<GroupRecord> {
+        security::change_group_member(&self.write, group_key, user_key, add, actor).await
+    }
+
+    async fn delete_group(&self, name_key: &str, actor: &str) -> StoreResult<bool> {
+        security::delete_group(&self.write, name_key, actor).await
+    }
+
+    async fn list_tasks(&self) -> StoreResult<Vec<TaskRecord>> {
+        security::list_tasks(&self.read).await
+    }
+
+    async fn save_task(&self, task: &NewTask, replace: bool, actor: &str) -> StoreResult<TaskRecord> {
+        security::save_task(&self.write, task, replace, actor).await
+    }
+
+    async fn delete_task(&self, name_key: &str, actor: &str) -> StoreResult<bool> {
+        security::delete_task(&self.write, name_key, actor).await
+    }
+
+    async fn list_permissions(&self) -> StoreResult<Vec<PermissionRecord>> {
+        security::list_permissions(&self.read).await
+    }
+
+    async fn add_permission(&self, permission: &NewPermission, actor: &str) -> StoreResult<PermissionRecord> {
+        security::add_permission(&self.write, permission, actor).await
+    }
+
+    async fn delete_permission(&self, id: i64, actor: &str) -> StoreResult<bool> {
+        security::delete_permission(&self.write, id, actor).await
+    }
+
+    async fn audit(&self, actor: &str, action: &str, subject: &str, detail: &str) -> StoreResult<()> {
+        security::audit(&self.write, actor, action, subject, detail).await
+    }
+
+    async fn list_security_events(
+        &self,
+        before: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<Vec<SecurityEventRecord>> {
+        security::list_events(&self.read, before, limit).await
     }
 }
 
