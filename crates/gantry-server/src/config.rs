@@ -25,7 +25,13 @@ pub struct Config {
     /// On first start with no API key at all, this key is created as a
     /// system key with full control (for automation and tests).
     pub bootstrap_api_key: Option<String>,
-    /// Whether Anonymous may view and download packages.
+    /// At first start, an administrator user with this password is created
+    /// (named [`Config::bootstrap_admin_user`]) in the Administrators group.
+    pub bootstrap_admin_password: Option<String>,
+    /// The name of the first start's administrator user.
+    pub bootstrap_admin_user: String,
+    /// At first start only: whether `Everyone` is granted "View & Download
+    /// Packages" on all feeds. Afterwards permissions decide.
     pub anonymous_read: bool,
     /// The largest package upload accepted, in bytes.
     pub max_upload_bytes: u64,
@@ -60,6 +66,8 @@ impl Default for Config {
             blob_store: None,
             s3: S3Settings::default(),
             bootstrap_api_key: None,
+            bootstrap_admin_password: None,
+            bootstrap_admin_user: "Admin".into(),
             anonymous_read: true,
             max_upload_bytes: 16 * 1024 * 1024 * 1024,
             sweep_interval_secs: 3600,
@@ -84,6 +92,8 @@ pub struct Overrides {
     pub s3_allow_http: Option<bool>,
     pub s3_virtual_hosted_style: Option<bool>,
     pub bootstrap_api_key: Option<String>,
+    pub bootstrap_admin_password: Option<String>,
+    pub bootstrap_admin_user: Option<String>,
     pub anonymous_read: Option<bool>,
     pub max_upload_bytes: Option<u64>,
     pub log_format: Option<LogFormat>,
@@ -126,6 +136,8 @@ impl Config {
             s3_allow_http,
             s3_virtual_hosted_style,
             bootstrap_api_key,
+            bootstrap_admin_password,
+            bootstrap_admin_user,
             anonymous_read,
             max_upload_bytes,
             log_format,
@@ -161,6 +173,12 @@ impl Config {
         if bootstrap_api_key.is_some() {
             config.bootstrap_api_key = bootstrap_api_key;
         }
+        if bootstrap_admin_password.is_some() {
+            config.bootstrap_admin_password = bootstrap_admin_password;
+        }
+        if let Some(v) = bootstrap_admin_user {
+            config.bootstrap_admin_user = v;
+        }
         if let Some(v) = anonymous_read {
             config.anonymous_read = v;
         }
@@ -186,6 +204,9 @@ impl Config {
         shown.database_url = Some(gantry_store::sql::redact_url(&self.effective_database_url()));
         if shown.bootstrap_api_key.is_some() {
             shown.bootstrap_api_key = Some("********".into());
+        }
+        if shown.bootstrap_admin_password.is_some() {
+            shown.bootstrap_admin_password = Some("********".into());
         }
         if shown.s3.secret_access_key.is_some() {
             shown.s3.secret_access_key = Some("********".into());

@@ -18,6 +18,8 @@ pub struct ApiError {
     pub status: StatusCode,
     /// The reason, shown to the client.
     pub message: String,
+    /// Seconds the client should wait before trying again (sent as `Retry-After`).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -26,6 +28,7 @@ impl ApiError {
         Self {
             status,
             message: message.into(),
+            retry_after: None,
         }
     }
 
@@ -57,6 +60,18 @@ impl ApiError {
         )
     }
 
+    /// 429: too many failed sign-ins; try again after `wait`.
+    pub fn too_many_attempts(wait: std::time::Duration) -> Self {
+        let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+        Self {
+            retry_after: Some(secs),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!("Too many failed sign-in attempts; try again in {secs} seconds."),
+            )
+        }
+    }
+
     /// 500: something failed on our side; the details go to the log only.
     pub fn internal(context: &str, error: &dyn std::fmt::Display) -> Self {
         tracing::error!(%error, "{context}");
@@ -84,6 +99,11 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/plain; charset=utf-8"),
         );
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

@@ -11,7 +11,7 @@ use gantry_store::sql::PoolSettings;
 use gantry_store::{MetadataStore, NewApiKey, SqlStore};
 use tokio::net::TcpListener;
 
-use crate::auth::keys;
+use crate::auth::{keys, passwords};
 use crate::config::Config;
 use crate::state::AppState;
 
@@ -45,6 +45,7 @@ impl Server {
             tracing::info!(files = leftovers, "removed uploads left by an interrupted run");
         }
         bootstrap(&store, &config).await?;
+        seed_security(&store, &config).await?;
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -74,6 +75,7 @@ impl Server {
             store,
         } = self;
         let sweeper = tokio::spawn(sweep_periodically(state.clone()));
+        let watcher = tokio::spawn(watch_security(state.clone()));
         let app = crate::api::app(state);
         tracing::info!(address = %listener.local_addr()?, "serving");
         // Without TCP_NODELAY a response written in two parts (headers, then
@@ -83,11 +85,13 @@ impl Server {
                 tracing::debug!(error = %e, "cannot set TCP_NODELAY");
             }
         });
-        axum::serve(listener, app)
+        // The peer address is what failed sign-ins are counted by.
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown)
             .await
             .context("server failed")?;
         sweeper.abort();
+        watcher.abort();
         store.close().await;
         tracing::info!("stopped");
         Ok(())
@@ -103,20 +107,82 @@ async fn bootstrap(store: &SqlStore, config: &Config) -> anyhow::Result<()> {
         return Ok(());
     }
     store
-        .create_api_key(&NewApiKey {
-            key_hash: keys::hash(secret),
-            key_type: "system".into(),
-            display_name: "bootstrap".into(),
-            description: "Created at first start from the bootstrap API key setting.".into(),
-            system_apis: vec!["full-control".into()],
-            package_permissions: vec![],
-            feed_name: None,
-            user_name: None,
-            expires_at: None,
-        })
+        .create_api_key(
+            &NewApiKey {
+                key_hash: keys::hash(secret),
+                key_type: "system".into(),
+                display_name: "bootstrap".into(),
+                description: "Created at first start from the bootstrap API key setting.".into(),
+                system_apis: vec!["full-control".into()],
+                package_permissions: vec![],
+                feed_name: None,
+                user_name: None,
+                expires_at: None,
+            },
+            "SYSTEM",
+        )
         .await?;
     tracing::info!("created the bootstrap system API key");
     Ok(())
+}
+
+/// Writes the first start's permissions once per database: Administrators
+/// may administer; Everyone may view (unless `anonymous_read` is off); and an
+/// administrator user, with the configured password or, when the server has
+/// no other way in (no user, no API key), a random one printed once.
+async fn seed_security(store: &SqlStore, config: &Config) -> anyhow::Result<()> {
+    use gantry_store::metadata::{NewUser, SecurityDefaults, SecurityStore};
+
+    let generated = (config.bootstrap_admin_password.is_none()
+        && store.count_users().await? == 0
+        && store.count_api_keys().await? == 0)
+        .then(keys::generate);
+    let password = config
+        .bootstrap_admin_password
+        .clone()
+        .or_else(|| generated.clone());
+    let admin = match password {
+        Some(password) => {
+            passwords::validate(&password).map_err(|e| anyhow::anyhow!("bootstrap admin password: {e}"))?;
+            gantry_core::names::UserName::parse(&config.bootstrap_admin_user)
+                .map_err(|e| anyhow::anyhow!("bootstrap admin user: {}", e.0))?;
+            Some(NewUser {
+                name: config.bootstrap_admin_user.clone(),
+                display_name: "Administrator".into(),
+                email: String::new(),
+                password_hash: passwords::hash(&password).map_err(anyhow::Error::msg)?,
+                disabled: false,
+                groups: Vec::new(),
+            })
+        }
+        None => None,
+    };
+    let defaults = SecurityDefaults {
+        everyone_may_view: config.anonymous_read,
+        admin,
+    };
+    if store.seed_security(&defaults).await? {
+        if let (Some(password), Some(admin)) = (generated, &defaults.admin) {
+            // Printed once, at the one start that creates it: the only way in.
+            tracing::warn!(
+                user = %admin.name,
+                password = %password,
+                "first start: created an administrator with this one-time password; sign in and change it"
+            );
+        } else {
+            tracing::info!("first start: wrote the default permissions");
+        }
+    }
+    Ok(())
+}
+
+/// Keeps this node's permission model current with changes made elsewhere.
+async fn watch_security(state: AppState) {
+    let mut ticker = tokio::time::interval(crate::auth::cache::WATCH_INTERVAL);
+    loop {
+        ticker.tick().await;
+        state.security().check(state.meta()).await;
+    }
 }
 
 /// Collects unreferenced blobs at the configured interval, on one node of

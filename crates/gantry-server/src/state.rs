@@ -4,6 +4,9 @@ use std::sync::Arc;
 
 use gantry_store::{BlobStore, MetadataStore};
 
+use crate::auth::cache::SecurityCache;
+use crate::auth::passwords::VerifiedPasswords;
+use crate::auth::throttle::LoginThrottle;
 use crate::config::Config;
 use crate::events::EventBus;
 
@@ -16,6 +19,9 @@ struct Inner {
     meta: Arc<dyn MetadataStore>,
     blobs: BlobStore,
     events: EventBus,
+    security: SecurityCache,
+    passwords: VerifiedPasswords,
+    throttle: LoginThrottle,
 }
 
 impl AppState {
@@ -26,6 +32,9 @@ impl AppState {
             meta,
             blobs,
             events: EventBus::new(),
+            security: SecurityCache::default(),
+            passwords: VerifiedPasswords::default(),
+            throttle: LoginThrottle::default(),
         }))
     }
 
@@ -47,6 +56,21 @@ impl AppState {
     /// The blob store.
     pub fn blobs(&self) -> &BlobStore {
         &self.0.blobs
+    }
+
+    /// This node's permission model.
+    pub fn security(&self) -> &SecurityCache {
+        &self.0.security
+    }
+
+    /// Recently verified passwords.
+    pub fn passwords(&self) -> &VerifiedPasswords {
+        &self.0.passwords
+    }
+
+    /// Failed sign-in counts.
+    pub fn throttle(&self) -> &LoginThrottle {
+        &self.0.throttle
     }
 
     /// The internal event bus.

@@ -94,7 +94,13 @@ struct ServerArgs {
     /// A system API key with full control, created at first start when no key exists.
     #[arg(long, env = "GANTRY_BOOTSTRAP_API_KEY", hide_env_values = true)]
     bootstrap_api_key: Option<String>,
-    /// Whether anonymous callers may view and download packages.
+    /// At first start, create an administrator user with this password.
+    #[arg(long, env = "GANTRY_BOOTSTRAP_ADMIN_PASSWORD", hide_env_values = true)]
+    bootstrap_admin_password: Option<String>,
+    /// The name of that administrator user (default Admin).
+    #[arg(long, env = "GANTRY_BOOTSTRAP_ADMIN_USER")]
+    bootstrap_admin_user: Option<String>,
+    /// At first start only: whether Everyone may view and download packages.
     #[arg(long, env = "GANTRY_ANONYMOUS_READ")]
     anonymous_read: Option<bool>,
     /// Largest package upload accepted, in bytes.
@@ -127,6 +133,8 @@ impl ServerArgs {
             s3_allow_http: self.s3_allow_http,
             s3_virtual_hosted_style: self.s3_virtual_hosted_style,
             bootstrap_api_key: self.bootstrap_api_key,
+            bootstrap_admin_password: self.bootstrap_admin_password,
+            bootstrap_admin_user: self.bootstrap_admin_user,
             anonymous_read: self.anonymous_read,
             max_upload_bytes: self.max_upload_bytes,
             log_format: self.log_format,

@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use gantry_core::{Attribute, FeedName, PackagePermission, SystemApi};
+use gantry_core::{Attribute, FeedName, PackagePermission, Principal, SystemApi};
 use gantry_store::time::{format_millis, now_millis, to_millis};
 use gantry_store::{ApiKeyRecord, NewApiKey};
 use serde::{Deserialize, Serialize};
@@ -69,7 +69,7 @@ impl ApiKeyInfo {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ApiKeyInput {
-    /// `system` or `feed` (`personal` keys need user accounts).
+    /// `system`, `feed` or `personal` (any case).
     #[serde(rename = "type")]
     pub key_type: String,
     /// A secret of your own (16–256 characters); one is generated otherwise.
@@ -86,10 +86,15 @@ pub struct ApiKeyInput {
     pub feed: Option<String>,
     /// Feed groups are not supported yet.
     pub feed_group: Option<String>,
-    /// For personal keys.
+    /// For personal keys: the user the key acts as.
     pub user: Option<String>,
-    /// Expiry, ISO 8601.
+    /// Expiry, ISO 8601; without an offset it is taken as UTC.
     pub expiration: Option<String>,
+    /// pgutil sends ProGet's request logging setting; Gantry does not log
+    /// request bodies, so it is accepted and ignored.
+    pub logging: Option<String>,
+    /// Older pgutil releases send the id as null.
+    pub id: Option<i64>,
 }
 
 /// Creates a key and returns it with its secret (shown only this once).
@@ -101,10 +106,17 @@ pub async fn create(
     caller: Caller,
     JsonBody(input): JsonBody<ApiKeyInput>,
 ) -> ApiResult<Json<ApiKeyInfo>> {
-    state.authorize(&caller, Attribute::Administer, None)?;
+    let key_type = input.key_type.to_ascii_lowercase();
+    // Anyone may make personal keys for themselves; everything else is for administrators.
+    let for_self = key_type == "personal"
+        && matches!(&caller.principal, Principal::User { name, .. }
+            if input.user.as_deref().is_none_or(|u| u.eq_ignore_ascii_case(name)));
+    if !for_self {
+        state.authorize(&caller, Attribute::Administer, None)?;
+    }
     let mut new = NewApiKey {
         key_hash: String::new(),
-        key_type: input.key_type.to_ascii_lowercase(),
+        key_type,
         display_name: input.display_name.clone().unwrap_or_default(),
         description: input.description.clone().unwrap_or_default(),
         system_apis: Vec::new(),
@@ -122,15 +134,22 @@ pub async fn create(
         "system" => {
             let apis = input.system_apis.as_deref().unwrap_or_default();
             if apis.is_empty() {
-                return Err(ApiError::bad_request("systemApis: a system key needs at least one system API."));
+                return Err(ApiError::bad_request(
+                    "systemApis: a system key needs at least one system API.",
+                ));
             }
             for api in apis {
-                let parsed: SystemApi = api.parse().map_err(|e: String| ApiError::bad_request(format!("systemApis: {e}")))?;
+                let parsed: SystemApi = api
+                    .parse()
+                    .map_err(|e: String| ApiError::bad_request(format!("systemApis: {e}")))?;
                 new.system_apis.push(parsed.id().to_owned());
             }
         }
         "feed" => {
-            let feed = input.feed.as_deref().ok_or_else(|| ApiError::bad_request("feed: a feed key needs a feed."))?;
+            let feed = input
+                .feed
+                .as_deref()
+                .ok_or_else(|| ApiError::bad_request("feed: a feed key needs a feed."))?;
             FeedName::parse(feed).map_err(|e| ApiError::bad_request(format!("feed: {}", e.0)))?;
             let feed = feeds::find(&state, feed)
                 .await
@@ -150,19 +169,30 @@ pub async fn create(
             }
         }
         "personal" => {
-            return Err(ApiError::bad_request(
-                "type: personal API keys act as a user, and this server has no user accounts yet; use a system or feed key.",
-            ))
+            let name = match (&input.user, &caller.principal) {
+                (Some(user), _) => user.clone(),
+                (None, Principal::User { name, .. }) => name.clone(),
+                (None, _) => {
+                    return Err(ApiError::bad_request(
+                        "user: a personal key needs the user it acts as.",
+                    ))
+                }
+            };
+            let (user, _) = state
+                .meta()
+                .find_user(&name.to_ascii_lowercase())
+                .await?
+                .ok_or_else(|| ApiError::bad_request(format!("user: there is no user named '{name}'.")))?;
+            new.user_name = Some(user.name);
         }
         other => {
-            return Err(ApiError::bad_request(format!("type: '{other}' is not a key type; use system or feed.")))
+            return Err(ApiError::bad_request(format!(
+                "type: '{other}' is not a key type; use system, feed or personal."
+            )))
         }
     }
     if let Some(expiration) = &input.expiration {
-        let at = OffsetDateTime::parse(expiration, &Rfc3339).map_err(|e| {
-            ApiError::bad_request(format!("expiration: '{expiration}' is not an ISO 8601 date: {e}"))
-        })?;
-        let at = to_millis(at);
+        let at = to_millis(parse_expiration(expiration)?);
         if at <= now_millis() {
             return Err(ApiError::bad_request("expiration: the date is in the past."));
         }
@@ -176,9 +206,28 @@ pub async fn create(
         None => keys::generate(),
     };
     new.key_hash = keys::hash(&secret);
-    let record = state.meta().create_api_key(&new).await?;
+    let record = state.meta().create_api_key(&new, caller.user_name()).await?;
     tracing::info!(id = record.id, key_type = %record.key_type, "API key created");
     Ok(Json(ApiKeyInfo::new(&record, Some(secret))))
+}
+
+/// Reads an ISO 8601 date, with an offset or (as .NET clients send local
+/// dates) without one, then taken as UTC; a bare date means its midnight.
+fn parse_expiration(text: &str) -> ApiResult<OffsetDateTime> {
+    if let Ok(at) = OffsetDateTime::parse(text, &Rfc3339) {
+        return Ok(at);
+    }
+    let local = time::macros::format_description!(
+        version = 2,
+        "[year]-[month]-[day][optional [T[hour]:[minute][optional [:[second][optional [.[subsecond]]]]]]]"
+    );
+    time::PrimitiveDateTime::parse(text, &local)
+        .map(time::PrimitiveDateTime::assume_utc)
+        .or_else(|_| {
+            time::Date::parse(text, &time::macros::format_description!("[year]-[month]-[day]"))
+                .map(|d| d.midnight().assume_utc())
+        })
+        .map_err(|e| ApiError::bad_request(format!("expiration: '{text}' is not an ISO 8601 date: {e}")))
 }
 
 /// Lists keys (never their secrets).
@@ -211,7 +260,7 @@ pub async fn delete(
     let id: i64 = raw
         .parse()
         .map_err(|_| ApiError::bad_request(format!("id: '{raw}' is not a number.")))?;
-    if state.meta().delete_api_key(id).await? {
+    if state.meta().delete_api_key(id, caller.user_name()).await? {
         tracing::info!(id, "API key deleted");
         Ok(StatusCode::OK)
     } else {

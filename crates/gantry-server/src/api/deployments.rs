@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::{caller_with_body_key, read_fields};
 use crate::api::listing::{announce_next_page, IdentityFilter, QueryPairs};
-use crate::auth::credentials;
+use crate::auth::credentials::Presented;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::services::deploy::{self, DeploymentInput};
@@ -120,10 +120,9 @@ const FIELD_NAMES: [&str; 3] = ["Application", "Description", "Target"];
     responses((status = 200, body = DeploymentInfo), (status = 400), (status = 401), (status = 403), (status = 404)))]
 pub async fn record(State(state): State<AppState>, request: Request) -> ApiResult<Json<DeploymentInfo>> {
     let (parts, body) = request.into_parts();
-    let header_credential =
-        credentials::find(&parts.headers, parts.uri.query()).map_err(|e| ApiError::bad_request(e.0))?;
+    let presented = Presented::from_parts(&parts)?;
     let fields = read_fields(&state, Request::from_parts(parts, body)).await?;
-    let caller = caller_with_body_key(&state, header_credential, &fields).await?;
+    let caller = caller_with_body_key(&state, presented, &fields).await?;
     let field = |name: &str| {
         fields
             .get(name)

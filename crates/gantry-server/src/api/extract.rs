@@ -125,15 +125,15 @@ pub async fn read_fields<S: Send + Sync>(state: &S, request: Request) -> ApiResu
 /// `API_Key`), as ProGet's clients send it.
 pub async fn caller_with_body_key<H: std::hash::BuildHasher>(
     state: &crate::state::AppState,
-    header_credential: Option<crate::auth::credentials::Credential>,
+    mut presented: crate::auth::credentials::Presented,
     fields: &HashMap<String, String, H>,
 ) -> ApiResult<crate::auth::Caller> {
-    let credential = header_credential.or_else(|| {
+    presented.credential = presented.credential.or_else(|| {
         fields
             .get("key")
             .or_else(|| fields.get("api_key"))
             .filter(|k| !k.is_empty())
             .map(|k| crate::auth::credentials::Credential::ApiKey(k.clone()))
     });
-    crate::auth::Caller::authenticate(state, credential).await
+    crate::auth::Caller::authenticate(state, presented).await
 }

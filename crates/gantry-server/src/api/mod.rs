@@ -12,13 +12,13 @@ pub mod health;
 pub mod listing;
 pub mod packages;
 pub mod promotions;
+pub mod routes;
+pub mod security;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{MatchedPath, Request};
-use axum::http::{HeaderName, HeaderValue, Response};
-use axum::routing::{get, post};
+use axum::http::{HeaderName, HeaderValue, Method, Response};
 use axum::{Json, Router};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -29,6 +29,7 @@ use utoipa_axum::routes;
 
 use crate::error::ApiError;
 use crate::state::AppState;
+use routes::{RouteEntry, Routes};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -39,6 +40,7 @@ use crate::state::AppState;
         (name = "promotions", description = "Promoting packages between feeds, and the record of it"),
         (name = "deployments", description = "Where package versions are deployed"),
         (name = "api-keys", description = "API keys"),
+        (name = "security", description = "Users, groups, tasks, permissions and the audit trail"),
         (name = "health", description = "Liveness for load balancers"),
     )
 )]
@@ -66,6 +68,27 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(api_keys::create))
         .routes(routes!(api_keys::list))
         .routes(routes!(api_keys::delete))
+        .routes(routes!(security::users::list))
+        .routes(routes!(security::users::show))
+        .routes(routes!(security::users::add))
+        .routes(routes!(security::users::update))
+        .routes(routes!(security::users::delete))
+        .routes(routes!(security::groups::list))
+        .routes(routes!(security::groups::members))
+        .routes(routes!(security::groups::add))
+        .routes(routes!(security::groups::update))
+        .routes(routes!(security::groups::add_member))
+        .routes(routes!(security::groups::remove_member))
+        .routes(routes!(security::groups::delete))
+        .routes(routes!(security::tasks::list))
+        .routes(routes!(security::tasks::attributes))
+        .routes(routes!(security::tasks::add))
+        .routes(routes!(security::tasks::update))
+        .routes(routes!(security::tasks::delete))
+        .routes(routes!(security::permissions::list))
+        .routes(routes!(security::permissions::add))
+        .routes(routes!(security::permissions::delete))
+        .routes(routes!(security::audit::list))
         .split_for_parts()
 }
 
@@ -74,17 +97,60 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     api_routes().1
 }
 
+/// The routes outside the OpenAPI document: aliases, the document itself,
+/// and every package protocol.
+fn other_routes() -> Routes {
+    Routes::default()
+        // ProGet's URL ends with a slash; accept it without too.
+        .add("/api/package-deployment", &[Method::POST], deployments::record)
+        // ProGet scripts also delete feeds with POST.
+        .add(
+            "/api/management/feeds/delete/{name}",
+            &[Method::POST],
+            feeds::delete,
+        )
+        .add("/api/openapi.json", &[Method::GET], openapi_document)
+        .merge(crate::feeds::routes())
+}
+
+async fn openapi_document() -> Json<utoipa::openapi::OpenApi> {
+    static DOCUMENT: std::sync::OnceLock<utoipa::openapi::OpenApi> = std::sync::OnceLock::new();
+    Json(DOCUMENT.get_or_init(openapi).clone())
+}
+
+/// Every endpoint the server answers: the OpenAPI document's operations and
+/// the other routes, sorted.
+pub fn route_table() -> Vec<RouteEntry> {
+    let mut table = other_routes().into_parts().1;
+    for (path, item) in &openapi().paths.paths {
+        let operations = [
+            (Method::GET, item.get.is_some()),
+            (Method::POST, item.post.is_some()),
+            (Method::PUT, item.put.is_some()),
+            (Method::DELETE, item.delete.is_some()),
+            (Method::PATCH, item.patch.is_some()),
+            (Method::HEAD, item.head.is_some()),
+        ];
+        table.extend(
+            operations
+                .into_iter()
+                .filter(|(_, present)| *present)
+                .map(|(method, _)| RouteEntry {
+                    method,
+                    path: path.clone(),
+                }),
+        );
+    }
+    table.sort();
+    table.dedup();
+    table
+}
+
 /// The whole application: API, protocols, and the layers every request goes through.
 pub fn app(state: AppState) -> Router {
-    let (api, openapi) = api_routes();
-    let openapi = Arc::new(openapi);
-    api
-        // ProGet's URL ends with a slash; accept it without too.
-        .route("/api/package-deployment", post(deployments::record))
-        // ProGet scripts also delete feeds with POST.
-        .route("/api/management/feeds/delete/{name}", post(feeds::delete))
-        .route("/api/openapi.json", get(move || async move { Json(openapi.as_ref().clone()) }))
-        .merge(crate::feeds::router())
+    let (api, _) = api_routes();
+    let (others, _) = other_routes().into_parts();
+    api.merge(others)
         .fallback(|| async { ApiError::not_found("There is nothing at this address.") })
         .layer(
             TraceLayer::new_for_http()

@@ -240,7 +240,7 @@ pub async fn download(
     QueryParams(selector): QueryParams<PackageSelector>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let (feed, format) = feeds::find_authorized(&state, &caller, &feed, Attribute::ViewPackages).await?;
+    let (feed, format) = feeds::find_authorized(&state, &caller, &feed, Attribute::DownloadPackages).await?;
     let (id, spec) = selector.one(format)?;
     let record = packages::find_version(&state, &feed, format, &id, &spec).await?;
     let file_name = format.file_name(&record.group, &record.name, &record.version);

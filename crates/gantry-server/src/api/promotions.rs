@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::{caller_with_body_key, read_fields};
 use crate::api::listing::{announce_next_page, IdentityFilter, QueryPairs};
-use crate::auth::credentials;
+use crate::auth::credentials::Presented;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::services::promote::{promote as promote_package, PromoteRequest};
@@ -128,11 +128,10 @@ fn promoted_package(p: &PromotionRecord) -> PromotedPackage {
         (status = 404), (status = 409)))]
 pub async fn promote(State(state): State<AppState>, request: Request) -> ApiResult<Json<PromoteResult>> {
     let (parts, body) = request.into_parts();
-    let header_credential =
-        credentials::find(&parts.headers, parts.uri.query()).map_err(|e| ApiError::bad_request(e.0))?;
+    let presented = Presented::from_parts(&parts)?;
     let fields = read_fields(&state, Request::from_parts(parts, body)).await?;
     // The key may also come in the body: form field `key`, JSON `API_Key`.
-    let caller = caller_with_body_key(&state, header_credential, &fields).await?;
+    let caller = caller_with_body_key(&state, presented, &fields).await?;
     let field = |names: &[&str]| names.iter().find_map(|n| fields.get(*n).cloned());
     let request = PromoteRequest {
         from_feed: field(&["fromfeed"]),

@@ -1,11 +1,44 @@
 //! Finding credentials in a request.
 //!
-//! An API key may arrive as the `X-ApiKey` header, the `key` query
-//! parameter, or HTTP basic auth with the user `api` and the key as the
-//! password; the first of these present is used.
+//! In order, the first present is used:
+//! - the `X-ApiKey` header: an API key, or `user:password` (pgutil sends a
+//!   user's credentials this way; API keys never contain `:`),
+//! - the `X-NuGet-ApiKey` header (what NuGet clients push with),
+//! - the `key` query parameter,
+//! - the `Authorization` header: `Basic` with the user `api` and a key as
+//!   the password, or any other user and their password; `Bearer` with a key
+//!   (what npm sends as `_authToken`).
 
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::ConnectInfo;
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use base64::Engine;
+
+use crate::error::ApiError;
+
+/// What a request presented: its credentials and where it came from.
+#[derive(Clone, Debug, Default)]
+pub struct Presented {
+    /// The credentials, if any.
+    pub credential: Option<Credential>,
+    /// The client's address (for throttling password guesses).
+    pub address: Option<IpAddr>,
+}
+
+impl Presented {
+    /// Reads the headers, the query string and the peer address; malformed
+    /// credentials are a 400, never taken for anonymous.
+    pub fn from_parts(parts: &Parts) -> Result<Self, ApiError> {
+        let credential = find(&parts.headers, parts.uri.query()).map_err(|e| ApiError::bad_request(e.0))?;
+        let address = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|info| info.0.ip());
+        Ok(Self { credential, address })
+    }
+}
 
 /// Credentials found in a request.
 #[derive(Clone, PartialEq, Eq)]
@@ -38,6 +71,21 @@ pub fn find(headers: &HeaderMap, query: Option<&str>) -> Result<Option<Credentia
             .to_str()
             .map_err(|_| CredentialError("the X-ApiKey header is not valid text".into()))?
             .trim();
+        if let Some((user, password)) = key.split_once(':') {
+            return Ok(Some(Credential::UserPassword {
+                user: user.to_owned(),
+                password: password.to_owned(),
+            }));
+        }
+        if !key.is_empty() {
+            return Ok(Some(Credential::ApiKey(key.to_owned())));
+        }
+    }
+    if let Some(value) = headers.get("x-nuget-apikey") {
+        let key = value
+            .to_str()
+            .map_err(|_| CredentialError("the X-NuGet-ApiKey header is not valid text".into()))?
+            .trim();
         if !key.is_empty() {
             return Ok(Some(Credential::ApiKey(key.to_owned())));
         }
@@ -61,9 +109,16 @@ fn basic(value: &[u8]) -> Result<Credential, CredentialError> {
     let bad = || CredentialError("the Authorization header is not valid basic authentication".into());
     let text = std::str::from_utf8(value).map_err(|_| bad())?;
     let (scheme, encoded) = text.trim().split_once(' ').ok_or_else(bad)?;
+    if scheme.eq_ignore_ascii_case("bearer") {
+        let token = encoded.trim();
+        if token.is_empty() {
+            return Err(CredentialError("the Bearer token is empty".into()));
+        }
+        return Ok(Credential::ApiKey(token.to_owned()));
+    }
     if !scheme.eq_ignore_ascii_case("basic") {
         return Err(CredentialError(format!(
-            "the Authorization scheme '{scheme}' is not supported here; use Basic or an X-ApiKey header"
+            "the Authorization scheme '{scheme}' is not supported here; use Basic, Bearer or an X-ApiKey header"
         )));
     }
     let decoded = base64::engine::general_purpose::STANDARD
@@ -151,8 +206,28 @@ mod tests {
     #[test]
     fn malformed_authorization_is_an_error_not_anonymous() {
         assert!(find(&headers(&[("authorization", "Basic !!!")]), None).is_err());
-        assert!(find(&headers(&[("authorization", "Bearer tok")]), None).is_err());
+        assert!(find(&headers(&[("authorization", "Negotiate tok")]), None).is_err());
+        assert!(find(&headers(&[("authorization", "Bearer ")]), None).is_err());
         assert_eq!(find(&HeaderMap::new(), None).expect("ok"), None);
+    }
+
+    #[test]
+    fn reads_pgutil_pseudo_key_bearer_and_nuget_header() {
+        assert_eq!(
+            find(&headers(&[("x-apikey", "alice:pa:ss")]), None).expect("readable"),
+            Some(Credential::UserPassword {
+                user: "alice".into(),
+                password: "pa:ss".into()
+            })
+        );
+        assert_eq!(
+            find(&headers(&[("authorization", "Bearer tok123")]), None).expect("readable"),
+            Some(Credential::ApiKey("tok123".into()))
+        );
+        assert_eq!(
+            find(&headers(&[("x-nuget-apikey", "nk")]), None).expect("readable"),
+            Some(Credential::ApiKey("nk".into()))
+        );
     }
 
     #[test]

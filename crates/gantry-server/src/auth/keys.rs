@@ -1,6 +1,6 @@
 //! API key secrets: generation, hashing, and turning a stored key into a principal.
 
-use gantry_core::{ApiKeyGrant, PackagePermission, Principal, SystemApi};
+use gantry_core::{ApiKeyGrant, PackagePermission, Principal, SecurityModel, SystemApi};
 use gantry_store::ApiKeyRecord;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -35,12 +35,29 @@ pub fn validate_custom(secret: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The principal a stored key stands for, or why it cannot be used.
-pub fn principal(record: &ApiKeyRecord, now_millis: i64) -> Result<Principal, String> {
+/// The principal a stored key stands for, or why it cannot be used. A
+/// personal key is its user, and stops working when the user is disabled
+/// or deleted.
+pub fn principal(record: &ApiKeyRecord, now_millis: i64, model: &SecurityModel) -> Result<Principal, String> {
     if record.expires_at.is_some_and(|at| at <= now_millis) {
         return Err("The API key has expired.".into());
     }
     let grant = match record.key_type.as_str() {
+        "personal" => {
+            let user = record
+                .user_name
+                .as_deref()
+                .and_then(|name| model.user(name))
+                .filter(|u| !u.disabled)
+                .ok_or_else(|| {
+                    "The API key is not valid: its user is disabled or no longer exists.".to_owned()
+                })?;
+            return Ok(Principal::User {
+                id: user.id,
+                name: user.name.clone(),
+                via_key: Some(record.id),
+            });
+        }
         "system" => ApiKeyGrant::System {
             apis: record
                 .system_apis
@@ -103,13 +120,37 @@ mod tests {
 
     #[test]
     fn expired_keys_are_refused() {
-        assert!(principal(&record("system", Some(100)), 100).is_err());
-        assert!(principal(&record("system", Some(101)), 100).is_ok());
+        let model = SecurityModel::default();
+        assert!(principal(&record("system", Some(100)), 100, &model).is_err());
+        assert!(principal(&record("system", Some(101)), 100, &model).is_ok());
+    }
+
+    #[test]
+    fn personal_keys_are_their_enabled_user() {
+        let alice = |disabled| gantry_core::security::UserEntry {
+            id: 7,
+            name: "Alice".into(),
+            disabled,
+            groups: vec![],
+        };
+        let mut key = record("personal", None);
+        key.user_name = Some("alice".into());
+        let model = SecurityModel::new([alice(false)], []);
+        assert_eq!(
+            principal(&key, 0, &model),
+            Ok(Principal::User {
+                id: 7,
+                name: "Alice".into(),
+                via_key: Some(3)
+            })
+        );
+        assert!(principal(&key, 0, &SecurityModel::new([alice(true)], [])).is_err());
+        assert!(principal(&key, 0, &SecurityModel::default()).is_err());
     }
 
     #[test]
     fn feed_keys_bind_to_the_folded_feed_name() {
-        let p = principal(&record("feed", None), 0).expect("usable");
+        let p = principal(&record("feed", None), 0, &SecurityModel::default()).expect("usable");
         let Principal::ApiKey {
             grant: ApiKeyGrant::Feed {
                 feed_key,

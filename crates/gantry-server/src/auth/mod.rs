@@ -1,26 +1,42 @@
 //! Authentication (who is calling) and the one authorization point (may they).
 //!
 //! Every endpoint takes a [`Caller`] and asks [`AppState::authorize`]; no
-//! handler decides on permissions its own way.
+//! handler decides on permissions its own way. The decision itself is
+//! [`gantry_core::SecurityModel::decide`], on the node's cached model.
 
+pub mod cache;
 pub mod credentials;
 pub mod keys;
+pub mod passwords;
+pub mod throttle;
+
+use std::net::IpAddr;
+use std::sync::{Arc, OnceLock};
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use gantry_core::{decide, AnonymousPolicy, Attribute, Decision, Principal};
+use gantry_core::{Attribute, Decision, Principal, SecurityModel};
 use gantry_store::time::now_millis;
 use gantry_store::FeedRecord;
 
 use crate::error::{ApiError, INSUFFICIENT_KEY};
 use crate::state::AppState;
-use credentials::Credential;
+use credentials::{Credential, Presented};
 
-/// The authenticated caller of a request.
+/// The text for a user name and password that do not sign in: the same
+/// whether the user is unknown, disabled or the password is wrong.
+pub const BAD_SIGN_IN: &str = "Invalid user name or password.";
+
+/// The text for a signed-in user who may not do what they asked.
+pub const INSUFFICIENT_USER: &str = "The user does not have the proper permissions to perform this action.";
+
+/// The authenticated caller of a request, with the permission model their
+/// request is decided on.
 #[derive(Clone, Debug)]
 pub struct Caller {
     /// Who it is.
     pub principal: Principal,
+    model: Arc<SecurityModel>,
 }
 
 impl Caller {
@@ -34,31 +50,73 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let credential =
-            credentials::find(&parts.headers, parts.uri.query()).map_err(|e| ApiError::bad_request(e.0))?;
-        Caller::authenticate(state, credential).await
+        Caller::authenticate(state, Presented::from_parts(parts)?).await
     }
 }
 
 impl Caller {
-    /// Turns credentials (or their absence) into a caller; unknown or
-    /// expired credentials are refused with 403.
-    pub async fn authenticate(state: &AppState, credential: Option<Credential>) -> Result<Self, ApiError> {
-        let principal = match credential {
+    /// Turns credentials (or their absence) into a caller. Unknown, expired
+    /// or disabled credentials and wrong passwords are refused with 403;
+    /// repeated wrong passwords with 429 for a while.
+    pub async fn authenticate(state: &AppState, presented: Presented) -> Result<Self, ApiError> {
+        let model = state.security().model(state.meta()).await?;
+        let principal = match presented.credential {
             None => Principal::Anonymous,
             Some(Credential::ApiKey(secret)) => {
                 let record = state.meta().find_api_key(&keys::hash(&secret)).await?;
                 let record = record.ok_or_else(|| ApiError::forbidden(INSUFFICIENT_KEY))?;
-                keys::principal(&record, now_millis()).map_err(ApiError::forbidden)?
+                keys::principal(&record, now_millis(), &model).map_err(ApiError::forbidden)?
             }
-            Some(Credential::UserPassword { .. }) => {
-                // User accounts arrive with the security model; until then a
-                // user name and password can only be wrong.
-                return Err(ApiError::forbidden("Invalid user name or password."));
+            Some(Credential::UserPassword { user, password }) => {
+                sign_in(state, &user, &password, presented.address).await?
             }
         };
-        Ok(Self { principal })
+        Ok(Self { principal, model })
     }
+}
+
+/// Checks a user name and password, throttling repeated failures.
+async fn sign_in(
+    state: &AppState,
+    user: &str,
+    password: &str,
+    address: Option<IpAddr>,
+) -> Result<Principal, ApiError> {
+    if let Some(wait) = state.throttle().retry_after(user, address) {
+        return Err(ApiError::too_many_attempts(wait));
+    }
+    let found = state.meta().find_user(&user.to_ascii_lowercase()).await?;
+    let signed_in = match &found {
+        Some((record, hash)) if !record.disabled => state.passwords().verify(hash, password).await,
+        _ => {
+            // Spend the same time as a real check, so that timing does not
+            // tell which user names exist.
+            let dummy = dummy_hash().to_owned();
+            let password = password.to_owned();
+            let _ = tokio::task::spawn_blocking(move || passwords::verify(&dummy, &password)).await;
+            false
+        }
+    };
+    match found {
+        Some((record, _)) if signed_in => {
+            state.throttle().succeeded(user, address);
+            Ok(Principal::User {
+                id: record.id,
+                name: record.name,
+                via_key: None,
+            })
+        }
+        _ => {
+            state.throttle().failed(user, address);
+            tracing::info!(address = ?address, "failed sign-in");
+            Err(ApiError::forbidden(BAD_SIGN_IN))
+        }
+    }
+}
+
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| passwords::hash("not the password of anyone").unwrap_or_default())
 }
 
 impl AppState {
@@ -71,13 +129,16 @@ impl AppState {
         feed: Option<&FeedRecord>,
     ) -> Result<(), ApiError> {
         let feed_key = feed.map(|f| f.settings.name.to_ascii_lowercase());
-        let policy = AnonymousPolicy {
-            may_view: self.config().anonymous_read,
-        };
-        match decide(&caller.principal, attribute, feed_key.as_deref(), policy) {
+        match caller
+            .model
+            .decide(&caller.principal, attribute, feed_key.as_deref())
+        {
             Decision::Allow => Ok(()),
             Decision::Challenge => Err(ApiError::challenge()),
-            Decision::Forbid => Err(ApiError::forbidden(INSUFFICIENT_KEY)),
+            Decision::Forbid => Err(ApiError::forbidden(match caller.principal {
+                Principal::User { via_key: None, .. } => INSUFFICIENT_USER,
+                _ => INSUFFICIENT_KEY,
+            })),
         }
     }
 

@@ -3,11 +3,9 @@
 pub mod upack;
 mod upload;
 
-use axum::Router;
-
-use crate::state::AppState;
+use crate::api::routes::Routes;
 
 /// Every protocol's routes.
-pub fn router() -> Router<AppState> {
-    Router::new().merge(upack::router())
+pub fn routes() -> Routes {
+    Routes::default().merge(upack::routes())
 }

@@ -2,10 +2,10 @@
 
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
+use axum::http::Method;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
+use axum::Json;
 use gantry_core::{Attribute, FeedType, VersionSpec};
 use gantry_formats::upack::{self, Upack};
 use gantry_formats::{PackageFormat, PackageId};
@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use super::upload::receive_upload;
 use crate::api::extract::QueryParams;
+use crate::api::routes::Routes;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::services::download::Download;
@@ -24,18 +25,21 @@ use crate::services::{download, feeds, packages};
 use crate::state::AppState;
 
 /// The universal feed routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
+pub fn routes() -> Routes {
+    Routes::default()
+        .add_with(
             "/upack/{feed}/upload",
-            post(upload).put(upload).layer(DefaultBodyLimit::disable()),
+            &[Method::POST, Method::PUT],
+            upload,
+            |r| r.layer(DefaultBodyLimit::disable()),
         )
-        .route("/upack/{feed}/packages", get(list_packages))
-        .route("/upack/{feed}/versions", get(list_versions))
-        .route("/upack/{feed}/download/{*path}", get(download_package))
-        .route(
+        .add("/upack/{feed}/packages", &[Method::GET], list_packages)
+        .add("/upack/{feed}/versions", &[Method::GET], list_versions)
+        .add("/upack/{feed}/download/{*path}", &[Method::GET], download_package)
+        .add(
             "/upack/{feed}/delete/{*path}",
-            delete(delete_package).post(delete_package),
+            &[Method::DELETE, Method::POST],
+            delete_package,
         )
 }
 
@@ -262,7 +266,7 @@ async fn download_package(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let feed = feeds::find_for_protocol(&state, &feed, FEED_TYPES).await?;
-    state.authorize(&caller, Attribute::ViewPackages, Some(&feed))?;
+    state.authorize(&caller, Attribute::DownloadPackages, Some(&feed))?;
     let latest = latest_flag(query.as_deref());
     let (id, version) = parse_path(&path, latest.is_none())?;
     let spec = match (latest, version) {

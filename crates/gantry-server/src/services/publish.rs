@@ -44,7 +44,7 @@ pub async fn publish(
             .version_key(&parsed.version)
             .map_err(|e| ApiError::bad_request(e.0))?,
     };
-    let overwrite = state.may(caller, Attribute::DeletePackage, Some(feed));
+    let overwrite = state.may(caller, Attribute::OverwritePackage, Some(feed));
     state.meta().lease_blob(staged.info()).await?;
     let blob = state.blobs().commit(staged).await?;
     let package = NewPackage {

@@ -5,7 +5,8 @@ pub mod model;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use gantry_core::{Attribute, FeedName, FeedType, FeedUsage};
+
+use gantry_core::{Attribute, FeedName, FeedType, FeedUsage, Principal};
 use gantry_store::{FeedRecord, FeedSettings};
 
 use crate::api::extract::JsonBody;
@@ -68,9 +69,10 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Js
         .filter(|f| state.may(&caller, Attribute::ViewPackages, Some(f)))
         .map(FeedInfo::from)
         .collect();
-    if visible.is_empty() && !feeds.is_empty() {
-        // Nothing visible: say why rather than pretend there are no feeds.
-        state.authorize(&caller, Attribute::ViewPackages, feeds.first())?;
+    if visible.is_empty() && !feeds.is_empty() && caller.principal == Principal::Anonymous {
+        // Anonymous may see nothing: ask for credentials rather than
+        // pretend there are no feeds. Signed-in callers get what they may see.
+        return Err(ApiError::challenge());
     }
     Ok(Json(visible))
 }
@@ -100,8 +102,8 @@ pub async fn update(
     Path(name): Path<String>,
     JsonBody(input): JsonBody<FeedInput>,
 ) -> ApiResult<Json<FeedInfo>> {
-    state.authorize(&caller, Attribute::ManageFeeds, None)?;
     let feed = find(&state, &name).await?;
+    state.authorize(&caller, Attribute::ManageFeeds, Some(&feed))?;
     let mut settings = feed.settings.clone();
     if let Some(new_name) = &input.name {
         let parsed = FeedName::parse(new_name).map_err(|e| ApiError::bad_request(e.0))?;
@@ -137,8 +139,8 @@ pub async fn delete(
     caller: Caller,
     Path(name): Path<String>,
 ) -> ApiResult<StatusCode> {
-    state.authorize(&caller, Attribute::ManageFeeds, None)?;
     let feed = find(&state, &name).await?;
+    state.authorize(&caller, Attribute::ManageFeeds, Some(&feed))?;
     if let Some(source) = state
         .meta()
         .list_feeds()
