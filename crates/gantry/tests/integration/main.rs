@@ -3,6 +3,7 @@
 //! One test binary with a module per area keeps link time down.
 
 mod api_keys;
+mod authorization_matrix;
 mod cluster;
 mod crash;
 mod deployments;
@@ -11,6 +12,7 @@ mod migration;
 mod operations;
 mod packages_api;
 mod promotions;
+mod security;
 mod upack;
 
 use reqwest::{Response, StatusCode};

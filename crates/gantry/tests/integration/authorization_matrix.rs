@@ -1,0 +1,527 @@
+//! The authorization matrix: every endpoint of the route table, called by
+//! every kind of caller, answers exactly the status the permission model
+//! says; every refused write changes nothing. A route added without a case
+//! here fails the test.
+
+use std::collections::BTreeMap;
+
+use gantry_core::Attribute;
+use gantry_server::api::routes::RouteEntry;
+use gantry_test_support::{upack, TestApp, ADMIN_KEY};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+/// The callers of the matrix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Who {
+    Anonymous,
+    UnknownKey,
+    ExpiredKey,
+    OtherFeedKey,
+    ViewOnlyKey,
+    PromoteKey,
+    PersonalKeyWithoutRights,
+    Administrator,
+}
+
+const EVERYONE: [Who; 8] = [
+    Who::Anonymous,
+    Who::UnknownKey,
+    Who::ExpiredKey,
+    Who::OtherFeedKey,
+    Who::ViewOnlyKey,
+    Who::PromoteKey,
+    Who::PersonalKeyWithoutRights,
+    Who::Administrator,
+];
+
+/// What an endpoint needs.
+#[derive(Clone, Debug)]
+enum Need {
+    /// Nothing: open to all, credentials are not read.
+    Nothing,
+    /// A list that leaves out what the caller may not view: anonymous
+    /// callers who may view nothing are challenged, others get what they may see.
+    Listing,
+    /// Every one of these attributes, on these feeds (`None`: server-wide).
+    All(Vec<(Attribute, Option<&'static str>)>),
+}
+
+struct Case {
+    path: String,
+    body: Option<Body>,
+    need: Need,
+    success: StatusCode,
+}
+
+enum Body {
+    Json(Value),
+    Bytes(Vec<u8>),
+}
+
+/// Whether `who` holds `attribute` on `feed`, given the set-up below:
+/// Anonymous and Everyone hold nothing (reads are closed), the feed keys hold
+/// their permissions on their one feed, the user holds nothing.
+fn holds(who: Who, attribute: Attribute, feed: Option<&str>) -> bool {
+    use Attribute::{
+        DeletePackage, DownloadPackages, OverwritePackage, PromotePackage, UnlistPackage, ViewPackages,
+    };
+    match who {
+        Who::Administrator => true,
+        Who::OtherFeedKey => {
+            feed == Some("other")
+                && matches!(
+                    attribute,
+                    ViewPackages
+                        | DownloadPackages
+                        | Attribute::AddPackage
+                        | PromotePackage
+                        | DeletePackage
+                        | OverwritePackage
+                        | UnlistPackage
+                )
+        }
+        Who::ViewOnlyKey => feed == Some("target") && matches!(attribute, ViewPackages | DownloadPackages),
+        Who::PromoteKey => {
+            feed == Some("target") && matches!(attribute, ViewPackages | DownloadPackages | PromotePackage)
+        }
+        _ => false,
+    }
+}
+
+fn expected(who: Who, case: &Case) -> StatusCode {
+    match (&case.need, who) {
+        (Need::Nothing, _) => case.success,
+        (_, Who::UnknownKey | Who::ExpiredKey) => StatusCode::FORBIDDEN,
+        (Need::Listing, Who::Anonymous) => StatusCode::UNAUTHORIZED,
+        (Need::Listing, _) => case.success,
+        (Need::All(needs), _) => {
+            if needs.iter().all(|(a, f)| holds(who, *a, *f)) {
+                case.success
+            } else if who == Who::Anonymous {
+                StatusCode::UNAUTHORIZED
+            } else {
+                StatusCode::FORBIDDEN
+            }
+        }
+    }
+}
+
+fn all(needs: &[(Attribute, Option<&'static str>)]) -> Need {
+    Need::All(needs.to_vec())
+}
+
+fn admin_only() -> Need {
+    all(&[(Attribute::Administer, None)])
+}
+
+/// The request each route gets. `target` holds acme/hammer 1.0.0 (also in
+/// `source`); `doomed` and acme/doomed exist to be deleted.
+fn case_for(route: &RouteEntry) -> Option<Case> {
+    use Attribute::*;
+    let json_case = |path: &str, body: Value, need: Need, success: StatusCode| Case {
+        path: path.into(),
+        body: Some(Body::Json(body)),
+        need,
+        success,
+    };
+    let get = |path: &str, need: Need| Case {
+        path: path.into(),
+        body: None,
+        need,
+        success: StatusCode::OK,
+    };
+    let post = |path: &str, need: Need| Case {
+        path: path.into(),
+        body: None,
+        need,
+        success: StatusCode::OK,
+    };
+    let target = Some("target");
+    let hammer = "group=acme&name=hammer&version=1.0.0";
+    let case = match (route.method.as_str(), route.path.as_str()) {
+        ("GET", "/health" | "/api/openapi.json") => get(&route.path, Need::Nothing),
+        ("POST", "/api/management/feeds/create") => json_case(
+            &route.path,
+            json!({"name": "brand-new", "feedType": "universal"}),
+            all(&[(ManageFeeds, None)]),
+            StatusCode::CREATED,
+        ),
+        ("GET", "/api/management/feeds/get/{name}") => {
+            get("/api/management/feeds/get/target", all(&[(ViewPackages, target)]))
+        }
+        ("POST", "/api/management/feeds/update/{name}") => json_case(
+            "/api/management/feeds/update/target",
+            json!({"description": "changed"}),
+            all(&[(ManageFeeds, target)]),
+            StatusCode::OK,
+        ),
+        ("DELETE" | "POST", "/api/management/feeds/delete/{name}") => Case {
+            path: format!(
+                "/api/management/feeds/delete/doomed-{}",
+                route.method.as_str().to_lowercase()
+            ),
+            body: None,
+            need: all(&[(ManageFeeds, Some("nobody-holds-this"))]),
+            success: StatusCode::OK,
+        },
+        ("GET", "/api/packages/{feed}/versions") => get(
+            "/api/packages/target/versions?group=acme&name=hammer",
+            all(&[(ViewPackages, target)]),
+        ),
+        ("GET", "/api/packages/{feed}/latest") => get(
+            "/api/packages/target/latest?group=acme&name=hammer",
+            all(&[(ViewPackages, target)]),
+        ),
+        ("GET", "/api/packages/{feed}/download") => get(
+            &format!("/api/packages/target/download?{hammer}"),
+            all(&[(DownloadPackages, target)]),
+        ),
+        ("POST", "/api/packages/{feed}/delete") => post(
+            "/api/packages/target/delete?group=acme&name=doomed&version=1.0.0",
+            all(&[(DeletePackage, target)]),
+        ),
+        ("GET", "/api/packages/{feed}/history") => get(
+            &format!("/api/packages/target/history?{hammer}"),
+            all(&[(ViewPackages, target)]),
+        ),
+        ("POST", "/api/promotions/promote") => json_case(
+            &route.path,
+            json!({"fromFeed": "source", "toFeed": "target", "group": "acme", "name": "fresh", "version": "1.0.0"}),
+            all(&[(PromotePackage, target), (ViewPackages, Some("source"))]),
+            StatusCode::OK,
+        ),
+        ("GET", "/api/management/feeds/list" | "/api/promotions/list" | "/api/package-deployment/list") => {
+            get(&route.path, Need::Listing)
+        }
+        ("POST", "/api/package-deployment/" | "/api/package-deployment") => json_case(
+            &route.path,
+            json!({"Application": "matrix", "Description": "d", "Target": "srv1", "FeedName": "target",
+                   "GroupName": "acme", "PackageName": "hammer", "Version": "1.0.0"}),
+            all(&[(ViewPackages, target)]),
+            StatusCode::OK,
+        ),
+        ("GET", "/api/package-deployment/targets") => get(
+            "/api/package-deployment/targets?feed=target&group=acme&package=hammer",
+            all(&[(ViewPackages, target)]),
+        ),
+        ("POST", "/api/api-keys/create") => json_case(
+            &route.path,
+            json!({"type": "system", "systemApis": ["feeds"]}),
+            admin_only(),
+            StatusCode::OK,
+        ),
+        // Authorized, and then nothing to delete: 404 proves the check passed.
+        ("POST", "/api/api-keys/delete") => Case {
+            success: StatusCode::NOT_FOUND,
+            ..post("/api/api-keys/delete?id=999999", admin_only())
+        },
+        (
+            "GET",
+            "/api/api-keys/list"
+            | "/api/security/users/list"
+            | "/api/security/groups/list"
+            | "/api/security/tasks/list"
+            | "/api/security/attributes/list"
+            | "/api/security/permissions/list"
+            | "/api/security/audit",
+        ) => get(&route.path, admin_only()),
+        ("GET", "/api/security/users/show") => get("/api/security/users/show?user=norights", admin_only()),
+        ("POST", "/api/security/users/add") => json_case(
+            &route.path,
+            json!({"name": "newcomer", "password": "newcomer-password"}),
+            admin_only(),
+            StatusCode::OK,
+        ),
+        ("POST", "/api/security/users/update") => json_case(
+            &route.path,
+            json!({"name": "norights", "displayName": "Changed"}),
+            admin_only(),
+            StatusCode::OK,
+        ),
+        ("POST", "/api/security/users/delete") => {
+            post("/api/security/users/delete?user=doomed-user", admin_only())
+        }
+        ("GET", "/api/security/groups/members") => {
+            get("/api/security/groups/members?group=Developers", admin_only())
+        }
+        ("POST", "/api/security/groups/add") => json_case(
+            &route.path,
+            json!({"name": "New Group"}),
+            admin_only(),
+            StatusCode::OK,
+        ),
+        ("POST", "/api/security/groups/update") => json_case(
+            &route.path,
+            json!({"name": "Developers", "users": ["norights"]}),
+            admin_only(),
+            StatusCode::OK,
+        ),
+        ("POST", "/api/security/groups/add-member") => post(
+            "/api/security/groups/add-member?group=Developers&user=norights",
+            admin_only(),
+        ),
+        ("POST", "/api/security/groups/remove-member") => post(
+            "/api/security/groups/remove-member?group=Developers&user=norights",
+            admin_only(),
+        ),
+        ("POST", "/api/security/groups/delete") => {
+            post("/api/security/groups/delete?group=Doomed", admin_only())
+        }
+        ("POST", "/api/security/tasks/add") => json_case(
+            &route.path,
+            json!({"name": "Matrix Task", "attributes": ["view"]}),
+            admin_only(),
+            StatusCode::OK,
+        ),
+        ("POST", "/api/security/tasks/update") => json_case(
+            &route.path,
+            json!({"name": "Doomed Task", "attributes": ["view", "download"]}),
+            admin_only(),
+            StatusCode::OK,
+        ),
+        ("POST", "/api/security/tasks/delete") => {
+            post("/api/security/tasks/delete?task=Doomed%20Task", admin_only())
+        }
+        ("POST", "/api/security/permissions/add") => json_case(
+            &route.path,
+            json!({"group": "Developers", "task": "View & Download Packages", "feed": "other"}),
+            admin_only(),
+            StatusCode::OK,
+        ),
+        ("POST", "/api/security/permissions/delete") => Case {
+            success: StatusCode::NOT_FOUND,
+            ..post(
+                "/api/security/permissions/delete?permissionId=999999",
+                admin_only(),
+            )
+        },
+        ("POST" | "PUT", "/upack/{feed}/upload") => Case {
+            path: "/upack/target/upload".into(),
+            body: Some(Body::Bytes(upack(
+                "acme",
+                "uploaded",
+                &format!("1.0.{}", route.method.as_str().len()),
+                b"u",
+            ))),
+            need: all(&[(AddPackage, target)]),
+            success: StatusCode::CREATED,
+        },
+        ("GET", "/upack/{feed}/packages") => get("/upack/target/packages", all(&[(ViewPackages, target)])),
+        ("GET", "/upack/{feed}/versions") => get(
+            "/upack/target/versions?group=acme&name=hammer",
+            all(&[(ViewPackages, target)]),
+        ),
+        ("GET", "/upack/{feed}/download/{*path}") => get(
+            "/upack/target/download/acme/hammer/1.0.0",
+            all(&[(DownloadPackages, target)]),
+        ),
+        ("DELETE" | "POST", "/upack/{feed}/delete/{*path}") => Case {
+            path: format!(
+                "/upack/target/delete/acme/doomed-{}/1.0.0",
+                route.method.as_str().to_lowercase()
+            ),
+            body: None,
+            need: all(&[(DeletePackage, target)]),
+            success: StatusCode::OK,
+        },
+        _ => return None,
+    };
+    Some(case)
+}
+
+struct Keys(BTreeMap<&'static str, String>);
+
+async fn set_up(app: &TestApp) -> Keys {
+    for feed in ["target", "source", "other", "doomed-delete", "doomed-post"] {
+        app.create_feed(feed, "universal").await;
+    }
+    for (feed, name) in [
+        ("target", "hammer"),
+        ("source", "hammer"),
+        ("source", "fresh"),
+        ("target", "doomed"),
+        ("target", "doomed-delete"),
+        ("target", "doomed-post"),
+    ] {
+        let (status, body) = app
+            .upload_upack(feed, ADMIN_KEY, upack("acme", name, "1.0.0", name.as_bytes()))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "upload {feed}/{name}: {body}");
+    }
+    for (path, body) in [
+        (
+            "/api/security/users/add",
+            json!({"name": "norights", "password": "norights-password"}),
+        ),
+        (
+            "/api/security/users/add",
+            json!({"name": "doomed-user", "password": "doomed-password"}),
+        ),
+        ("/api/security/groups/add", json!({"name": "Developers"})),
+        ("/api/security/groups/add", json!({"name": "Doomed"})),
+        (
+            "/api/security/tasks/add",
+            json!({"name": "Doomed Task", "attributes": ["view"]}),
+        ),
+    ] {
+        let response = app
+            .admin(Method::POST, path)
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(
+            response.status(),
+            StatusCode::OK,
+            "{path}: {}",
+            response.text().await.unwrap_or_default()
+        );
+    }
+    let mut keys = BTreeMap::new();
+    keys.insert(
+        "other",
+        app.create_key(json!({"type": "feed", "feed": "other", "packagePermissions": ["view", "add", "promote", "delete"]}))
+            .await,
+    );
+    keys.insert(
+        "view",
+        app.create_key(json!({"type": "feed", "feed": "target", "packagePermissions": ["view"]}))
+            .await,
+    );
+    keys.insert(
+        "promote",
+        app.create_key(json!({"type": "feed", "feed": "target", "packagePermissions": ["view", "promote"]}))
+            .await,
+    );
+    keys.insert(
+        "personal",
+        app.create_key(json!({"type": "personal", "user": "norights"}))
+            .await,
+    );
+    let soon = (time::OffsetDateTime::now_utc() + time::Duration::milliseconds(1500))
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("formattable");
+    let expiring = app
+        .create_key(
+            json!({"type": "feed", "feed": "target", "packagePermissions": ["view"], "expiration": soon}),
+        )
+        .await;
+    // Wait until the key has expired: poll, rather than sleep a fixed time.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let status = app
+            .with_key(Method::GET, "/api/management/feeds/get/target", &expiring)
+            .send()
+            .await
+            .expect("request")
+            .status();
+        if status == StatusCode::FORBIDDEN {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the key never expired");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    keys.insert("expired", expiring);
+    Keys(keys)
+}
+
+fn request(app: &TestApp, keys: &Keys, who: Who, method: Method, path: &str) -> reqwest::RequestBuilder {
+    match who {
+        Who::Anonymous => app.anonymous(method, path),
+        Who::UnknownKey => app.with_key(method, path, "not-a-key-0123456789abcdef"),
+        Who::ExpiredKey => app.with_key(method, path, &keys.0["expired"]),
+        Who::OtherFeedKey => app.with_key(method, path, &keys.0["other"]),
+        Who::ViewOnlyKey => app.with_key(method, path, &keys.0["view"]),
+        Who::PromoteKey => app.with_key(method, path, &keys.0["promote"]),
+        Who::PersonalKeyWithoutRights => app.with_key(method, path, &keys.0["personal"]),
+        Who::Administrator => app.with_key(method, path, ADMIN_KEY),
+    }
+}
+
+/// Everything a refused write could have changed, as the administrator sees it.
+async fn state_of(app: &TestApp) -> Vec<String> {
+    let mut seen = Vec::new();
+    for path in [
+        "/api/management/feeds/list",
+        "/api/packages/target/versions?group=acme",
+        "/api/packages/source/versions?group=acme",
+        "/api/promotions/list",
+        "/api/package-deployment/list",
+        "/api/api-keys/list",
+        "/api/security/users/list",
+        "/api/security/groups/list",
+        "/api/security/tasks/list",
+        "/api/security/permissions/list",
+        "/api/security/audit",
+    ] {
+        let response = app.admin(Method::GET, path).send().await.expect("request");
+        seen.push(format!("{path}: {}", response.text().await.expect("body")));
+    }
+    seen
+}
+
+#[tokio::test]
+async fn every_route_answers_every_caller_as_the_model_says() {
+    let routes = gantry_server::api::route_table();
+    let missing: Vec<String> = routes
+        .iter()
+        .filter(|r| case_for(r).is_none())
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "routes without a case in the authorization matrix: {missing:?}"
+    );
+
+    for app in TestApp::each_backend_with(|c| c.anonymous_read = false).await {
+        let keys = set_up(&app).await;
+        let mut checked = 0;
+        for route in &routes {
+            let case = case_for(route).expect("checked above");
+            let is_write = route.method != Method::GET;
+            // The administrator goes last: success may change what others would see.
+            for who in EVERYONE {
+                let want = expected(who, &case);
+                let before = if is_write && want.is_client_error() {
+                    Some(state_of(&app).await)
+                } else {
+                    None
+                };
+                let mut builder = request(&app, &keys, who, route.method.clone(), &case.path);
+                builder = match &case.body {
+                    Some(Body::Json(v)) => builder.json(v),
+                    Some(Body::Bytes(b)) => builder.body(b.clone()),
+                    None => builder,
+                };
+                let response = builder.send().await.expect("request");
+                let status = response.status();
+                let challenge = response.headers().get("www-authenticate").cloned();
+                let body = response.text().await.expect("body");
+                assert_eq!(
+                    status, want,
+                    "[{:?}] {} {} as {who:?}: {body}",
+                    app.backend, route.method, case.path
+                );
+                if status == StatusCode::UNAUTHORIZED {
+                    assert_eq!(
+                        challenge.as_ref().map(reqwest::header::HeaderValue::as_bytes),
+                        Some(&b"Basic realm=\"Gantry\""[..])
+                    );
+                }
+                if let Some(before) = before {
+                    assert_eq!(
+                        state_of(&app).await,
+                        before,
+                        "[{:?}] {} {} as {who:?} was refused but changed something",
+                        app.backend,
+                        route.method,
+                        case.path
+                    );
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked >= routes.len() * EVERYONE.len());
+    }
+}
