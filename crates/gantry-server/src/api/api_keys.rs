@@ -267,3 +267,27 @@ pub async fn delete(
         Err(ApiError::not_found(format!("There is no API key with id {id}.")))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse_expiration;
+
+    #[test]
+    fn expirations_with_or_without_an_offset() {
+        let utc = parse_expiration("2030-01-02T03:04:05Z").expect("rfc 3339");
+        assert_eq!(parse_expiration("2030-01-02T03:04:05").expect("local"), utc);
+        assert_eq!(
+            parse_expiration("2030-01-02T05:04:05+02:00")
+                .expect("offset")
+                .unix_timestamp(),
+            utc.unix_timestamp()
+        );
+        assert_eq!(
+            parse_expiration("2030-01-02").expect("date").unix_timestamp(),
+            parse_expiration("2030-01-02T00:00:00Z")
+                .expect("midnight")
+                .unix_timestamp()
+        );
+        assert!(parse_expiration("next tuesday").is_err());
+    }
+}

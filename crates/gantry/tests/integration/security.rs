@@ -542,3 +542,45 @@ async fn management_api_validates_and_keeps_groups_tasks_and_permissions() {
         assert_eq!(testers["users"], json!([]), "{ctx}");
     }
 }
+
+#[tokio::test]
+async fn the_bootstrap_administrator_can_sign_in_and_administer() {
+    for app in
+        TestApp::each_backend_with(|c| c.bootstrap_admin_password = Some("first-admin-password".into())).await
+    {
+        let ctx = format!("{:?}", app.backend);
+        let users = as_user(
+            &app,
+            Method::GET,
+            "/api/security/users/list",
+            "admin",
+            "first-admin-password",
+        )
+        .send()
+        .await
+        .expect("request");
+        let users: Value =
+            serde_json::from_str(&expect_status(users, StatusCode::OK, &ctx).await).expect("json");
+        assert_eq!(users[0]["name"], "Admin", "{ctx}");
+        assert_eq!(users[0]["groups"], json!(["Administrators"]), "{ctx}");
+        // The defaults were written once: Administrators administer, Everyone views.
+        let permissions = app.admin_json("/api/security/permissions/list").await;
+        assert_eq!(
+            permissions.as_array().expect("array").len(),
+            2,
+            "{ctx}: {permissions}"
+        );
+        let created = as_user(
+            &app,
+            Method::POST,
+            "/api/management/feeds/create",
+            "Admin",
+            "first-admin-password",
+        )
+        .json(&json!({"name": "by-admin", "feedType": "universal"}))
+        .send()
+        .await
+        .expect("request");
+        expect_status(created, StatusCode::CREATED, &ctx).await;
+    }
+}
