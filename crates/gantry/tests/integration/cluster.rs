@@ -266,3 +266,79 @@ async fn killing_a_node_mid_upload_leaves_nothing_and_the_other_keeps_serving() 
         "no object for the half upload"
     );
 }
+
+/// Permission changes made on one node reach the other's cached model
+/// within its watch interval (one second); polled, never slept for.
+#[tokio::test]
+async fn a_permission_changed_on_one_node_applies_on_the_other_within_a_second() {
+    let Some(c) = cluster().await else { return };
+    let (status, _) = post_json(
+        c.a.url("/api/management/feeds/create"),
+        ADMIN_KEY,
+        json!({"name": "f", "feedType": "universal"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    for (path, body) in [
+        (
+            "/api/security/users/add",
+            json!({"name": "pat", "password": "pat-password"}),
+        ),
+        (
+            "/api/security/permissions/add",
+            json!({"user": "pat", "task": "Publish Packages", "feed": "f"}),
+        ),
+    ] {
+        let (status, text) = post_json(c.a.url(path), ADMIN_KEY, body).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {text}");
+    }
+    let push = |version: &'static str| {
+        client()
+            .post(c.b.url("/upack/f/upload"))
+            .basic_auth("pat", Some("pat-password"))
+            .body(upack("", "p", version, b"x"))
+            .send()
+    };
+    // Wait for B to see the grant, then for B to see a deny made on A.
+    let until = |want: StatusCode, version: &'static str| {
+        let push = &push;
+        async move {
+            let deadline = std::time::Instant::now() + Duration::from_secs(5);
+            loop {
+                let status = push(version).await.expect("request").status();
+                if status == want {
+                    return std::time::Instant::now();
+                }
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "node B never answered {want}"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
+    until(StatusCode::CREATED, "1.0.0").await;
+    let (status, text) = post_json(
+        c.a.url("/api/security/permissions/add"),
+        ADMIN_KEY,
+        json!({"user": "pat", "task": "Publish Packages", "feed": "f", "deny": true}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let changed_at = std::time::Instant::now();
+    let refused_at = until(StatusCode::FORBIDDEN, "2.0.0").await;
+    assert!(
+        refused_at - changed_at < Duration::from_millis(2500),
+        "the deny took {:?} to reach node B",
+        refused_at - changed_at
+    );
+    // Node A, which made the change, applies it at once.
+    let on_a = client()
+        .post(c.a.url("/upack/f/upload"))
+        .basic_auth("pat", Some("pat-password"))
+        .body(upack("", "p", "3.0.0", b"x"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(on_a.status(), StatusCode::FORBIDDEN);
+}
