@@ -264,15 +264,19 @@ async fn set_user_groups(tx: &mut Tx<'_>, user_id: i64, groups: &[String]) -> St
         .execute(&mut **tx)
         .await?;
     for group in groups {
-        let group_id = find_group_id(tx, &group.to_ascii_lowercase())
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("There is no group named '{group}'.")))?;
-        sqlx::query("INSERT INTO group_members (group_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(group_id)
-            .bind(user_id)
-            .execute(&mut **tx)
-            .await?;
+        let group_id = require_group_id(tx, group).await?;
+        add_member(tx, group_id, user_id).await?;
     }
+    Ok(())
+}
+
+/// Adds a membership; adding one that exists changes nothing.
+async fn add_member(tx: &mut Tx<'_>, group_id: i64, user_id: i64) -> StoreResult<()> {
+    sqlx::query("INSERT INTO group_members (group_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        .bind(group_id)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
@@ -389,6 +393,20 @@ async fn find_user_id(tx: &mut Tx<'_>, name_key: &str) -> StoreResult<Option<i64
         .await?)
 }
 
+/// The id of the user named `name` (any case), or not found.
+async fn require_user_id(tx: &mut Tx<'_>, name: &str) -> StoreResult<i64> {
+    find_user_id(tx, &name.to_ascii_lowercase())
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("There is no user named '{name}'.")))
+}
+
+/// The id of the group named `name` (any case), or not found.
+async fn require_group_id(tx: &mut Tx<'_>, name: &str) -> StoreResult<i64> {
+    find_group_id(tx, &name.to_ascii_lowercase())
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("There is no group named '{name}'.")))
+}
+
 async fn group_in_tx(tx: &mut Tx<'_>, name_key: &str) -> StoreResult<Option<GroupRecord>> {
     let Some(row) = sqlx::query("SELECT id, name FROM user_groups WHERE name_key = $1")
         .bind(name_key)
@@ -417,14 +435,8 @@ async fn set_members(tx: &mut Tx<'_>, group_id: i64, members: &[String]) -> Stor
         .execute(&mut **tx)
         .await?;
     for member in members {
-        let user_id = find_user_id(tx, &member.to_ascii_lowercase())
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("There is no user named '{member}'.")))?;
-        sqlx::query("INSERT INTO group_members (group_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(group_id)
-            .bind(user_id)
-            .execute(&mut **tx)
-            .await?;
+        let user_id = require_user_id(tx, member).await?;
+        add_member(tx, group_id, user_id).await?;
     }
     Ok(())
 }
@@ -496,9 +508,7 @@ pub async fn set_group_members(
     actor: &str,
 ) -> StoreResult<GroupRecord> {
     let mut tx = pool.begin().await?;
-    let id = find_group_id(&mut tx, name_key)
-        .await?
-        .ok_or_else(|| StoreError::NotFound(format!("There is no group named '{name_key}'.")))?;
+    let id = require_group_id(&mut tx, name_key).await?;
     set_members(&mut tx, id, members).await?;
     let group = group_in_tx(&mut tx, name_key)
         .await?
@@ -740,18 +750,8 @@ pub async fn add_permission(
 ) -> StoreResult<PermissionRecord> {
     let mut tx = pool.begin().await?;
     let (user_id, group_id, virtual_name) = match &permission.subject {
-        PermissionSubject::User(name) => {
-            let id = find_user_id(&mut tx, &name.to_ascii_lowercase())
-                .await?
-                .ok_or_else(|| StoreError::NotFound(format!("There is no user named '{name}'.")))?;
-            (Some(id), None, None)
-        }
-        PermissionSubject::Group(name) => {
-            let id = find_group_id(&mut tx, &name.to_ascii_lowercase())
-                .await?
-                .ok_or_else(|| StoreError::NotFound(format!("There is no group named '{name}'.")))?;
-            (None, Some(id), None)
-        }
+        PermissionSubject::User(name) => (Some(require_user_id(&mut tx, name).await?), None, None),
+        PermissionSubject::Group(name) => (None, Some(require_group_id(&mut tx, name).await?), None),
         PermissionSubject::Virtual(name) => (None, None, Some(name.clone())),
     };
     let task = task_id(&mut tx, &permission.task.to_ascii_lowercase()).await?;
