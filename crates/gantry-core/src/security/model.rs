@@ -140,10 +140,24 @@ impl fmt::Display for Decision {
     }
 }
 
+/// A user and every subject whose rules apply to them: the user, their
+/// groups, `Authenticated` and `Everyone` (worked out once, not per decision).
+#[derive(Clone, Debug)]
+struct Member {
+    entry: UserEntry,
+    subjects: Vec<Subject>,
+}
+
+/// The subjects whose rules apply to a caller without credentials.
+const ANONYMOUS_SUBJECTS: &[Subject] = &[Subject::Anonymous, Subject::Everyone];
+
+/// The subjects whose rules apply to a system or feed key beyond its grant.
+const KEY_SUBJECTS: &[Subject] = &[Subject::Everyone];
+
 /// A snapshot of users, groups and permission rules, indexed for decisions.
 #[derive(Clone, Debug, Default)]
 pub struct SecurityModel {
-    users: HashMap<String, UserEntry>,
+    users: HashMap<String, Member>,
     rules: HashMap<Subject, Vec<Rule>>,
 }
 
@@ -152,7 +166,13 @@ impl SecurityModel {
     pub fn new(users: impl IntoIterator<Item = UserEntry>, rules: impl IntoIterator<Item = Rule>) -> Self {
         let users = users
             .into_iter()
-            .map(|u| (u.name.to_ascii_lowercase(), u))
+            .map(|entry| {
+                let key = entry.name.to_ascii_lowercase();
+                let mut subjects = vec![Subject::User(key.clone())];
+                subjects.extend(entry.groups.iter().map(|g| Subject::Group(g.clone())));
+                subjects.extend([Subject::Authenticated, Subject::Everyone]);
+                (key, Member { entry, subjects })
+            })
             .collect();
         let mut by_subject: HashMap<Subject, Vec<Rule>> = HashMap::new();
         for rule in rules {
@@ -166,7 +186,7 @@ impl SecurityModel {
 
     /// The user with this name (case-insensitive).
     pub fn user(&self, name: &str) -> Option<&UserEntry> {
-        self.users.get(&name.to_ascii_lowercase())
+        self.users.get(&name.to_ascii_lowercase()).map(|m| &m.entry)
     }
 
     /// Decides whether `principal` may act with `attribute` on `feed_key`
@@ -174,31 +194,28 @@ impl SecurityModel {
     pub fn decide(&self, principal: &Principal, attribute: Attribute, feed_key: Option<&str>) -> Decision {
         match principal {
             Principal::Anonymous => {
-                if self.resolve(&[Subject::Anonymous, Subject::Everyone], &[], attribute, feed_key) {
+                if self.resolve(ANONYMOUS_SUBJECTS, attribute, feed_key) {
                     Decision::Allow
                 } else {
                     Decision::Challenge
                 }
             }
             Principal::User { name, .. } => {
-                let Some(user) = self.user(name).filter(|u| !u.disabled) else {
+                let Some(member) = self
+                    .users
+                    .get(&name.to_ascii_lowercase())
+                    .filter(|m| !m.entry.disabled)
+                else {
                     return Decision::Forbid;
                 };
-                let fixed = [
-                    Subject::User(name.to_ascii_lowercase()),
-                    Subject::Authenticated,
-                    Subject::Everyone,
-                ];
-                if self.resolve(&fixed, &user.groups, attribute, feed_key) {
+                if self.resolve(&member.subjects, attribute, feed_key) {
                     Decision::Allow
                 } else {
                     Decision::Forbid
                 }
             }
             Principal::ApiKey { grant, .. } => {
-                if grant.allows(attribute, feed_key)
-                    || self.resolve(&[Subject::Everyone], &[], attribute, feed_key)
-                {
+                if grant.allows(attribute, feed_key) || self.resolve(KEY_SUBJECTS, attribute, feed_key) {
                     Decision::Allow
                 } else {
                     Decision::Forbid
@@ -208,13 +225,7 @@ impl SecurityModel {
     }
 
     /// Whether the most specific applying rules grant `attribute`.
-    fn resolve(
-        &self,
-        subjects: &[Subject],
-        groups: &[String],
-        attribute: Attribute,
-        feed_key: Option<&str>,
-    ) -> bool {
+    fn resolve(&self, subjects: &[Subject], attribute: Attribute, feed_key: Option<&str>) -> bool {
         // (scope rank, subject rank) of the most specific level seen so far,
         // and whether a grant / a deny was seen at that level.
         let mut best: Option<((u8, u8), bool, bool)> = None;
@@ -235,16 +246,6 @@ impl SecurityModel {
         for subject in subjects {
             self.rules
                 .get(subject)
-                .into_iter()
-                .flatten()
-                .for_each(&mut consider);
-        }
-        for group in groups {
-            // Looking groups up by a borrowed key would need a second map; the
-            // clone is a short string, once per group per decision.
-            let subject = Subject::Group(group.clone());
-            self.rules
-                .get(&subject)
                 .into_iter()
                 .flatten()
                 .for_each(&mut consider);
