@@ -203,6 +203,16 @@ async fn tasks_in_use_and_built_in_tasks_cannot_be_deleted() {
         let (store, _dir) = open(backend).await;
         let tasks = store.list_tasks().await.expect("tasks");
         assert_eq!(tasks.iter().filter(|t| t.built_in).count(), 5);
+        // The migration's rows and the core's definitions must agree.
+        for built_in in gantry_core::security::BUILT_IN_TASKS {
+            let row = tasks
+                .iter()
+                .find(|t| t.name == built_in.name)
+                .expect("built-in task row");
+            let ids: Vec<&str> = built_in.attributes.iter().map(|a| a.id()).collect();
+            assert_eq!(row.attributes, ids, "{}", built_in.name);
+            assert!(row.built_in);
+        }
         let custom = NewTask {
             name: "Unlisters".into(),
             description: "may unlist".into(),

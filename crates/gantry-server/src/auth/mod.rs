@@ -91,9 +91,7 @@ async fn sign_in(
         _ => {
             // Spend the same time as a real check, so that timing does not
             // tell which user names exist.
-            let dummy = dummy_hash().to_owned();
-            let password = password.to_owned();
-            let _ = tokio::task::spawn_blocking(move || passwords::verify(&dummy, &password)).await;
+            passwords::verify_off_thread(dummy_hash(), password).await;
             false
         }
     };

@@ -49,6 +49,15 @@ pub fn verify(stored: &str, password: &str) -> bool {
     })
 }
 
+/// [`verify`] on a blocking thread: the check is a deliberate CPU cost that
+/// must not stall the async workers.
+pub async fn verify_off_thread(stored: &str, password: &str) -> bool {
+    let (stored, password) = (stored.to_owned(), password.to_owned());
+    tokio::task::spawn_blocking(move || verify(&stored, &password))
+        .await
+        .unwrap_or(false)
+}
+
 /// Successful password checks, remembered for a while.
 #[derive(Default)]
 pub struct VerifiedPasswords {
@@ -70,11 +79,7 @@ impl VerifiedPasswords {
         if self.remembered(&key) {
             return true;
         }
-        let (stored_owned, password_owned) = (stored.to_owned(), password.to_owned());
-        // A deliberate CPU cost: keep it off the async workers.
-        let ok = tokio::task::spawn_blocking(move || verify(&stored_owned, &password_owned))
-            .await
-            .unwrap_or(false);
+        let ok = verify_off_thread(stored, password).await;
         if ok {
             self.remember(key);
         }

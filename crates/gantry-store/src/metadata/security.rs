@@ -236,9 +236,6 @@ pub trait SecurityStore: Send + Sync {
     /// Deletes a permission.
     async fn delete_permission(&self, id: i64, actor: &str) -> StoreResult<bool>;
 
-    /// Appends an entry to the audit trail (for changes made elsewhere, such as API keys).
-    async fn audit(&self, actor: &str, action: &str, subject: &str, detail: &str) -> StoreResult<()>;
-
     /// Audit entries with ids below `before` (all when `None`), newest first.
     async fn list_security_events(
         &self,

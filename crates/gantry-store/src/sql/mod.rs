@@ -442,10 +442,6 @@ impl SecurityStore for SqlStore {
         security::delete_permission(&self.write, id, actor).await
     }
 
-    async fn audit(&self, actor: &str, action: &str, subject: &str, detail: &str) -> StoreResult<()> {
-        security::audit(&self.write, actor, action, subject, detail).await
-    }
-
     async fn list_security_events(
         &self,
         before: Option<i64>,

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use gantry_core::security::{ADMINISTER_TASK, VIEW_TASK};
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, Row, Transaction};
 
@@ -108,7 +109,7 @@ pub async fn seed(pool: &AnyPool, defaults: &SecurityDefaults) -> StoreResult<bo
             .await?
         }
     };
-    let administer = task_id(&mut tx, "administer").await?;
+    let administer = task_id(&mut tx, &ADMINISTER_TASK.to_ascii_lowercase()).await?;
     sqlx::query("INSERT INTO permissions (group_id, task_id, feed_id, deny, created_at) VALUES ($1, $2, NULL, $3, $4)")
         .bind(admins)
         .bind(administer)
@@ -117,7 +118,7 @@ pub async fn seed(pool: &AnyPool, defaults: &SecurityDefaults) -> StoreResult<bo
         .execute(&mut *tx)
         .await?;
     if defaults.everyone_may_view {
-        let view = task_id(&mut tx, "view & download packages").await?;
+        let view = task_id(&mut tx, &VIEW_TASK.to_ascii_lowercase()).await?;
         sqlx::query(
             "INSERT INTO permissions (virtual_name, task_id, feed_id, deny, created_at) VALUES ('Everyone', $1, NULL, $2, $3)",
         )
@@ -836,19 +837,6 @@ pub async fn delete_permission(pool: &AnyPool, id: i64, actor: &str) -> StoreRes
 }
 
 // ---------------------------------------------------------------- audit ----
-
-pub async fn audit(
-    pool: &AnyPool,
-    actor: &str,
-    action: &str,
-    subject: &str,
-    detail: &str,
-) -> StoreResult<()> {
-    let mut tx = pool.begin().await?;
-    record_event(&mut tx, actor, action, subject, detail).await?;
-    tx.commit().await?;
-    Ok(())
-}
 
 pub async fn list_events(
     pool: &AnyPool,
