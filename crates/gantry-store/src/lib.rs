@@ -20,6 +20,7 @@ pub use error::{StoreError, StoreResult};
 pub use metadata::{
     AddOutcome, ApiKeyRecord, DeploymentQuery, DeploymentRecord, FeedRecord, FeedSettings, MetadataStore,
     NewApiKey, NewDeployment, NewPackage, NewPromotion, PackageEvent, PackageFileRecord, PackageKey,
-    PackageQuery, PackageRecord, PromoteOutcome, PromotionQuery, PromotionRecord, SecurityStore,
+    PackageQuery, PackageRecord, PackageStatusChange, PromoteOutcome, PromotionQuery, PromotionRecord,
+    SecurityStore,
 };
 pub use sql::SqlStore;

@@ -83,6 +83,8 @@ const TABLES: &[Table] = &[
             ("listed", Kind::Bool),
             ("downloads", Kind::Int),
             ("metadata", Kind::Text),
+            ("deprecated", Kind::Bool),
+            ("deprecation_reason", Kind::Text),
         ],
         order: &["id"],
     },

@@ -5,7 +5,7 @@ use gantry_store::sql::{Backend, PoolSettings};
 use gantry_store::testing::{backends, fresh_database};
 use gantry_store::{
     AddOutcome, BlobInfo, FeedSettings, MetadataStore, NewApiKey, NewPackage, PackageKey, PackageQuery,
-    SecurityStore, SqlStore, StoreError,
+    PackageStatusChange, SecurityStore, SqlStore, StoreError,
 };
 
 struct Fixture {
@@ -215,6 +215,84 @@ async fn packages_add_find_overwrite_delete_with_history() {
             .map(|e| e.kind)
             .collect();
         assert_eq!(kinds, ["added", "overwritten"]);
+    }
+}
+
+#[tokio::test]
+async fn status_changes_are_stored_with_one_event_each() {
+    for backend in backends() {
+        let f = open(backend).await;
+        let fd = f.store.create_feed(&feed("f")).await.expect("feed");
+        let b1 = blob(1);
+        f.store.lease_blob(&b1).await.expect("lease");
+        let AddOutcome::Added(record) = f
+            .store
+            .add_package(&package(fd.id, "1.0.0", &b1.sha256), false)
+            .await
+            .expect("add")
+        else {
+            panic!("expected Added")
+        };
+        assert!(!record.deprecated);
+
+        let change = PackageStatusChange {
+            listed: Some(false),
+            deprecated: Some(true),
+            deprecation_reason: Some("use 2.x".into()),
+        };
+        let after = f
+            .store
+            .set_package_status(record.id, &change, "f", "alice")
+            .await
+            .expect("set")
+            .expect("exists");
+        assert_eq!(
+            (after.listed, after.deprecated, after.deprecation_reason.as_str()),
+            (false, true, "use 2.x")
+        );
+        // The same change again is no change, and writes no event.
+        f.store
+            .set_package_status(record.id, &change, "f", "alice")
+            .await
+            .expect("set");
+        // Undeprecating clears the reason; listing is left alone.
+        let undeprecate = PackageStatusChange {
+            deprecated: Some(false),
+            ..PackageStatusChange::default()
+        };
+        let after = f
+            .store
+            .set_package_status(record.id, &undeprecate, "f", "bob")
+            .await
+            .expect("set")
+            .expect("exists");
+        assert_eq!(
+            (after.listed, after.deprecated, after.deprecation_reason.as_str()),
+            (false, false, "")
+        );
+
+        let events = f.store.package_events(&[], &record.key).await.expect("events");
+        let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(
+            kinds,
+            ["added", "status-changed", "status-changed"],
+            "{backend:?}"
+        );
+        assert_eq!(
+            events[1].details,
+            serde_json::json!({"listed": false, "deprecated": true, "deprecationReason": "use 2.x"})
+        );
+        assert_eq!(events[2].user_name, "bob");
+        assert_eq!(
+            events[2].details,
+            serde_json::json!({"deprecated": false, "deprecationReason": ""})
+        );
+        assert!(f
+            .store
+            .set_package_status(i64::MAX, &change, "f", "alice")
+            .await
+            .expect("set")
+            .is_none());
     }
 }
 

@@ -59,6 +59,7 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(packages::latest))
         .routes(routes!(packages::download))
         .routes(routes!(packages::delete))
+        .routes(routes!(packages::status))
         .routes(routes!(packages::history))
         .routes(routes!(promotions::promote))
         .routes(routes!(promotions::list))

@@ -9,11 +9,11 @@ use axum::Json;
 use gantry_core::{Attribute, FeedType, VersionSpec};
 use gantry_formats::{PackageFormat, PackageId, Purl};
 use gantry_store::time::format_millis;
-use gantry_store::{PackageKey, PackageQuery, PackageRecord};
+use gantry_store::{PackageKey, PackageQuery, PackageRecord, PackageStatusChange};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::extract::QueryParams;
+use crate::api::extract::{JsonBody, QueryParams};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::services::download::Download;
@@ -47,6 +47,11 @@ pub struct PackageVersionInfo {
     pub listed: bool,
     /// Whether it may be downloaded.
     pub allow_download: bool,
+    /// Whether it is deprecated.
+    pub deprecated: bool,
+    /// Why (absent when not deprecated or no reason was given).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub deprecation_reason: String,
     /// MD5 of the main file, hex.
     pub md5: String,
     /// SHA-1 of the main file, hex.
@@ -72,6 +77,8 @@ impl PackageVersionInfo {
             size: record.size(),
             listed: record.listed,
             allow_download: true,
+            deprecated: record.deprecated,
+            deprecation_reason: record.deprecation_reason.clone(),
             md5: file.map(|f| f.md5.clone()).unwrap_or_default(),
             sha1: file.map(|f| f.sha1.clone()).unwrap_or_default(),
             sha256: file.map(|f| f.sha256.to_string()).unwrap_or_default(),
@@ -275,13 +282,89 @@ pub async fn delete(
     Ok(StatusCode::OK)
 }
 
+/// A change of status; omitted fields stay as they are.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PackageStatus {
+    /// Listed versions show in searches and "latest" listings of clients.
+    pub listed: Option<bool>,
+    /// Deprecated versions still install, with a warning.
+    pub deprecated: Option<bool>,
+    /// Why it is deprecated (setting it alone does not deprecate).
+    pub deprecation_reason: Option<String>,
+    /// Gantry always allows downloads; only `true` is accepted.
+    pub allow_download: Option<bool>,
+}
+
+/// The longest deprecation reason kept.
+const MAX_DEPRECATION_REASON: usize = 4000;
+
+/// Sets one version's listed and deprecated status (ProGet's "set package
+/// status"); the change is recorded in the version's history.
+#[utoipa::path(post, path = "/api/packages/{feed}/status", tag = "packages",
+    params(("feed" = String, Path, description = "feed name"), PackageSelector),
+    request_body = PackageStatus,
+    responses((status = 200, body = PackageVersionInfo), (status = 400), (status = 401), (status = 403), (status = 404)))]
+pub async fn status(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(feed): Path<String>,
+    QueryParams(selector): QueryParams<PackageSelector>,
+    JsonBody(change): JsonBody<PackageStatus>,
+) -> ApiResult<Json<PackageVersionInfo>> {
+    let (feed, format) = feeds::find_authorized(&state, &caller, &feed, Attribute::UnlistPackage).await?;
+    if change.allow_download == Some(false) {
+        return Err(ApiError::bad_request(
+            "allowDownload=false is not supported: unlist or delete the version instead.",
+        ));
+    }
+    if change
+        .deprecation_reason
+        .as_ref()
+        .is_some_and(|r| r.chars().count() > MAX_DEPRECATION_REASON)
+    {
+        return Err(ApiError::bad_request(format!(
+            "deprecationReason must be at most {MAX_DEPRECATION_REASON} characters."
+        )));
+    }
+    let (id, spec) = selector.one(format)?;
+    let record = packages::find_version(&state, &feed, format, &id, &spec).await?;
+    let updated = packages::set_status(
+        &state,
+        &caller,
+        &feed,
+        &record,
+        &PackageStatusChange {
+            listed: change.listed,
+            deprecated: change.deprecated,
+            deprecation_reason: change.deprecation_reason,
+        },
+    )
+    .await?;
+    let total = state
+        .meta()
+        .find_packages(
+            feed.id,
+            &PackageQuery {
+                group_key: Some(updated.key.group_key.clone()),
+                name_key: Some(updated.key.name_key.clone()),
+                version_key: None,
+            },
+        )
+        .await?
+        .iter()
+        .map(|r| r.downloads)
+        .sum();
+    Ok(Json(PackageVersionInfo::new(format, &updated, total)))
+}
+
 /// One entry of a package version's history.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HistoryEntry {
     /// Increasing id.
     pub id: i64,
-    /// `added`, `overwritten`, `promoted`, `deleted`.
+    /// `added`, `overwritten`, `promoted`, `status-changed`, `deployed`, `deleted`.
     pub action: String,
     /// The feed it happened in (for `promoted`, the target).
     pub feed: String,

@@ -2,7 +2,7 @@
 
 use gantry_core::VersionSpec;
 use gantry_formats::{pick_latest, PackageFormat, PackageId};
-use gantry_store::{FeedRecord, PackageQuery, PackageRecord};
+use gantry_store::{FeedRecord, PackageQuery, PackageRecord, PackageStatusChange};
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -85,4 +85,27 @@ pub async fn delete(
     }
     tracing::info!(feed = %feed.settings.name, package = %record.name, version = %record.version, "package deleted");
     Ok(())
+}
+
+/// Changes a version's listed/deprecated status, recording it in its history.
+pub async fn set_status(
+    state: &AppState,
+    caller: &crate::auth::Caller,
+    feed: &FeedRecord,
+    record: &PackageRecord,
+    change: &PackageStatusChange,
+) -> ApiResult<PackageRecord> {
+    let updated = state
+        .meta()
+        .set_package_status(record.id, change, &feed.settings.name, caller.user_name())
+        .await?
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "Package {} {} was deleted from feed '{}'.",
+                record.name, record.version, feed.settings.name
+            ))
+        })?;
+    tracing::info!(feed = %feed.settings.name, package = %record.name, version = %record.version,
+        listed = updated.listed, deprecated = updated.deprecated, "package status changed");
+    Ok(updated)
 }

@@ -57,6 +57,17 @@ pub trait MetadataStore: SecurityStore + Send + Sync + 'static {
     /// Deletes a package version and writes a `deleted` event; false when it was not there.
     async fn delete_package(&self, package_id: i64, feed_name: &str, user: &str) -> StoreResult<bool>;
 
+    /// Changes a version's listed and deprecated status and writes a
+    /// `status-changed` event naming what changed (none when nothing did);
+    /// `None` when the version is gone.
+    async fn set_package_status(
+        &self,
+        package_id: i64,
+        change: &PackageStatusChange,
+        feed_name: &str,
+        user: &str,
+    ) -> StoreResult<Option<PackageRecord>>;
+
     /// Counts one download of a package version.
     async fn count_download(&self, package_id: i64) -> StoreResult<()>;
 

@@ -134,6 +134,10 @@ pub struct PackageRecord {
     pub published_by: String,
     /// Listed versions show in searches.
     pub listed: bool,
+    /// A deprecated version still installs, but clients are told to move on.
+    pub deprecated: bool,
+    /// Why it is deprecated ("" when not, or when no reason was given).
+    pub deprecation_reason: String,
     /// How many times it was downloaded from this feed.
     pub downloads: i64,
     /// The format's manifest, as JSON.
@@ -155,6 +159,17 @@ impl PackageRecord {
     pub fn size(&self) -> u64 {
         self.files.iter().map(|f| f.size).sum()
     }
+}
+
+/// A change to a version's status; `None` leaves that part as it is.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PackageStatusChange {
+    /// Listed (shown in searches) or unlisted.
+    pub listed: Option<bool>,
+    /// Deprecated or not.
+    pub deprecated: Option<bool>,
+    /// The deprecation reason; cleared when a version is undeprecated.
+    pub deprecation_reason: Option<String>,
 }
 
 /// One entry of a package version's history.

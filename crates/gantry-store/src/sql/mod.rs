@@ -30,7 +30,7 @@ use crate::blob::BlobInfo;
 use crate::metadata::{
     AddOutcome, ApiKeyRecord, DeploymentQuery, DeploymentRecord, FeedRecord, FeedSettings, MetadataStore,
     NewApiKey, NewDeployment, NewPackage, NewPromotion, PackageEvent, PackageKey, PackageQuery,
-    PackageRecord, PromoteOutcome, PromotionQuery, PromotionRecord,
+    PackageRecord, PackageStatusChange, PromoteOutcome, PromotionQuery, PromotionRecord,
 };
 use crate::metadata::{
     GroupRecord, NewPermission, NewTask, NewUser, PermissionRecord, SecurityDefaults, SecurityEventRecord,
@@ -252,6 +252,16 @@ impl MetadataStore for SqlStore {
 
     async fn delete_package(&self, package_id: i64, feed_name: &str, user: &str) -> StoreResult<bool> {
         packages::delete(&self.write, package_id, feed_name, user).await
+    }
+
+    async fn set_package_status(
+        &self,
+        package_id: i64,
+        change: &PackageStatusChange,
+        feed_name: &str,
+        user: &str,
+    ) -> StoreResult<Option<PackageRecord>> {
+        packages::set_status(&self.write, package_id, change, feed_name, user).await
     }
 
     async fn count_download(&self, package_id: i64) -> StoreResult<()> {

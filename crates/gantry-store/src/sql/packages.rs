@@ -7,12 +7,13 @@ use super::conditions::Conditions;
 use super::rows::{get_bool, get_json};
 use crate::metadata::{
     AddOutcome, NewPackage, PackageEvent, PackageFileRecord, PackageKey, PackageQuery, PackageRecord,
+    PackageStatusChange,
 };
 use crate::time::now_millis;
 use crate::{StoreError, StoreResult};
 
 const SELECT_PACKAGE: &str = "SELECT p.id, p.feed_id, p.group_name, p.group_key, p.name, p.name_key, \
-     p.version, p.version_key, p.published_at, p.published_by, p.listed, p.downloads, p.metadata, \
+     p.version, p.version_key, p.published_at, p.published_by, p.listed, p.deprecated, p.deprecation_reason, p.downloads, p.metadata, \
      f.qualifier, b.sha256, b.size, b.md5, b.sha1, b.sha512 \
      FROM packages p \
      LEFT JOIN package_files f ON f.package_id = p.id \
@@ -180,6 +181,76 @@ pub async fn delete(pool: &AnyPool, package_id: i64, feed_name: &str, user: &str
     Ok(true)
 }
 
+pub async fn set_status(
+    pool: &AnyPool,
+    package_id: i64,
+    change: &PackageStatusChange,
+    feed_name: &str,
+    user: &str,
+) -> StoreResult<Option<PackageRecord>> {
+    let mut tx = pool.begin().await?;
+    let Some(before) = load_optional(&mut tx, package_id).await? else {
+        return Ok(None);
+    };
+    let listed = change.listed.unwrap_or(before.listed);
+    let deprecated = change.deprecated.unwrap_or(before.deprecated);
+    // Undeprecating clears the reason; a reason alone keeps the flag.
+    let reason = if deprecated {
+        change
+            .deprecation_reason
+            .clone()
+            .unwrap_or_else(|| before.deprecation_reason.clone())
+    } else {
+        String::new()
+    };
+    let mut details = serde_json::Map::new();
+    if listed != before.listed {
+        details.insert("listed".into(), listed.into());
+    }
+    if deprecated != before.deprecated {
+        details.insert("deprecated".into(), deprecated.into());
+    }
+    if reason != before.deprecation_reason {
+        details.insert("deprecationReason".into(), reason.clone().into());
+    }
+    if details.is_empty() {
+        return Ok(Some(before));
+    }
+    sqlx::query("UPDATE packages SET listed = $1, deprecated = $2, deprecation_reason = $3 WHERE id = $4")
+        .bind(listed)
+        .bind(deprecated)
+        .bind(&reason)
+        .bind(package_id)
+        .execute(&mut *tx)
+        .await?;
+    let feed_type: String = sqlx::query_scalar("SELECT feed_type FROM feeds WHERE id = $1")
+        .bind(before.feed_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let package_type = feed_type
+        .parse::<gantry_core::FeedType>()
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?
+        .package_type();
+    insert_event(
+        &mut tx,
+        &EventRow {
+            feed_name,
+            package_type,
+            group: &before.group,
+            name: &before.name,
+            version: &before.version,
+            key: &before.key,
+            kind: "status-changed",
+            user,
+            details: serde_json::Value::Object(details),
+        },
+    )
+    .await?;
+    let after = load(&mut tx, package_id).await?;
+    tx.commit().await?;
+    Ok(Some(after))
+}
+
 pub async fn events(
     pool: &AnyPool,
     package_types: &[String],
@@ -288,6 +359,8 @@ fn group_rows(rows: &[AnyRow]) -> StoreResult<Vec<PackageRecord>> {
                 published_at: row.try_get("published_at")?,
                 published_by: row.try_get("published_by")?,
                 listed: get_bool(row, "listed")?,
+                deprecated: get_bool(row, "deprecated")?,
+                deprecation_reason: row.try_get("deprecation_reason")?,
                 downloads: row.try_get("downloads")?,
                 metadata: get_json(row, "metadata")?,
                 files: Vec::new(),

@@ -41,9 +41,9 @@ pub async fn promote(pool: &AnyPool, p: &NewPromotion) -> StoreResult<PromoteOut
         // The copy keeps the original publication date, publisher and manifest.
         None => sqlx::query_scalar::<_, i64>(
             "INSERT INTO packages (feed_id, group_name, group_key, name, name_key, version, version_key, \
-             published_at, published_by, listed, downloads, metadata) \
+             published_at, published_by, listed, downloads, metadata, deprecated, deprecation_reason) \
              SELECT $1, group_name, group_key, name, name_key, version, version_key, published_at, published_by, \
-             listed, 0, metadata FROM packages WHERE id = $2 \
+             listed, 0, metadata, deprecated, deprecation_reason FROM packages WHERE id = $2 \
              ON CONFLICT (feed_id, group_key, name_key, version_key) DO NOTHING RETURNING id",
         )
         .bind(p.to_feed_id)

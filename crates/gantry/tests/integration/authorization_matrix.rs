@@ -181,6 +181,12 @@ fn case_for(route: &RouteEntry) -> Option<Case> {
             "/api/packages/target/delete?group=acme&name=doomed&version=1.0.0",
             all(&[(DeletePackage, target)]),
         ),
+        ("POST", "/api/packages/{feed}/status") => json_case(
+            &format!("/api/packages/target/status?{hammer}"),
+            json!({"deprecated": true, "deprecationReason": "old"}),
+            all(&[(UnlistPackage, target)]),
+            StatusCode::OK,
+        ),
         ("GET", "/api/packages/{feed}/history") => get(
             &format!("/api/packages/target/history?{hammer}"),
             all(&[(ViewPackages, target)]),

@@ -174,3 +174,109 @@ async fn download_by_name_or_purl_and_delete() {
         assert_eq!(left, serde_json::json!([]));
     }
 }
+
+#[tokio::test]
+async fn status_unlists_and_deprecates_and_is_recorded() {
+    for app in seeded().await {
+        let ctx = format!("{:?}", app.backend);
+        let anonymous = app
+            .anonymous(
+                Method::POST,
+                "/api/packages/tools/status?group=acme&name=hammer&version=1.0.0",
+            )
+            .json(&serde_json::json!({"listed": false}))
+            .send()
+            .await
+            .expect("request");
+        expect_status(anonymous, StatusCode::UNAUTHORIZED, &ctx).await;
+
+        let changed = app
+            .admin(
+                Method::POST,
+                "/api/packages/tools/status?purl=pkg:upack/acme/hammer@1.0.0",
+            )
+            .json(&serde_json::json!({"listed": false, "deprecated": true, "deprecationReason": "use 1.1"}))
+            .send()
+            .await
+            .expect("request");
+        let info: Value =
+            serde_json::from_str(&expect_status(changed, StatusCode::OK, &ctx).await).expect("json");
+        assert_eq!(
+            (&info["listed"], &info["deprecated"], &info["deprecationReason"]),
+            (&Value::Bool(false), &Value::Bool(true), &Value::from("use 1.1")),
+            "{ctx}"
+        );
+        let listed = json_of(&app, "/api/packages/tools/versions?name=hammer&version=1.0.0").await;
+        assert_eq!(listed[0]["listed"], false, "{ctx}");
+        assert_eq!(listed[0]["deprecationReason"], "use 1.1", "{ctx}");
+
+        // Relist and undeprecate: the reason goes with the flag.
+        let restored = app
+            .admin(
+                Method::POST,
+                "/api/packages/tools/status?group=acme&name=hammer&version=1.0.0",
+            )
+            .json(&serde_json::json!({"listed": true, "deprecated": false}))
+            .send()
+            .await
+            .expect("request");
+        let info: Value =
+            serde_json::from_str(&expect_status(restored, StatusCode::OK, &ctx).await).expect("json");
+        assert_eq!(
+            (&info["listed"], &info["deprecated"]),
+            (&Value::Bool(true), &Value::Bool(false))
+        );
+        assert!(info.get("deprecationReason").is_none(), "{ctx}: {info}");
+
+        let history = json_of(
+            &app,
+            "/api/packages/tools/history?group=acme&name=hammer&version=1.0.0",
+        )
+        .await;
+        let actions: Vec<&str> = history
+            .as_array()
+            .expect("array")
+            .iter()
+            .filter_map(|e| e["action"].as_str())
+            .collect();
+        assert_eq!(actions, ["added", "status-changed", "status-changed"], "{ctx}");
+        assert_eq!(history[1]["details"]["deprecationReason"], "use 1.1");
+        assert_eq!(history[2]["details"]["listed"], true);
+
+        for (query, body, status) in [
+            (
+                "group=acme&name=hammer&version=1.0.0",
+                serde_json::json!({"listed": "no"}),
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                "group=acme&name=hammer&version=1.0.0",
+                serde_json::json!({"allowDownload": false}),
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                "group=acme&name=hammer&version=1.0.0",
+                serde_json::json!({"colour": "red"}),
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                "group=acme&name=hammer",
+                serde_json::json!({"listed": false}),
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                "group=acme&name=hammer&version=9.0.0",
+                serde_json::json!({"listed": false}),
+                StatusCode::NOT_FOUND,
+            ),
+        ] {
+            let response = app
+                .admin(Method::POST, &format!("/api/packages/tools/status?{query}"))
+                .json(&body)
+                .send()
+                .await
+                .expect("request");
+            expect_status(response, status, &format!("{ctx} {query} {body}")).await;
+        }
+    }
+}
