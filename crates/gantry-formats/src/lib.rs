@@ -5,6 +5,7 @@
 //! to read its manifests. The services work against [`PackageFormat`] only,
 //! so promotion, history and deployments are written once for every type.
 
+pub mod nuget;
 pub mod upack;
 
 use std::cmp::Ordering;
@@ -77,6 +78,7 @@ pub trait PackageFormat: Send + Sync + 'static {
 pub fn format_for(feed_type: FeedType) -> Option<&'static dyn PackageFormat> {
     match feed_type {
         FeedType::Universal => Some(&upack::Upack),
+        FeedType::NuGet | FeedType::Chocolatey | FeedType::PowerShell => Some(&nuget::NuGet),
         _ => None,
     }
 }
@@ -207,7 +209,17 @@ mod tests {
 
     #[test]
     fn only_implemented_types_have_a_format() {
-        assert!(format_for(FeedType::Universal).is_some());
+        assert_eq!(
+            format_for(FeedType::Universal).map(PackageFormat::purl_type),
+            Some("upack")
+        );
+        for nuget_like in [FeedType::NuGet, FeedType::Chocolatey, FeedType::PowerShell] {
+            assert_eq!(
+                format_for(nuget_like).map(PackageFormat::purl_type),
+                Some("nuget")
+            );
+        }
         assert!(format_for(FeedType::Rpm).is_none());
+        assert!(format_for(FeedType::Npm).is_none());
     }
 }
