@@ -4,16 +4,19 @@
 //! temporary data directory and a fresh database, on each backend the suite
 //! runs on (`GANTRY_TEST_BACKENDS`, default SQLite and PostgreSQL; see
 //! `gantry_store::testing`). [`TestProcess`] runs the `gantry` binary
-//! instead, for tests that must kill or restart it.
+//! instead, for tests that must kill or restart it. [`NuGetCli`] runs the
+//! real NuGet client against it.
 
 #![allow(clippy::missing_panics_doc)] // test helpers panic by design
 
+pub mod nuget;
 mod process;
 mod s3;
 mod upack;
 
 pub use gantry_store::sql::Backend;
 
+pub use nuget::{nupkg, nupkg_with_nuspec, nuspec_xml, CliOutput, NuGetCli};
 pub use process::TestProcess;
 pub use s3::{S3Server, S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY};
 pub use upack::{noise, trickle_body, upack, upack_with_manifest, zip_with};
