@@ -41,6 +41,10 @@ pub struct Config {
     pub blob_grace_secs: u64,
     /// `text` or `json` log lines.
     pub log_format: LogFormat,
+    /// The URL clients reach this server at (`https://packages.example.com`),
+    /// used in the absolute links of package protocols (NuGet service
+    /// index, npm tarball URLs). Unset: taken from each request's `Host`.
+    pub public_url: Option<String>,
 }
 
 /// How log lines are written.
@@ -73,6 +77,7 @@ impl Default for Config {
             sweep_interval_secs: 3600,
             blob_grace_secs: 3600,
             log_format: LogFormat::Text,
+            public_url: None,
         }
     }
 }
@@ -97,6 +102,7 @@ pub struct Overrides {
     pub anonymous_read: Option<bool>,
     pub max_upload_bytes: Option<u64>,
     pub log_format: Option<LogFormat>,
+    pub public_url: Option<String>,
 }
 
 /// The configuration could not be read.
@@ -106,6 +112,8 @@ pub enum ConfigError {
     Read { path: PathBuf, source: std::io::Error },
     #[error("invalid configuration file {path}: {source}")]
     Parse { path: PathBuf, source: toml::de::Error },
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
 }
 
 impl Config {
@@ -141,6 +149,7 @@ impl Config {
             anonymous_read,
             max_upload_bytes,
             log_format,
+            public_url,
         } = overrides;
         for (value, slot) in [
             (s3_endpoint, &mut config.s3.endpoint),
@@ -187,6 +196,18 @@ impl Config {
         }
         if let Some(v) = log_format {
             config.log_format = v;
+        }
+        if public_url.is_some() {
+            config.public_url = public_url;
+        }
+        if let Some(url) = &mut config.public_url {
+            let trimmed = url.trim_end_matches('/');
+            if !(trimmed.starts_with("http://") || trimmed.starts_with("https://")) {
+                return Err(ConfigError::Invalid(format!(
+                    "public_url '{url}' must start with http:// or https://"
+                )));
+            }
+            *url = trimmed.to_owned();
         }
         Ok(config)
     }
@@ -239,6 +260,27 @@ mod tests {
         assert_eq!(config.listen.port(), 9000);
         assert_eq!(config.data_dir, PathBuf::from("/override"));
         assert!(!config.anonymous_read);
+    }
+
+    #[test]
+    fn public_url_is_checked_and_trimmed() {
+        let load = |url: &str| {
+            Config::load(
+                None,
+                Overrides {
+                    public_url: Some(url.into()),
+                    ..Overrides::default()
+                },
+            )
+        };
+        assert_eq!(
+            load("https://pkgs.example.com/")
+                .expect("valid")
+                .public_url
+                .as_deref(),
+            Some("https://pkgs.example.com")
+        );
+        assert!(matches!(load("pkgs.example.com"), Err(ConfigError::Invalid(_))));
     }
 
     #[test]

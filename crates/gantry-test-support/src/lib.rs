@@ -221,6 +221,24 @@ impl TestApp {
         (response.status(), response.text().await.expect("body"))
     }
 
+    /// Pushes a `.nupkg` as NuGet clients do (`PUT /nuget/{feed}/`, one
+    /// multipart part named `package`, the key in `X-NuGet-ApiKey`; no key
+    /// when `key` is empty), returning status and body text.
+    pub async fn push_nupkg(&self, feed: &str, key: &str, bytes: Vec<u8>) -> (StatusCode, String) {
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name("package.nupkg")
+            .mime_str("application/octet-stream")
+            .expect("mime");
+        let mut request = self
+            .anonymous(Method::PUT, &format!("/nuget/{feed}/"))
+            .multipart(reqwest::multipart::Form::new().part("package", part));
+        if !key.is_empty() {
+            request = request.header("X-NuGet-ApiKey", key);
+        }
+        let response = request.send().await.expect("request");
+        (response.status(), response.text().await.expect("body"))
+    }
+
     /// The data directory.
     pub fn data_dir(&self) -> &Path {
         self.data_dir.path()

@@ -109,6 +109,10 @@ struct ServerArgs {
     /// Log format: text or json.
     #[arg(long, env = "GANTRY_LOG_FORMAT", value_parser = parse_log_format)]
     log_format: Option<LogFormat>,
+    /// The URL clients reach this server at, for absolute links in package
+    /// protocols (default: each request's Host).
+    #[arg(long, env = "GANTRY_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 fn parse_log_format(raw: &str) -> Result<LogFormat, String> {
@@ -138,6 +142,7 @@ impl ServerArgs {
             anonymous_read: self.anonymous_read,
             max_upload_bytes: self.max_upload_bytes,
             log_format: self.log_format,
+            public_url: self.public_url,
         };
         Ok(Config::load(self.config.as_deref(), overrides)?)
     }

@@ -1,5 +1,7 @@
 //! The package protocols, one router per feed type, under `/{protocol}/{feed}/`.
 
+pub mod base_url;
+pub mod nuget;
 pub mod upack;
 mod upload;
 
@@ -7,5 +9,5 @@ use crate::api::routes::Routes;
 
 /// Every protocol's routes.
 pub fn routes() -> Routes {
-    Routes::default().merge(upack::routes())
+    Routes::default().merge(upack::routes()).merge(nuget::routes())
 }

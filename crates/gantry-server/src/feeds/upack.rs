@@ -67,6 +67,8 @@ async fn upload(
         },
         version: manifest.version.clone(),
         metadata: manifest.document,
+        extra_files: Vec::new(),
+        immutable: false,
     };
     let record = publish(&state, &caller, &feed, &Upack, staged, parsed).await?;
     Ok((StatusCode::CREATED, Json(VersionInfo::new(&record))).into_response())

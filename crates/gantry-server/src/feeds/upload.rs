@@ -19,9 +19,15 @@ pub async fn receive_upload(
     headers: &HeaderMap,
     body: Body,
 ) -> ApiResult<StagedBlob> {
-    state.authorize(caller, Attribute::AddPackage, Some(feed))?;
-    check_direct_upload(feed)?;
+    check_may_upload(state, caller, feed)?;
     stage_body(state, headers, body).await
+}
+
+/// The checks made before an upload's body is read: the add permission and
+/// the feed's direct-upload rule.
+pub fn check_may_upload(state: &AppState, caller: &Caller, feed: &FeedRecord) -> ApiResult<()> {
+    state.authorize(caller, Attribute::AddPackage, Some(feed))?;
+    check_direct_upload(feed)
 }
 
 /// A validated feed takes packages only by promotion, unless its
@@ -40,7 +46,7 @@ pub fn check_direct_upload(feed: &FeedRecord) -> ApiResult<()> {
 /// Streams a request body into the blob store's staging area. A declared
 /// length over the limit is refused before a byte is read; a body that grows
 /// past it is cut off.
-async fn stage_body(state: &AppState, headers: &HeaderMap, body: Body) -> ApiResult<StagedBlob> {
+pub async fn stage_body(state: &AppState, headers: &HeaderMap, body: Body) -> ApiResult<StagedBlob> {
     let limit = state.config().max_upload_bytes;
     let declared = headers
         .get(header::CONTENT_LENGTH)
@@ -49,17 +55,22 @@ async fn stage_body(state: &AppState, headers: &HeaderMap, body: Body) -> ApiRes
     if declared.is_some_and(|len| len > limit) {
         return Err(too_large(limit));
     }
-    state
-        .blobs()
-        .stage(body.into_data_stream(), limit)
-        .await
-        .map_err(|e| match e {
-            StageError::TooLarge { limit } => too_large(limit),
-            StageError::Body(reason) => {
-                ApiError::bad_request(format!("The upload was interrupted: {reason}"))
-            }
-            StageError::Io(e) => ApiError::internal("could not stage the upload", &e),
-        })
+    stage_stream(state, body.into_data_stream()).await
+}
+
+/// Streams any byte stream (a request body, one part of a multipart body)
+/// into the staging area, within the upload limit.
+pub async fn stage_stream<S, E>(state: &AppState, stream: S) -> ApiResult<StagedBlob>
+where
+    S: futures::Stream<Item = Result<bytes::Bytes, E>> + Send + Unpin,
+    E: std::fmt::Display,
+{
+    let limit = state.config().max_upload_bytes;
+    state.blobs().stage(stream, limit).await.map_err(|e| match e {
+        StageError::TooLarge { limit } => too_large(limit),
+        StageError::Body(reason) => ApiError::bad_request(format!("The upload was interrupted: {reason}")),
+        StageError::Io(e) => ApiError::internal("could not stage the upload", &e),
+    })
 }
 
 fn too_large(limit: u64) -> ApiError {

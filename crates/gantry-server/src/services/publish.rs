@@ -16,13 +16,19 @@ pub struct ParsedPackage {
     pub version: String,
     /// The manifest, kept as JSON.
     pub metadata: serde_json::Value,
+    /// Files stored beside the package file, by qualifier (a NuGet
+    /// version's `.nuspec`, say); usually none.
+    pub extra_files: Vec<(String, StagedBlob)>,
+    /// Whether the format forbids replacing a published version whatever
+    /// the caller's rights (NuGet and npm clients cache versions for good).
+    pub immutable: bool,
 }
 
 /// Stores a staged upload as a version of `parsed` in `feed`.
 ///
 /// The caller must already hold the add permission (checked before the body
-/// was read). Re-publishing an existing version needs the delete
-/// (overwrite) permission and is 409 otherwise. The blob is leased before it
+/// was read). Re-publishing an existing version needs the overwrite
+/// permission and a format whose versions are not immutable; it is 409 otherwise. The blob is leased before it
 /// is committed so the sweep cannot collect it in between, and the package
 /// row, its files and its history event are written in one transaction:
 /// whatever fails, no half package is left.
@@ -44,9 +50,14 @@ pub async fn publish(
             .version_key(&parsed.version)
             .map_err(|e| ApiError::bad_request(e.0))?,
     };
-    let overwrite = state.may(caller, Attribute::OverwritePackage, Some(feed));
+    let overwrite = !parsed.immutable && state.may(caller, Attribute::OverwritePackage, Some(feed));
     state.meta().lease_blob(staged.info()).await?;
     let blob = state.blobs().commit(staged).await?;
+    let mut files = vec![(String::new(), blob.sha256)];
+    for (qualifier, extra) in parsed.extra_files {
+        state.meta().lease_blob(extra.info()).await?;
+        files.push((qualifier, state.blobs().commit(extra).await?.sha256));
+    }
     let package = NewPackage {
         feed_id: feed.id,
         feed_name: feed.settings.name.clone(),
@@ -57,7 +68,7 @@ pub async fn publish(
         key,
         published_by: caller.user_name().to_owned(),
         metadata: parsed.metadata,
-        files: vec![(String::new(), blob.sha256)],
+        files,
     };
     match state.meta().add_package(&package, overwrite).await? {
         AddOutcome::Added(record) | AddOutcome::Replaced(record) => {
@@ -70,8 +81,13 @@ pub async fn publish(
             } else {
                 format!("{}/{}", parsed.id.group, parsed.id.name)
             };
+            let why = if parsed.immutable {
+                "published versions of this package type never change: publish a new version"
+            } else {
+                "this key may not overwrite it"
+            };
             Err(ApiError::conflict(format!(
-                "Package {display} version {} already exists in feed '{}' and this key may not overwrite it.",
+                "Package {display} version {} already exists in feed '{}'; {why}.",
                 parsed.version, feed.settings.name
             )))
         }

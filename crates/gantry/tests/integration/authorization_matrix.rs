@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use gantry_core::Attribute;
 use gantry_server::api::routes::RouteEntry;
-use gantry_test_support::{upack, TestApp, ADMIN_KEY};
+use gantry_test_support::{nupkg, upack, TestApp, ADMIN_KEY};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -138,6 +138,7 @@ fn case_for(route: &RouteEntry) -> Option<Case> {
         success: StatusCode::OK,
     };
     let target = Some("target");
+    let nuget = Some(NUGET_FEED);
     let hammer = "group=acme&name=hammer&version=1.0.0";
     let case = match (route.method.as_str(), route.path.as_str()) {
         ("GET", "/health" | "/api/openapi.json") => get(&route.path, Need::Nothing),
@@ -331,12 +332,53 @@ fn case_for(route: &RouteEntry) -> Option<Case> {
             need: all(&[(DeletePackage, target)]),
             success: StatusCode::OK,
         },
+        // NuGet: only the administrator holds rights on `nuget-target`.
+        ("PUT", "/nuget/{feed}/" | "/nuget/{feed}/api/v2/package" | "/nuget/{feed}/api/v2/package/") => {
+            Case {
+                path: route.path.replace("{feed}", NUGET_FEED),
+                body: Some(Body::Bytes(nupkg(
+                    "Acme.Pushed",
+                    &format!("1.0.{}", route.path.len()),
+                    &[],
+                ))),
+                need: all(&[(AddPackage, nuget)]),
+                success: StatusCode::CREATED,
+            }
+        }
+        (
+            "DELETE" | "POST",
+            "/nuget/{feed}/{id}/{version}" | "/nuget/{feed}/api/v2/package/{id}/{version}",
+        ) => post(
+            &route
+                .path
+                .replace("{feed}", NUGET_FEED)
+                .replace("{id}", "Acme.Nu")
+                .replace("{version}", "1.0.0"),
+            all(&[(UnlistPackage, nuget)]),
+        ),
+        ("GET", "/nuget/{feed}/v3/flatcontainer/{id}/{version}/{file}") => get(
+            "/nuget/nuget-target/v3/flatcontainer/acme.nu/1.0.0/acme.nu.1.0.0.nupkg",
+            all(&[(DownloadPackages, nuget)]),
+        ),
+        ("GET", path) if path.starts_with("/nuget/{feed}/v3/") => get(
+            &path
+                .replace("{feed}", NUGET_FEED)
+                .replace("{id}", "acme.nu")
+                .replace("{lower}", "1.0.0")
+                .replace("{upper}", "1.0.0.json")
+                .replace("{leaf}", "1.0.0.json")
+                .replace("{entry}", "1.0.0.json"),
+            all(&[(ViewPackages, nuget)]),
+        ),
         _ => return None,
     };
     Some(case)
 }
 
 struct Keys(BTreeMap<&'static str, String>);
+
+/// A NuGet feed holding Acme.Nu 1.0.0, for the NuGet protocol routes.
+const NUGET_FEED: &str = "nuget-target";
 
 async fn set_up(app: &TestApp) -> Keys {
     for feed in ["target", "source", "other", "doomed-delete", "doomed-post"] {
@@ -355,6 +397,11 @@ async fn set_up(app: &TestApp) -> Keys {
             .await;
         assert_eq!(status, StatusCode::CREATED, "upload {feed}/{name}: {body}");
     }
+    app.create_feed(NUGET_FEED, "nuget").await;
+    let (status, body) = app
+        .push_nupkg(NUGET_FEED, ADMIN_KEY, nupkg("Acme.Nu", "1.0.0", &[]))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "push Acme.Nu: {body}");
     for (path, body) in [
         (
             "/api/security/users/add",
@@ -452,6 +499,7 @@ async fn state_of(app: &TestApp) -> Vec<String> {
         "/api/management/feeds/list",
         "/api/packages/target/versions?group=acme",
         "/api/packages/source/versions?group=acme",
+        "/api/packages/nuget-target/versions",
         "/api/promotions/list",
         "/api/package-deployment/list",
         "/api/api-keys/list",

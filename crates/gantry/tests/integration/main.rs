@@ -9,6 +9,8 @@ mod crash;
 mod deployments;
 mod feeds;
 mod migration;
+mod nuget_client;
+mod nuget_v3;
 mod operations;
 mod packages_api;
 mod promotions;

@@ -1,0 +1,337 @@
+//! The NuGet protocols under `/nuget/{feed}/`: the v3 JSON API (service
+//! index, flat container, registration, search) and the v2 OData feed that
+//! Chocolatey, PowerShellGet and older clients use. NuGet, Chocolatey and
+//! PowerShell feeds all serve `.nupkg` files through these endpoints.
+//!
+//! Both protocol versions read the same stored versions through
+//! [`NuGetEntry`]; pushing, unlisting and relisting are shared too.
+
+mod push;
+pub mod v2;
+pub mod v3;
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use gantry_core::FeedType;
+use gantry_formats::nuget::{NuGet, NuGetVersion, Nuspec};
+use gantry_formats::PackageFormat;
+use gantry_store::{FeedRecord, PackageQuery, PackageRecord};
+
+use super::base_url::BaseUrl;
+use crate::api::routes::Routes;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// The feed types served by the NuGet protocols.
+pub const FEED_TYPES: &[FeedType] = &[FeedType::NuGet, FeedType::Chocolatey, FeedType::PowerShell];
+
+/// The qualifier under which a version's `.nuspec` is stored beside its `.nupkg`.
+pub const NUSPEC_QUALIFIER: &str = "nuspec";
+
+/// Every NuGet route.
+pub fn routes() -> Routes {
+    Routes::default()
+        .merge(push::routes())
+        .merge(v3::routes())
+        .merge(v2::routes())
+}
+
+/// A stored NuGet package version, as both protocol versions present it.
+#[derive(Clone, Debug)]
+pub struct NuGetEntry {
+    /// The stored row (listed, deprecated, downloads, files...).
+    pub record: PackageRecord,
+    /// The manifest read at push time.
+    pub nuspec: Nuspec,
+    /// The parsed version.
+    pub version: NuGetVersion,
+}
+
+impl NuGetEntry {
+    /// Reads a stored row; `None` (logged) when its manifest cannot be read,
+    /// which only a corrupted database would cause.
+    pub fn from_record(record: PackageRecord) -> Option<Self> {
+        let nuspec: Nuspec = match serde_json::from_value(record.metadata.clone()) {
+            Ok(nuspec) => nuspec,
+            Err(e) => {
+                tracing::warn!(package = %record.name, version = %record.version, error = %e, "unreadable NuGet manifest");
+                return None;
+            }
+        };
+        let version = NuGetVersion::parse(&record.version).ok()?;
+        Some(Self {
+            record,
+            nuspec,
+            version,
+        })
+    }
+
+    /// The id as published.
+    pub fn id(&self) -> &str {
+        &self.record.name
+    }
+
+    /// The lower-case id used in v3 URLs.
+    pub fn lower_id(&self) -> String {
+        self.record.name.to_ascii_lowercase()
+    }
+
+    /// The normalised, lower-case version used in v3 URLs (no build metadata).
+    pub fn lower_version(&self) -> String {
+        self.version.key()
+    }
+
+    /// Size of the `.nupkg`.
+    pub fn package_size(&self) -> u64 {
+        self.record.primary_file().map_or(0, |f| f.size)
+    }
+
+    /// Whether it takes a SemVer 2 aware client to see this version.
+    pub fn is_semver2(&self) -> bool {
+        self.nuspec.is_semver2()
+    }
+
+    /// The title, falling back to the id.
+    pub fn title(&self) -> &str {
+        if self.nuspec.title.is_empty() {
+            self.id()
+        } else {
+            &self.nuspec.title
+        }
+    }
+}
+
+/// Which versions a query lets through, from the clients' `prerelease` and
+/// `semVerLevel` parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VersionFilter {
+    /// Whether pre-release versions count.
+    pub prerelease: bool,
+    /// Whether SemVer 2 versions count (`semVerLevel=2.0.0` or higher).
+    pub semver2: bool,
+}
+
+impl VersionFilter {
+    /// From the raw query values (`prerelease=true`, `semVerLevel=2.0.0`).
+    pub fn from_params(prerelease: Option<&str>, sem_ver_level: Option<&str>) -> Self {
+        Self {
+            prerelease: prerelease.is_some_and(|p| p.eq_ignore_ascii_case("true")),
+            semver2: sem_ver_level.is_some_and(|level| {
+                level
+                    .split('.')
+                    .next()
+                    .and_then(|major| major.trim().parse::<u32>().ok())
+                    .is_some_and(|major| major >= 2)
+            }),
+        }
+    }
+
+    /// Whether `entry` passes (listing is checked separately).
+    pub fn admits(&self, entry: &NuGetEntry) -> bool {
+        (self.prerelease || !entry.version.is_prerelease()) && (self.semver2 || !entry.is_semver2())
+    }
+}
+
+/// Every version of one id in a feed, oldest first by NuGet order.
+pub async fn versions_of(state: &AppState, feed: &FeedRecord, id: &str) -> ApiResult<Vec<NuGetEntry>> {
+    let query = PackageQuery {
+        name_key: Some(NuGet.name_key(id)),
+        ..PackageQuery::default()
+    };
+    let records = state.meta().find_packages(feed.id, &query).await?;
+    let mut entries: Vec<NuGetEntry> = records.into_iter().filter_map(NuGetEntry::from_record).collect();
+    entries.sort_by(|a, b| a.version.cmp(&b.version));
+    Ok(entries)
+}
+
+/// Every package of a feed, each with its versions oldest first, by id.
+pub async fn all_packages(state: &AppState, feed: &FeedRecord) -> ApiResult<Vec<Vec<NuGetEntry>>> {
+    let records = state
+        .meta()
+        .find_packages(feed.id, &PackageQuery::default())
+        .await?;
+    let mut entries: Vec<NuGetEntry> = records.into_iter().filter_map(NuGetEntry::from_record).collect();
+    entries.sort_by(|a, b| {
+        a.record
+            .key
+            .name_key
+            .cmp(&b.record.key.name_key)
+            .then_with(|| a.version.cmp(&b.version))
+    });
+    let mut packages: Vec<Vec<NuGetEntry>> = Vec::new();
+    for entry in entries {
+        match packages.last_mut() {
+            Some(last) if last[0].record.key.name_key == entry.record.key.name_key => last.push(entry),
+            _ => packages.push(vec![entry]),
+        }
+    }
+    Ok(packages)
+}
+
+/// One version of an id, matched by its normalised form (`1.0` finds `1.0.0`); 404 when absent.
+pub async fn find_entry(
+    state: &AppState,
+    feed: &FeedRecord,
+    id: &str,
+    version: &str,
+) -> ApiResult<NuGetEntry> {
+    let version = NuGetVersion::parse(version).map_err(|e| ApiError::bad_request(e.0))?;
+    let query = PackageQuery {
+        name_key: Some(NuGet.name_key(id)),
+        version_key: Some(version.key()),
+        ..PackageQuery::default()
+    };
+    state
+        .meta()
+        .find_packages(feed.id, &query)
+        .await?
+        .into_iter()
+        .find_map(NuGetEntry::from_record)
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "Package {id} {} was not found in feed '{}'.",
+                version.to_normalized_string(),
+                feed.settings.name
+            ))
+        })
+}
+
+/// The absolute URLs of one feed's NuGet endpoints.
+#[derive(Clone, Debug)]
+pub struct FeedUrls {
+    /// `{base}/nuget/{feed}`, no trailing slash.
+    root: String,
+}
+
+impl FeedUrls {
+    /// The URLs of `feed` as reached at `base`.
+    pub fn new(base: &BaseUrl, feed: &FeedRecord) -> Self {
+        Self {
+            root: format!("{}/nuget/{}", base.as_str(), feed.settings.name),
+        }
+    }
+
+    /// The v2 feed root and push URL, with its trailing slash.
+    pub fn v2_root(&self) -> String {
+        format!("{}/", self.root)
+    }
+
+    /// A v3 resource under `/v3/`.
+    pub fn v3(&self, path: &str) -> String {
+        format!("{}/v3/{path}", self.root)
+    }
+
+    /// The registration index of an id.
+    pub fn registration_index(&self, lower_id: &str) -> String {
+        self.v3(&format!("registrations/{lower_id}/index.json"))
+    }
+
+    /// The registration leaf of a version.
+    pub fn registration_leaf(&self, lower_id: &str, lower_version: &str) -> String {
+        self.v3(&format!("registrations/{lower_id}/{lower_version}.json"))
+    }
+
+    /// The flat-container `.nupkg` of a version.
+    pub fn package_content(&self, lower_id: &str, lower_version: &str) -> String {
+        self.v3(&format!(
+            "flatcontainer/{lower_id}/{lower_version}/{lower_id}.{lower_version}.nupkg"
+        ))
+    }
+
+    /// The v2 download URL of a version.
+    pub fn v2_download(&self, id: &str, version: &str) -> String {
+        format!("{}/package/{id}/{version}", self.root)
+    }
+}
+
+/// A protocol document (JSON or XML) with a weak `ETag` of its bytes; 304
+/// when the client's `If-None-Match` already has it.
+pub fn cached_document(request: &HeaderMap, content_type: &'static str, body: Vec<u8>) -> Response {
+    let mut hasher = DefaultHasher::new();
+    body.hash(&mut hasher);
+    let etag = format!("W/\"{:016x}\"", hasher.finish());
+    let not_modified = request
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag || tag.trim() == "*"));
+    let mut response = if not_modified {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        (StatusCode::OK, body).into_response()
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, value);
+    }
+    // Metadata changes with every push: clients may keep it, but must ask again.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
+
+/// A JSON protocol document, see [`cached_document`].
+pub fn json_document(request: &HeaderMap, value: &serde_json::Value) -> ApiResult<Response> {
+    let body = serde_json::to_vec(value).map_err(|e| ApiError::internal("could not render JSON", &e))?;
+    Ok(cached_document(request, "application/json; charset=utf-8", body))
+}
+
+/// Headers for package content, which never changes under its URL: the
+/// client may keep it for a year. `private`, because the feed may need
+/// credentials and a shared cache must not hand it to others.
+pub fn immutable(response: &mut Response) {
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=31536000, immutable"),
+    );
+}
+
+/// Whether the request's `If-None-Match` names this content digest.
+pub fn has_digest(request: &HeaderMap, sha256: &str) -> bool {
+    let quoted = format!("\"{sha256}\"");
+    request
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|tag| tag.trim().trim_start_matches("W/") == quoted)
+        })
+}
+
+/// 304 for a package file the client already holds.
+pub fn not_modified(sha256: &str) -> Response {
+    let mut response = StatusCode::NOT_MODIFIED.into_response();
+    if let Ok(value) = HeaderValue::from_str(&format!("\"{sha256}\"")) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    immutable(&mut response);
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_filter_reads_client_parameters() {
+        let f = VersionFilter::from_params(Some("True"), Some("2.0.0"));
+        assert!(f.prerelease && f.semver2);
+        let f = VersionFilter::from_params(None, Some("1.0.0"));
+        assert!(!f.prerelease && !f.semver2);
+        let f = VersionFilter::from_params(Some("false"), Some("junk"));
+        assert!(!f.prerelease && !f.semver2);
+    }
+
+    #[test]
+    fn documents_answer_304_to_their_etag() {
+        let first = cached_document(&HeaderMap::new(), "application/json", b"{}".to_vec());
+        let etag = first.headers()[header::ETAG].clone();
+        let mut request = HeaderMap::new();
+        request.insert(header::IF_NONE_MATCH, etag);
+        let second = cached_document(&request, "application/json", b"{}".to_vec());
+        assert_eq!(second.status(), StatusCode::NOT_MODIFIED);
+        let changed = cached_document(&request, "application/json", b"{\"a\":1}".to_vec());
+        assert_eq!(changed.status(), StatusCode::OK);
+    }
+}
