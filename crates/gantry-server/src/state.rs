@@ -9,6 +9,7 @@ use crate::auth::passwords::VerifiedPasswords;
 use crate::auth::throttle::LoginThrottle;
 use crate::config::Config;
 use crate::events::EventBus;
+use crate::services::documents::DocumentCache;
 
 /// The server's shared state: configuration and stores. Cheap to clone.
 #[derive(Clone)]
@@ -22,6 +23,7 @@ struct Inner {
     security: SecurityCache,
     passwords: VerifiedPasswords,
     throttle: LoginThrottle,
+    documents: DocumentCache,
 }
 
 impl AppState {
@@ -35,6 +37,7 @@ impl AppState {
             security: SecurityCache::default(),
             passwords: VerifiedPasswords::default(),
             throttle: LoginThrottle::default(),
+            documents: DocumentCache::default(),
         }))
     }
 
@@ -71,6 +74,11 @@ impl AppState {
     /// Failed sign-in counts.
     pub fn throttle(&self) -> &LoginThrottle {
         &self.0.throttle
+    }
+
+    /// Rendered protocol documents, by feed revision.
+    pub fn documents(&self) -> &DocumentCache {
+        &self.0.documents
     }
 
     /// The internal event bus.

@@ -51,6 +51,7 @@ const TABLES: &[Table] = &[
             ("alternate_names", Kind::Text),
             ("created_at", Kind::Int),
             ("allow_direct_uploads", Kind::Bool),
+            ("package_revision", Kind::Int),
         ],
         order: &["id"],
     },

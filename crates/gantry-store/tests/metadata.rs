@@ -218,6 +218,15 @@ async fn packages_add_find_overwrite_delete_with_history() {
     }
 }
 
+async fn revision(store: &SqlStore) -> i64 {
+    store
+        .get_feed("f")
+        .await
+        .expect("read")
+        .expect("feed")
+        .package_revision
+}
+
 #[tokio::test]
 async fn status_changes_are_stored_with_one_event_each() {
     for backend in backends() {
@@ -250,11 +259,21 @@ async fn status_changes_are_stored_with_one_event_each() {
             (after.listed, after.deprecated, after.deprecation_reason.as_str()),
             (false, true, "use 2.x")
         );
+        assert_eq!(
+            revision(&f.store).await,
+            2,
+            "{backend:?}: publish and status change each raise it"
+        );
         // The same change again is no change, and writes no event.
         f.store
             .set_package_status(record.id, &change, "f", "alice")
             .await
             .expect("set");
+        assert_eq!(
+            revision(&f.store).await,
+            2,
+            "{backend:?}: no change, same revision"
+        );
         // Undeprecating clears the reason; listing is left alone.
         let undeprecate = PackageStatusChange {
             deprecated: Some(false),
@@ -286,6 +305,16 @@ async fn status_changes_are_stored_with_one_event_each() {
         assert_eq!(
             events[2].details,
             serde_json::json!({"deprecated": false, "deprecationReason": ""})
+        );
+        assert!(f
+            .store
+            .delete_package(record.id, "f", "carol")
+            .await
+            .expect("delete"));
+        assert_eq!(
+            revision(&f.store).await,
+            4,
+            "{backend:?}: undeprecate and delete raise it"
         );
         assert!(f
             .store

@@ -2,6 +2,7 @@
 //! publishing, and serving downloads. Handlers parse requests and call these.
 
 pub mod deploy;
+pub mod documents;
 pub mod download;
 pub mod feeds;
 pub mod packages;

@@ -165,6 +165,7 @@ mod tests {
             id,
             created_at: 0,
             promote_to_feed: None,
+            package_revision: 0,
             settings: FeedSettings {
                 name: name.into(),
                 feed_type,

@@ -13,6 +13,9 @@ pub struct FeedRecord {
     pub settings: FeedSettings,
     /// The name of the feed `settings.promote_to_feed_id` points at.
     pub promote_to_feed: Option<String>,
+    /// Raised with every change to the feed's packages: a document rendered
+    /// from them at this revision is current while the revision stays.
+    pub package_revision: i64,
 }
 
 /// What a client sets on a feed.

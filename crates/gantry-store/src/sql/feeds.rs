@@ -14,7 +14,7 @@ use crate::{StoreError, StoreResult};
 
 const SELECT_FEED: &str = "SELECT f.id, f.name, f.feed_type, f.description, f.active, f.usage, \
      f.promote_to_feed_id, f.deployment_records_enabled, f.alternate_names, f.created_at, \
-     f.allow_direct_uploads, \
+     f.allow_direct_uploads, f.package_revision, \
      t.name AS promote_to_name \
      FROM feeds f LEFT JOIN feeds t ON t.id = f.promote_to_feed_id";
 
@@ -136,6 +136,7 @@ fn from_row(row: &AnyRow) -> StoreResult<FeedRecord> {
         id: row.try_get("id")?,
         created_at: row.try_get("created_at")?,
         promote_to_feed: row.try_get("promote_to_name")?,
+        package_revision: row.try_get("package_revision")?,
         settings: FeedSettings {
             name: row.try_get("name")?,
             feed_type: FeedType::from_str(&type_id).map_err(|e| StoreError::Corrupt(e.to_string()))?,

@@ -91,6 +91,7 @@ pub async fn add(pool: &AnyPool, package: &NewPackage, overwrite: bool) -> Store
             .execute(&mut *tx)
             .await?;
     }
+    bump_revision(&mut tx, package.feed_id).await?;
     insert_event(
         &mut tx,
         &EventRow {
@@ -130,7 +131,7 @@ pub async fn find(pool: &AnyPool, feed_id: i64, query: &PackageQuery) -> StoreRe
 pub async fn delete(pool: &AnyPool, package_id: i64, feed_name: &str, user: &str) -> StoreResult<bool> {
     let mut tx = pool.begin().await?;
     let row = sqlx::query(
-        "SELECT p.group_name, p.group_key, p.name, p.name_key, p.version, p.version_key, fd.feed_type \
+        "SELECT p.feed_id, p.group_name, p.group_key, p.name, p.name_key, p.version, p.version_key, fd.feed_type \
          FROM packages p JOIN feeds fd ON fd.id = p.feed_id WHERE p.id = $1",
     )
     .bind(package_id)
@@ -147,6 +148,7 @@ pub async fn delete(pool: &AnyPool, package_id: i64, feed_name: &str, user: &str
         .bind(package_id)
         .execute(&mut *tx)
         .await?;
+    bump_revision(&mut tx, row.try_get("feed_id")?).await?;
     let key = PackageKey {
         group_key: row.try_get("group_key")?,
         name_key: row.try_get("name_key")?,
@@ -223,6 +225,7 @@ pub async fn set_status(
         .bind(package_id)
         .execute(&mut *tx)
         .await?;
+    bump_revision(&mut tx, before.feed_id).await?;
     let feed_type: String = sqlx::query_scalar("SELECT feed_type FROM feeds WHERE id = $1")
         .bind(before.feed_id)
         .fetch_one(&mut *tx)
@@ -285,6 +288,17 @@ pub async fn events(
             })
         })
         .collect()
+}
+
+/// Raises a feed's package revision inside the caller's transaction: every
+/// change to a feed's packages calls it, so that documents rendered from an
+/// older revision are known to be stale.
+pub async fn bump_revision(conn: &mut AnyConnection, feed_id: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE feeds SET package_revision = package_revision + 1 WHERE id = $1")
+        .bind(feed_id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// The fields of a history event.

@@ -4,7 +4,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, Row};
 
 use super::conditions::Conditions;
-use super::packages::{insert_event, load, load_optional, EventRow};
+use super::packages::{bump_revision, insert_event, load, load_optional, EventRow};
 use crate::metadata::{NewPromotion, PackageRecord, PromoteOutcome, PromotionQuery, PromotionRecord};
 use crate::time::now_millis;
 use crate::StoreResult;
@@ -60,6 +60,7 @@ pub async fn promote(pool: &AnyPool, p: &NewPromotion) -> StoreResult<PromoteOut
         .bind(source.id)
         .execute(&mut *tx)
         .await?;
+        bump_revision(&mut tx, p.to_feed_id).await?;
         (load(&mut tx, id).await?, true)
     } else {
         // Already there, possibly put there by a concurrent promotion that

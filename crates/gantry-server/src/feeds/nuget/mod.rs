@@ -10,7 +10,7 @@ mod push;
 pub mod v2;
 pub mod v3;
 
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::future::Future;
 
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -22,6 +22,7 @@ use gantry_store::{FeedRecord, PackageQuery, PackageRecord};
 use super::base_url::BaseUrl;
 use crate::api::routes::Routes;
 use crate::error::{ApiError, ApiResult};
+use crate::services::documents::Document;
 use crate::state::AppState;
 
 /// The feed types served by the NuGet protocols.
@@ -249,9 +250,12 @@ impl FeedUrls {
 /// A protocol document (JSON or XML) with a weak `ETag` of its bytes; 304
 /// when the client's `If-None-Match` already has it.
 pub fn cached_document(request: &HeaderMap, content_type: &'static str, body: Vec<u8>) -> Response {
-    let mut hasher = DefaultHasher::new();
-    body.hash(&mut hasher);
-    let etag = format!("W/\"{:016x}\"", hasher.finish());
+    respond(request, content_type, &Document::new(body))
+}
+
+/// Answers with `document`, or 304 when the client holds its entity tag.
+fn respond(request: &HeaderMap, content_type: &'static str, document: &Document) -> Response {
+    let etag = document.etag.to_str().unwrap_or_default();
     let not_modified = request
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -259,22 +263,47 @@ pub fn cached_document(request: &HeaderMap, content_type: &'static str, body: Ve
     let mut response = if not_modified {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        (StatusCode::OK, body).into_response()
+        (StatusCode::OK, document.body.clone()).into_response()
     };
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(value) = HeaderValue::from_str(&etag) {
-        headers.insert(header::ETAG, value);
-    }
+    headers.insert(header::ETAG, document.etag.clone());
     // Metadata changes with every push: clients may keep it, but must ask again.
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     response
 }
 
+const JSON: &str = "application/json; charset=utf-8";
+
 /// A JSON protocol document, see [`cached_document`].
 pub fn json_document(request: &HeaderMap, value: &serde_json::Value) -> ApiResult<Response> {
     let body = serde_json::to_vec(value).map_err(|e| ApiError::internal("could not render JSON", &e))?;
-    Ok(cached_document(request, "application/json; charset=utf-8", body))
+    Ok(cached_document(request, JSON, body))
+}
+
+/// A JSON document of `feed` that depends only on its packages: served from
+/// this node's document cache while the feed's package revision stands,
+/// rendered by `render` (and kept) otherwise. `key` names the document,
+/// including anything else it depends on (the base URL).
+pub async fn kept_json_document<F, Fut>(
+    state: &AppState,
+    feed: &FeedRecord,
+    key: String,
+    request: &HeaderMap,
+    render: F,
+) -> ApiResult<Response>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = ApiResult<serde_json::Value>>,
+{
+    if let Some(document) = state.documents().get(feed, &key) {
+        return Ok(respond(request, JSON, &document));
+    }
+    let value = render().await?;
+    let body = serde_json::to_vec(&value).map_err(|e| ApiError::internal("could not render JSON", &e))?;
+    let document = Document::new(body);
+    state.documents().put(feed, key, document.clone());
+    Ok(respond(request, JSON, &document))
 }
 
 /// Headers for package content, which never changes under its URL: the

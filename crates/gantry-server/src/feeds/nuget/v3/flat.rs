@@ -11,7 +11,7 @@ use serde_json::json;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::feeds::nuget::{
-    find_entry, has_digest, immutable, json_document, not_modified, versions_of, NuGetEntry, FEED_TYPES,
+    find_entry, has_digest, immutable, kept_json_document, not_modified, versions_of, NuGetEntry, FEED_TYPES,
     NUSPEC_QUALIFIER,
 };
 use crate::services::download::{self, Download};
@@ -28,15 +28,19 @@ pub async fn versions(
 ) -> ApiResult<Response> {
     let feed = feeds::find_for_protocol(&state, &feed, FEED_TYPES).await?;
     state.authorize(&caller, Attribute::ViewPackages, Some(&feed))?;
-    let entries = versions_of(&state, &feed, &id).await?;
-    if entries.is_empty() {
-        return Err(ApiError::not_found(format!(
-            "Package {id} was not found in feed '{}'.",
-            feed.settings.name
-        )));
-    }
-    let versions: Vec<String> = entries.iter().map(NuGetEntry::lower_version).collect();
-    json_document(&headers, &json!({ "versions": versions }))
+    let key = format!("flat|{}", id.to_ascii_lowercase());
+    kept_json_document(&state, &feed, key, &headers, || async {
+        let entries = versions_of(&state, &feed, &id).await?;
+        if entries.is_empty() {
+            return Err(ApiError::not_found(format!(
+                "Package {id} was not found in feed '{}'.",
+                feed.settings.name
+            )));
+        }
+        let versions: Vec<String> = entries.iter().map(NuGetEntry::lower_version).collect();
+        Ok(json!({ "versions": versions }))
+    })
+    .await
 }
 
 /// `GET .../flatcontainer/{id}/{version}/{id}.{version}.nupkg` or

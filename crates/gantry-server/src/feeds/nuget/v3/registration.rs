@@ -15,7 +15,9 @@ use super::{catalog, strip_json};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::feeds::base_url::BaseUrl;
-use crate::feeds::nuget::{find_entry, json_document, versions_of, FeedUrls, NuGetEntry, FEED_TYPES};
+use crate::feeds::nuget::{
+    find_entry, json_document, kept_json_document, versions_of, FeedUrls, NuGetEntry, FEED_TYPES,
+};
 use crate::services::feeds;
 use crate::state::AppState;
 
@@ -88,17 +90,17 @@ pub async fn index(
 ) -> ApiResult<Response> {
     let feed = feeds::find_for_protocol(&state, &feed, FEED_TYPES).await?;
     state.authorize(&caller, Attribute::ViewPackages, Some(&feed))?;
-    let entries = all_versions(&state, &feed, &id).await?;
-    let urls = FeedUrls::new(&base, &feed);
     let lower_id = id.to_ascii_lowercase();
-    let inline = entries.len() <= INLINE_LIMIT;
-    let pages: Vec<Value> = entries
-        .chunks(PAGE_SIZE)
-        .map(|chunk| page_document(&urls, &lower_id, chunk, inline))
-        .collect();
-    json_document(
-        &headers,
-        &json!({
+    let key = format!("{}|registration|{lower_id}", base.as_str());
+    kept_json_document(&state, &feed, key, &headers, || async {
+        let entries = all_versions(&state, &feed, &id).await?;
+        let urls = FeedUrls::new(&base, &feed);
+        let inline = entries.len() <= INLINE_LIMIT;
+        let pages: Vec<Value> = entries
+            .chunks(PAGE_SIZE)
+            .map(|chunk| page_document(&urls, &lower_id, chunk, inline))
+            .collect();
+        Ok(json!({
             "@id": urls.registration_index(&lower_id),
             "@type": ["catalog:CatalogRoot", "PackageRegistration", "catalog:Permalink"],
             "count": pages.len(),
@@ -107,8 +109,9 @@ pub async fn index(
                 "@vocab": "http://schema.nuget.org/schema#",
                 "catalog": "http://schema.nuget.org/catalog#",
             }
-        }),
-    )
+        }))
+    })
+    .await
 }
 
 /// `GET .../registrations/{id}/page/{lower}/{upper}.json`: the versions
@@ -126,21 +129,28 @@ pub async fn page(
     let upper = strip_json(&upper).ok_or_else(|| ApiError::not_found("Registration pages end in .json."))?;
     let lower = NuGetVersion::parse(&lower).map_err(|_| bad(&lower))?;
     let upper = NuGetVersion::parse(upper).map_err(|_| bad(upper))?;
-    let entries: Vec<NuGetEntry> = all_versions(&state, &feed, &id)
-        .await?
-        .into_iter()
-        .filter(|e| e.version >= lower && e.version <= upper)
-        .collect();
-    if entries.is_empty() {
-        return Err(ApiError::not_found(format!(
-            "Package {id} has no versions from {lower} to {upper}."
-        )));
-    }
-    let urls = FeedUrls::new(&base, &feed);
-    json_document(
-        &headers,
-        &page_document(&urls, &id.to_ascii_lowercase(), &entries, true),
-    )
+    let lower_id = id.to_ascii_lowercase();
+    let key = format!(
+        "{}|registration-page|{lower_id}|{}|{}",
+        base.as_str(),
+        lower.key(),
+        upper.key()
+    );
+    kept_json_document(&state, &feed, key, &headers, || async {
+        let entries: Vec<NuGetEntry> = all_versions(&state, &feed, &id)
+            .await?
+            .into_iter()
+            .filter(|e| e.version >= lower && e.version <= upper)
+            .collect();
+        if entries.is_empty() {
+            return Err(ApiError::not_found(format!(
+                "Package {id} has no versions from {lower} to {upper}."
+            )));
+        }
+        let urls = FeedUrls::new(&base, &feed);
+        Ok(page_document(&urls, &lower_id, &entries, true))
+    })
+    .await
 }
 
 /// `GET .../registrations/{id}/{version}.json`: one version's leaf.
