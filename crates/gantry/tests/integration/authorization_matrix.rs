@@ -370,6 +370,23 @@ fn case_for(route: &RouteEntry) -> Option<Case> {
                 .replace("{entry}", "1.0.0.json"),
             all(&[(ViewPackages, nuget)]),
         ),
+        // The NuGet v2 feed (OData), on the same feed.
+        ("GET", "/nuget/{feed}" | "/nuget/{feed}/" | "/nuget/{feed}/$metadata") => get(
+            &route.path.replace("{feed}", NUGET_FEED),
+            all(&[(ViewPackages, nuget)]),
+        ),
+        ("GET", "/nuget/{feed}/{resource}") => get(
+            &format!("/nuget/{NUGET_FEED}/Packages(Id='Acme.Nu',Version='1.0.0')"),
+            all(&[(ViewPackages, nuget)]),
+        ),
+        ("GET", "/nuget/{feed}/{resource}/$count") => get(
+            &format!("/nuget/{NUGET_FEED}/Search()/$count?searchTerm=''"),
+            all(&[(ViewPackages, nuget)]),
+        ),
+        ("GET", "/nuget/{feed}/package/{id}/{version}") => get(
+            &format!("/nuget/{NUGET_FEED}/package/Acme.Nu/1.0.0"),
+            all(&[(DownloadPackages, nuget)]),
+        ),
         _ => return None,
     };
     Some(case)

@@ -10,6 +10,7 @@ mod deployments;
 mod feeds;
 mod migration;
 mod nuget_client;
+mod nuget_v2;
 mod nuget_v3;
 mod operations;
 mod packages_api;
