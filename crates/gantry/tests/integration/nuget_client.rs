@@ -63,6 +63,21 @@ async fn nuget_exe_pushes_installs_and_deletes_through_the_v3_index() {
         "{again}"
     );
 
+    // `nuget list` goes through the index's LegacyGallery (the v2 feed).
+    let listed = cli.run(&["list", "Acme", "-Source", &source]).await;
+    listed.assert_success();
+    assert!(
+        listed.stdout.contains("Acme.Tool 2.1.0") && listed.stdout.contains("Acme.Base 1.0.0"),
+        "{listed}"
+    );
+    let pre = cli
+        .run(&["list", "Acme.Tool", "-Source", &source, "-Prerelease"])
+        .await;
+    assert!(
+        pre.assert_success().stdout.contains("Acme.Tool 3.0.0-beta.2"),
+        "{pre}"
+    );
+
     // Install with its dependency; the files on disk are the bytes pushed.
     cli.run(&[
         "install",
@@ -148,6 +163,8 @@ async fn nuget_exe_pushes_installs_and_deletes_through_the_v3_index() {
         .await
         .expect("JSON");
     assert_eq!(search["totalHits"], 0, "{search}");
+    let after = cli.run(&["list", "Acme", "-Source", &source]).await;
+    assert!(!after.assert_success().stdout.contains("Acme.Base"), "{after}");
     let listed: serde_json::Value = app
         .admin_json("/api/packages/nuget-dev/versions?name=Acme.Base&version=1.0.0")
         .await;
