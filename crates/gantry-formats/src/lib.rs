@@ -57,6 +57,12 @@ pub trait PackageFormat: Send + Sync + 'static {
     /// The media type of a package file.
     fn content_type(&self) -> &'static str;
 
+    /// Whether the type's feeds keep dist-tags (npm's `latest`), which
+    /// promotion moves forward.
+    fn uses_dist_tags(&self) -> bool {
+        false
+    }
+
     /// The file name a download is offered under.
     fn file_name(&self, group: &str, name: &str, version: &str) -> String;
 

@@ -18,9 +18,9 @@ pub mod time;
 pub use blob::{BlobInfo, BlobRead, BlobStore, S3Settings, StageError, StagedBlob};
 pub use error::{StoreError, StoreResult};
 pub use metadata::{
-    AddOutcome, ApiKeyRecord, DeploymentQuery, DeploymentRecord, FeedRecord, FeedSettings, MetadataStore,
-    NewApiKey, NewDeployment, NewPackage, NewPromotion, PackageEvent, PackageFileRecord, PackageKey,
-    PackageQuery, PackageRecord, PackageStatusChange, PromoteOutcome, PromotionQuery, PromotionRecord,
-    SecurityStore,
+    AddOutcome, ApiKeyRecord, DeploymentQuery, DeploymentRecord, DistTag, FeedRecord, FeedSettings,
+    MetadataStore, NewApiKey, NewDeployment, NewDistTag, NewPackage, NewPromotion, PackageEvent,
+    PackageFileRecord, PackageKey, PackageQuery, PackageRecord, PackageStatusChange, PromoteOutcome,
+    PromotionQuery, PromotionRecord, SecurityStore, TagMove,
 };
 pub use sql::SqlStore;

@@ -99,6 +99,19 @@ const TABLES: &[Table] = &[
         order: &["package_id", "qualifier"],
     },
     Table {
+        name: "dist_tags",
+        columns: &[
+            ("feed_id", Kind::Int),
+            ("group_key", Kind::Text),
+            ("name_key", Kind::Text),
+            ("tag", Kind::Text),
+            ("version", Kind::Text),
+            ("version_key", Kind::Text),
+            ("updated_at", Kind::Int),
+        ],
+        order: &["feed_id", "group_key", "name_key", "tag"],
+    },
+    Table {
         name: "package_events",
         columns: &[
             ("id", Kind::Int),

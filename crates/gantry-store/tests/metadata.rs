@@ -62,6 +62,7 @@ fn package(feed_id: i64, version: &str, digest: &Sha256Digest) -> NewPackage {
         published_by: "SYSTEM".into(),
         metadata: serde_json::json!({"name": "Hammer"}),
         files: vec![(String::new(), digest.clone())],
+        dist_tags: vec![],
     }
 }
 

@@ -7,8 +7,8 @@ use gantry_core::{FeedType, FeedUsage, Sha256Digest};
 use gantry_store::sql::{Backend, PoolSettings};
 use gantry_store::testing::{backends, fresh_database};
 use gantry_store::{
-    AddOutcome, BlobInfo, FeedRecord, FeedSettings, MetadataStore, NewPackage, NewPromotion, PackageKey,
-    PackageQuery, PackageRecord, PromoteOutcome, PromotionQuery, SqlStore,
+    AddOutcome, BlobInfo, FeedRecord, FeedSettings, MetadataStore, NewDistTag, NewPackage, NewPromotion,
+    PackageKey, PackageQuery, PackageRecord, PromoteOutcome, PromotionQuery, SqlStore, StoreError, TagMove,
 };
 
 struct Fixture {
@@ -71,6 +71,7 @@ async fn publish(store: &SqlStore, feed: &FeedRecord, version: &str, byte: u8) -
                 published_by: "builder".into(),
                 metadata: serde_json::json!({"name": "Hammer"}),
                 files: vec![(String::new(), blob.sha256)],
+                dist_tags: vec![],
             },
             false,
         )
@@ -91,6 +92,7 @@ fn promotion(source: &PackageRecord, from: &FeedRecord, to: &FeedRecord, user: &
         package_type: "upack".into(),
         user: user.into(),
         comments: "looks good".into(),
+        tag_moves: vec![],
     }
 }
 
@@ -385,5 +387,108 @@ async fn concurrent_identical_promotions_leave_one_copy() {
                 .len(),
             30
         );
+    }
+}
+
+#[tokio::test]
+async fn dist_tags_follow_publishes_moves_and_deletes() {
+    for backend in backends() {
+        let f = open(backend).await;
+        let dev = feed(&f.store, "dev").await;
+        let prod = feed(&f.store, "prod").await;
+        let one = publish(&f.store, &dev, "1.0.0", 1).await;
+        let two = publish(&f.store, &dev, "2.0.0", 2).await;
+        let tags = |feed: &FeedRecord| {
+            let store = &f.store;
+            let id = feed.id;
+            async move {
+                store
+                    .dist_tags(id, "acme", "hammer")
+                    .await
+                    .expect("tags")
+                    .into_iter()
+                    .map(|t| (t.tag, t.version))
+                    .collect::<Vec<_>>()
+            }
+        };
+        let set = |key: &PackageKey, tag: &str| NewDistTag {
+            feed_id: dev.id,
+            feed_name: "dev".into(),
+            package_type: "upack".into(),
+            key: key.clone(),
+            tag: tag.into(),
+            user: "alice".into(),
+        };
+        f.store.set_dist_tag(&set(&two.key, "latest")).await.expect("set");
+        f.store.set_dist_tag(&set(&one.key, "lts")).await.expect("set");
+        assert_eq!(
+            tags(&dev).await,
+            [
+                ("latest".to_owned(), "2.0.0".to_owned()),
+                ("lts".to_owned(), "1.0.0".to_owned())
+            ],
+            "{backend:?}"
+        );
+        let mut missing = one.key.clone();
+        missing.version_key = "9.9.9".into();
+        assert!(matches!(
+            f.store.set_dist_tag(&set(&missing, "latest")).await,
+            Err(StoreError::NotFound(_))
+        ));
+        assert!(f
+            .store
+            .delete_dist_tag(dev.id, "dev", "acme", "hammer", "lts", "bob")
+            .await
+            .expect("delete"));
+        assert!(!f
+            .store
+            .delete_dist_tag(dev.id, "dev", "acme", "hammer", "lts", "bob")
+            .await
+            .expect("delete"));
+        let kinds: Vec<String> = f
+            .store
+            .package_events(&[], &one.key)
+            .await
+            .expect("events")
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(
+            kinds,
+            ["added", "dist-tag-set", "dist-tag-removed"],
+            "{backend:?}"
+        );
+
+        // A promotion moves a tag only if it still points where it was seen.
+        let mut moved = promotion(&one, &dev, &prod, "carol");
+        moved.tag_moves = vec![TagMove {
+            tag: "latest".into(),
+            expected_version_key: Some("0.1.0".into()),
+        }];
+        assert!(matches!(
+            f.store.promote(&moved).await.expect("promote"),
+            PromoteOutcome::TagsMoved
+        ));
+        assert!(tags(&prod).await.is_empty(), "{backend:?}: nothing happened");
+        let found = f
+            .store
+            .find_packages(prod.id, &PackageQuery::default())
+            .await
+            .expect("find");
+        assert!(found.is_empty(), "{backend:?}: the promotion rolled back");
+        moved.tag_moves[0].expected_version_key = None;
+        assert!(matches!(
+            f.store.promote(&moved).await.expect("promote"),
+            PromoteOutcome::Copied { .. }
+        ));
+        assert_eq!(tags(&prod).await, [("latest".to_owned(), "1.0.0".to_owned())]);
+
+        // Deleting a version takes its tags with it.
+        assert!(f
+            .store
+            .delete_package(two.id, "dev", "alice")
+            .await
+            .expect("delete"));
+        assert!(tags(&dev).await.is_empty(), "{backend:?}");
     }
 }

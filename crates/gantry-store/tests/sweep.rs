@@ -83,6 +83,7 @@ async fn sweep_collects_only_unreferenced_blobs_past_their_grace() {
                         published_by: "t".into(),
                         metadata: serde_json::json!({}),
                         files: vec![(String::new(), info.sha256.clone())],
+                        dist_tags: vec![],
                     },
                     false,
                 )

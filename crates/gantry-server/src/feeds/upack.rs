@@ -68,6 +68,7 @@ async fn upload(
         version: manifest.version.clone(),
         metadata: manifest.document,
         extra_files: Vec::new(),
+        dist_tags: Vec::new(),
         immutable: false,
     };
     let record = publish(&state, &caller, &feed, &Upack, staged, parsed).await?;

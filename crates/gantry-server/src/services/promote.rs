@@ -4,8 +4,10 @@
 //! with no branch per format.
 
 use gantry_core::{Attribute, VersionSpec};
-use gantry_formats::PackageId;
-use gantry_store::{FeedRecord, NewPromotion, PackageRecord, PromoteOutcome, PromotionRecord};
+use gantry_formats::{PackageFormat, PackageId};
+use gantry_store::{
+    FeedRecord, NewPromotion, PackageQuery, PackageRecord, PromoteOutcome, PromotionRecord, TagMove,
+};
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
@@ -74,18 +76,38 @@ pub async fn promote(state: &AppState, caller: &Caller, request: &PromoteRequest
     }
     let source = packages::find_version(state, &from, format, &id, &spec).await?;
 
-    let outcome = state
-        .meta()
-        .promote(&NewPromotion {
-            source_package_id: source.id,
-            from_feed: from.settings.name.clone(),
-            to_feed_id: to.id,
-            to_feed: to.settings.name.clone(),
-            package_type: from.settings.feed_type.package_type().to_owned(),
-            user: caller.user_name().to_owned(),
-            comments: request.comments.clone().unwrap_or_default(),
-        })
-        .await?;
+    // The target's tags are read, a move decided, and the promotion made
+    // only if they did not change in between; a concurrent change means
+    // deciding again.
+    let mut attempts = 0;
+    let outcome = loop {
+        attempts += 1;
+        let tag_moves = if format.uses_dist_tags() {
+            latest_move(state, &to, format, &source).await?
+        } else {
+            Vec::new()
+        };
+        let outcome = state
+            .meta()
+            .promote(&NewPromotion {
+                source_package_id: source.id,
+                from_feed: from.settings.name.clone(),
+                to_feed_id: to.id,
+                to_feed: to.settings.name.clone(),
+                package_type: from.settings.feed_type.package_type().to_owned(),
+                user: caller.user_name().to_owned(),
+                comments: request.comments.clone().unwrap_or_default(),
+                tag_moves,
+            })
+            .await?;
+        match outcome {
+            PromoteOutcome::TagsMoved if attempts < 5 => {}
+            PromoteOutcome::TagsMoved => return Err(ApiError::conflict(
+                "The target's dist-tags kept changing during the promotion; nothing was changed. Try again.",
+            )),
+            other => break other,
+        }
+    };
     let package_label = if source.group.is_empty() {
         source.name.clone()
     } else {
@@ -106,6 +128,7 @@ pub async fn promote(state: &AppState, caller: &Caller, request: &PromoteRequest
                 source.version, from.settings.name
             )))
         }
+        PromoteOutcome::TagsMoved => unreachable!("retried above"),
     };
     tracing::info!(
         id = promotion.id, package = %package_label, version = %promotion.version,
@@ -121,6 +144,57 @@ pub async fn promote(state: &AppState, caller: &Caller, request: &PromoteRequest
         package,
     })
 }
+
+/// Whether promoting `source` into `to` moves the target's `latest`
+/// dist-tag: only a stable version, and only forward — when it is above the
+/// version `latest` names, or (no tag yet) not below any stable version the
+/// target holds. A prerelease never moves `latest`; nothing ever rewinds it.
+async fn latest_move(
+    state: &AppState,
+    to: &FeedRecord,
+    format: &dyn PackageFormat,
+    source: &PackageRecord,
+) -> ApiResult<Vec<TagMove>> {
+    if !format.is_stable(&source.version) {
+        return Ok(Vec::new());
+    }
+    let tags = state
+        .meta()
+        .dist_tags(to.id, &source.key.group_key, &source.key.name_key)
+        .await?;
+    let forward = if let Some(latest) = tags.iter().find(|t| t.tag == LATEST) {
+        format.compare_versions(&source.version, &latest.version).is_gt()
+    } else {
+        let held = state
+            .meta()
+            .find_packages(
+                to.id,
+                &PackageQuery {
+                    group_key: Some(source.key.group_key.clone()),
+                    name_key: Some(source.key.name_key.clone()),
+                    version_key: None,
+                },
+            )
+            .await?;
+        held.iter()
+            .filter(|p| format.is_stable(&p.version))
+            .all(|p| format.compare_versions(&source.version, &p.version).is_ge())
+    };
+    Ok(if forward {
+        vec![TagMove {
+            tag: LATEST.to_owned(),
+            expected_version_key: tags
+                .iter()
+                .find(|t| t.tag == LATEST)
+                .map(|t| t.version_key.clone()),
+        }]
+    } else {
+        Vec::new()
+    })
+}
+
+/// The dist-tag npm installs by default.
+pub const LATEST: &str = "latest";
 
 /// The rules between two feeds, each refused with its own reason.
 fn check_rules(from: &FeedRecord, to: &FeedRecord) -> ApiResult<()> {

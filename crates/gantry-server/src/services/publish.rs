@@ -19,6 +19,8 @@ pub struct ParsedPackage {
     /// Files stored beside the package file, by qualifier (a NuGet
     /// version's `.nuspec`, say); usually none.
     pub extra_files: Vec<(String, StagedBlob)>,
+    /// Dist-tags to point at the new version (npm's `latest`).
+    pub dist_tags: Vec<String>,
     /// Whether the format forbids replacing a published version whatever
     /// the caller's rights (NuGet and npm clients cache versions for good).
     pub immutable: bool,
@@ -69,6 +71,7 @@ pub async fn publish(
         published_by: caller.user_name().to_owned(),
         metadata: parsed.metadata,
         files,
+        dist_tags: parsed.dist_tags,
     };
     match state.meta().add_package(&package, overwrite).await? {
         AddOutcome::Added(record) | AddOutcome::Replaced(record) => {

@@ -68,6 +68,25 @@ pub trait MetadataStore: SecurityStore + Send + Sync + 'static {
         user: &str,
     ) -> StoreResult<Option<PackageRecord>>;
 
+    /// The dist-tags of a package in a feed, by tag.
+    async fn dist_tags(&self, feed_id: i64, group_key: &str, name_key: &str) -> StoreResult<Vec<DistTag>>;
+
+    /// Points a dist-tag at a version the feed holds, with a `dist-tag-set`
+    /// event; [`crate::StoreError::NotFound`] when the feed lacks the version.
+    async fn set_dist_tag(&self, tag: &NewDistTag) -> StoreResult<DistTag>;
+
+    /// Removes a dist-tag, with a `dist-tag-removed` event on the version it
+    /// named; false when there was no such tag.
+    async fn delete_dist_tag(
+        &self,
+        feed_id: i64,
+        feed_name: &str,
+        group_key: &str,
+        name_key: &str,
+        tag: &str,
+        user: &str,
+    ) -> StoreResult<bool>;
+
     /// Counts one download of a package version.
     async fn count_download(&self, package_id: i64) -> StoreResult<()>;
 

@@ -75,6 +75,9 @@ pub struct NewPackage {
     pub metadata: serde_json::Value,
     /// The version's files, by qualifier (one with qualifier "" for most formats).
     pub files: Vec<(String, Sha256Digest)>,
+    /// Dist-tags to point at this version once it is stored (npm's
+    /// `latest` on publish), in the same transaction.
+    pub dist_tags: Vec<String>,
 }
 
 /// What [`crate::MetadataStore::add_package`] did.
@@ -265,6 +268,50 @@ pub struct NewPromotion {
     pub user: String,
     /// Why.
     pub comments: String,
+    /// Dist-tags of the target to point at the promoted version, each only
+    /// if it still points where the caller saw it; otherwise nothing is
+    /// done and the outcome is [`PromoteOutcome::TagsMoved`].
+    pub tag_moves: Vec<TagMove>,
+}
+
+/// A named pointer to a version of a package in a feed (npm's dist-tags).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DistTag {
+    /// The tag (`latest`).
+    pub tag: String,
+    /// The version it names, as displayed.
+    pub version: String,
+    /// The version it names, normalised.
+    pub version_key: String,
+    /// When it was last set, Unix milliseconds.
+    pub updated_at: i64,
+}
+
+/// A conditional move of a dist-tag.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TagMove {
+    /// The tag.
+    pub tag: String,
+    /// The version key the tag named when the move was decided (`None`: the
+    /// tag did not exist).
+    pub expected_version_key: Option<String>,
+}
+
+/// Setting a dist-tag to a version the feed holds.
+#[derive(Clone, Debug)]
+pub struct NewDistTag {
+    /// The feed.
+    pub feed_id: i64,
+    /// The feed's name, for the history event.
+    pub feed_name: String,
+    /// The package type, for the history event.
+    pub package_type: String,
+    /// The version (normalised identity).
+    pub key: PackageKey,
+    /// The tag.
+    pub tag: String,
+    /// Who.
+    pub user: String,
 }
 
 /// What [`crate::MetadataStore::promote`] did.
@@ -277,6 +324,9 @@ pub enum PromoteOutcome {
         /// The version as it now stands in the target.
         package: PackageRecord,
     },
+    /// A tag of [`NewPromotion::tag_moves`] no longer pointed where the
+    /// caller saw it: nothing changed; decide again and retry.
+    TagsMoved,
     /// The target already held the version with identical files: nothing
     /// was copied, and the promotion was recorded all the same.
     AlreadyPresent {

@@ -11,6 +11,7 @@ mod api_keys;
 mod blobs;
 mod conditions;
 mod deployments;
+mod dist_tags;
 mod feeds;
 mod packages;
 mod promotions;
@@ -28,9 +29,9 @@ use sqlx::{AnyPool, Executor};
 
 use crate::blob::BlobInfo;
 use crate::metadata::{
-    AddOutcome, ApiKeyRecord, DeploymentQuery, DeploymentRecord, FeedRecord, FeedSettings, MetadataStore,
-    NewApiKey, NewDeployment, NewPackage, NewPromotion, PackageEvent, PackageKey, PackageQuery,
-    PackageRecord, PackageStatusChange, PromoteOutcome, PromotionQuery, PromotionRecord,
+    AddOutcome, ApiKeyRecord, DeploymentQuery, DeploymentRecord, DistTag, FeedRecord, FeedSettings,
+    MetadataStore, NewApiKey, NewDeployment, NewDistTag, NewPackage, NewPromotion, PackageEvent, PackageKey,
+    PackageQuery, PackageRecord, PackageStatusChange, PromoteOutcome, PromotionQuery, PromotionRecord,
 };
 use crate::metadata::{
     GroupRecord, NewPermission, NewTask, NewUser, PermissionRecord, SecurityDefaults, SecurityEventRecord,
@@ -262,6 +263,26 @@ impl MetadataStore for SqlStore {
         user: &str,
     ) -> StoreResult<Option<PackageRecord>> {
         packages::set_status(&self.write, package_id, change, feed_name, user).await
+    }
+
+    async fn dist_tags(&self, feed_id: i64, group_key: &str, name_key: &str) -> StoreResult<Vec<DistTag>> {
+        dist_tags::list(&self.read, feed_id, group_key, name_key).await
+    }
+
+    async fn set_dist_tag(&self, tag: &NewDistTag) -> StoreResult<DistTag> {
+        dist_tags::set(&self.write, tag).await
+    }
+
+    async fn delete_dist_tag(
+        &self,
+        feed_id: i64,
+        feed_name: &str,
+        group_key: &str,
+        name_key: &str,
+        tag: &str,
+        user: &str,
+    ) -> StoreResult<bool> {
+        dist_tags::delete(&self.write, feed_id, feed_name, group_key, name_key, tag, user).await
     }
 
     async fn count_download(&self, package_id: i64) -> StoreResult<()> {

@@ -91,6 +91,9 @@ pub async fn add(pool: &AnyPool, package: &NewPackage, overwrite: bool) -> Store
             .execute(&mut *tx)
             .await?;
     }
+    for tag in &package.dist_tags {
+        super::dist_tags::upsert(&mut tx, package.feed_id, &package.key, &package.version, tag).await?;
+    }
     bump_revision(&mut tx, package.feed_id).await?;
     insert_event(
         &mut tx,
@@ -148,12 +151,14 @@ pub async fn delete(pool: &AnyPool, package_id: i64, feed_name: &str, user: &str
         .bind(package_id)
         .execute(&mut *tx)
         .await?;
-    bump_revision(&mut tx, row.try_get("feed_id")?).await?;
+    let feed_id: i64 = row.try_get("feed_id")?;
     let key = PackageKey {
         group_key: row.try_get("group_key")?,
         name_key: row.try_get("name_key")?,
         version_key: row.try_get("version_key")?,
     };
+    super::dist_tags::delete_for_version(&mut tx, feed_id, &key).await?;
+    bump_revision(&mut tx, feed_id).await?;
     let feed_type: String = row.try_get("feed_type")?;
     let package_type = feed_type
         .parse::<gantry_core::FeedType>()

@@ -79,6 +79,20 @@ pub async fn promote(pool: &AnyPool, p: &NewPromotion) -> StoreResult<PromoteOut
         }
         (target, false)
     };
+    if !super::dist_tags::apply_moves(
+        &mut tx,
+        p.to_feed_id,
+        &package.key,
+        &package.version,
+        &p.tag_moves,
+    )
+    .await?
+    {
+        return Ok(PromoteOutcome::TagsMoved);
+    }
+    if !p.tag_moves.is_empty() && !copied {
+        bump_revision(&mut tx, p.to_feed_id).await?;
+    }
     let now = now_millis();
     // Renew the blobs' leases: a promotion is a use, like an upload.
     sqlx::query(

@@ -78,6 +78,7 @@ async fn push(
         metadata: serde_json::to_value(&nuspec)
             .map_err(|e| ApiError::internal("could not store the manifest", &e))?,
         extra_files: vec![(NUSPEC_QUALIFIER.to_owned(), nuspec_blob)],
+        dist_tags: Vec::new(),
         immutable: true,
     };
     let record = publish(&state, &caller, &feed, &NuGet, staged, parsed).await?;
