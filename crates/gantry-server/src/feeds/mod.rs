@@ -1,6 +1,7 @@
 //! The package protocols, one router per feed type, under `/{protocol}/{feed}/`.
 
 pub mod base_url;
+pub mod documents;
 pub mod nuget;
 pub mod upack;
 mod upload;

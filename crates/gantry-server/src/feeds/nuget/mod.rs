@@ -22,6 +22,7 @@ use gantry_store::{FeedRecord, PackageQuery, PackageRecord};
 use super::base_url::BaseUrl;
 use crate::api::routes::Routes;
 use crate::error::{ApiError, ApiResult};
+use crate::feeds::documents::{kept_document, respond};
 use crate::services::documents::Document;
 use crate::state::AppState;
 
@@ -253,26 +254,6 @@ pub fn cached_document(request: &HeaderMap, content_type: &'static str, body: Ve
     respond(request, content_type, &Document::new(body))
 }
 
-/// Answers with `document`, or 304 when the client holds its entity tag.
-fn respond(request: &HeaderMap, content_type: &'static str, document: &Document) -> Response {
-    let etag = document.etag.to_str().unwrap_or_default();
-    let not_modified = request
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag || tag.trim() == "*"));
-    let mut response = if not_modified {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        (StatusCode::OK, document.body.clone()).into_response()
-    };
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    headers.insert(header::ETAG, document.etag.clone());
-    // Metadata changes with every push: clients may keep it, but must ask again.
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    response
-}
-
 const JSON: &str = "application/json; charset=utf-8";
 
 /// A JSON protocol document, see [`cached_document`].
@@ -296,14 +277,7 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = ApiResult<serde_json::Value>>,
 {
-    if let Some(document) = state.documents().get(feed, &key) {
-        return Ok(respond(request, JSON, &document));
-    }
-    let value = render().await?;
-    let body = serde_json::to_vec(&value).map_err(|e| ApiError::internal("could not render JSON", &e))?;
-    let document = Document::new(body);
-    state.documents().put(feed, key, document.clone());
-    Ok(respond(request, JSON, &document))
+    kept_document(state, feed, key, request, JSON, render).await
 }
 
 /// Headers for package content, which never changes under its URL: the

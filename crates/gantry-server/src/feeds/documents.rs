@@ -1,0 +1,59 @@
+//! Answering with protocol documents: entity tags, 304, and documents kept
+//! per feed revision (see [`crate::services::documents`]).
+
+use std::future::Future;
+
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use gantry_store::FeedRecord;
+
+use crate::error::{ApiError, ApiResult};
+use crate::services::documents::Document;
+use crate::state::AppState;
+
+/// Answers with `document`, or 304 when the client's `If-None-Match` holds
+/// its entity tag. Metadata changes with every publish, so clients may keep
+/// it but must ask again (`no-cache`).
+pub fn respond(request: &HeaderMap, content_type: &'static str, document: &Document) -> Response {
+    let etag = document.etag.to_str().unwrap_or_default();
+    let not_modified = request
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag || tag.trim() == "*"));
+    let mut response = if not_modified {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        (StatusCode::OK, document.body.clone()).into_response()
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::ETAG, document.etag.clone());
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
+
+/// A JSON document of `feed` that depends only on its packages: served from
+/// this node's document cache while the feed's package revision stands,
+/// rendered by `render` (and kept) otherwise. `key` names the document,
+/// including anything else it depends on (the base URL, the variant).
+pub async fn kept_document<F, Fut>(
+    state: &AppState,
+    feed: &FeedRecord,
+    key: String,
+    request: &HeaderMap,
+    content_type: &'static str,
+    render: F,
+) -> ApiResult<Response>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = ApiResult<serde_json::Value>>,
+{
+    if let Some(document) = state.documents().get(feed, &key) {
+        return Ok(respond(request, content_type, &document));
+    }
+    let value = render().await?;
+    let body = serde_json::to_vec(&value).map_err(|e| ApiError::internal("could not render JSON", &e))?;
+    let document = Document::new(body);
+    state.documents().put(feed, key, document.clone());
+    Ok(respond(request, content_type, &document))
+}
