@@ -5,6 +5,7 @@
 //! to read its manifests. The services work against [`PackageFormat`] only,
 //! so promotion, history and deployments are written once for every type.
 
+pub mod npm;
 pub mod nuget;
 pub mod upack;
 
@@ -85,6 +86,7 @@ pub fn format_for(feed_type: FeedType) -> Option<&'static dyn PackageFormat> {
     match feed_type {
         FeedType::Universal => Some(&upack::Upack),
         FeedType::NuGet | FeedType::Chocolatey | FeedType::PowerShell => Some(&nuget::NuGet),
+        FeedType::Npm => Some(&npm::Npm),
         _ => None,
     }
 }
@@ -120,8 +122,12 @@ impl Purl {
         let rest = raw.strip_prefix("pkg:").ok_or_else(bad)?;
         let rest = rest.split(['?', '#']).next().unwrap_or_default();
         let (purl_type, path) = rest.split_once('/').ok_or_else(bad)?;
-        let (path, version) = match path.rsplit_once('@') {
-            Some((p, v)) => (p, percent_decode(v)),
+        // The version follows the last '@' of the last segment, so that an
+        // unencoded scope (`pkg:npm/@acme/widget`) is not read as one.
+        let path = path.trim_end_matches('/');
+        let last_segment = path.rfind('/').map_or(0, |slash| slash + 1);
+        let (path, version) = match path.rfind('@').filter(|at| *at >= last_segment) {
+            Some(at) => (&path[..at], percent_decode(&path[at + 1..])),
             None => (path, String::new()),
         };
         let path = path.trim_matches('/');
@@ -206,6 +212,32 @@ mod tests {
     }
 
     #[test]
+    fn purl_decodes_an_encoded_scope() {
+        for raw in [
+            "pkg:npm/%40acme/widget@1.0.0",
+            "pkg:npm/%40Acme/widget@1.0.0?x=y#sub",
+            "pkg:npm/@acme/widget@1.0.0",
+        ] {
+            let parsed = Purl::parse(raw).expect(raw);
+            assert_eq!(parsed.group.to_ascii_lowercase(), "@acme", "{raw}");
+            assert_eq!(
+                (parsed.name.as_str(), parsed.version.as_str()),
+                ("widget", "1.0.0"),
+                "{raw}"
+            );
+        }
+        let unversioned = Purl::parse("pkg:npm/@acme/widget").expect("valid purl");
+        assert_eq!(
+            (
+                unversioned.group.as_str(),
+                unversioned.name.as_str(),
+                unversioned.version.as_str()
+            ),
+            ("@acme", "widget", "")
+        );
+    }
+
+    #[test]
     fn latest_and_latest_stable() {
         let versions = ["1.0.0", "1.10.0", "1.9.0", "2.0.0-beta.1"];
         assert_eq!(pick_latest(&upack::Upack, versions, false), Some("2.0.0-beta.1"));
@@ -225,7 +257,10 @@ mod tests {
                 Some("nuget")
             );
         }
+        assert_eq!(
+            format_for(FeedType::Npm).map(PackageFormat::purl_type),
+            Some("npm")
+        );
         assert!(format_for(FeedType::Rpm).is_none());
-        assert!(format_for(FeedType::Npm).is_none());
     }
 }
