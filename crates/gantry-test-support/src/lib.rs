@@ -4,11 +4,13 @@
 //! temporary data directory and a fresh database, on each backend the suite
 //! runs on (`GANTRY_TEST_BACKENDS`, default SQLite and PostgreSQL; see
 //! `gantry_store::testing`). [`TestProcess`] runs the `gantry` binary
-//! instead, for tests that must kill or restart it. [`NuGetCli`] runs the
-//! real NuGet client against it.
+//! instead, for tests that must kill or restart it. [`NuGetCli`] and
+//! [`NpmCli`] run the real NuGet and npm clients against it.
 
 #![allow(clippy::missing_panics_doc)] // test helpers panic by design
 
+mod cli;
+pub mod npm;
 pub mod nuget;
 mod process;
 mod s3;
@@ -16,7 +18,12 @@ mod upack;
 
 pub use gantry_store::sql::Backend;
 
-pub use nuget::{nupkg, nupkg_with_nuspec, nuspec_xml, CliOutput, NuGetCli};
+pub use cli::CliOutput;
+pub use npm::{
+    npm_integrity, npm_shasum, npm_tarball, npm_tarball_with, npmrc_lines, publish_document, tarball_entries,
+    write_package, NpmCli,
+};
+pub use nuget::{nupkg, nupkg_with_nuspec, nuspec_xml, NuGetCli};
 pub use process::TestProcess;
 pub use s3::{S3Server, S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY};
 pub use upack::{noise, trickle_body, upack, upack_with_manifest, zip_with};

@@ -2,6 +2,7 @@
 
 pub mod base_url;
 pub mod documents;
+pub mod npm;
 pub mod nuget;
 pub mod upack;
 mod upload;
@@ -10,5 +11,8 @@ use crate::api::routes::Routes;
 
 /// Every protocol's routes.
 pub fn routes() -> Routes {
-    Routes::default().merge(upack::routes()).merge(nuget::routes())
+    Routes::default()
+        .merge(upack::routes())
+        .merge(nuget::routes())
+        .merge(npm::routes())
 }

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use gantry_core::Attribute;
 use gantry_server::api::routes::RouteEntry;
+use gantry_test_support::npm::{npm_tarball, publish_document};
 use gantry_test_support::{nupkg, upack, TestApp, ADMIN_KEY};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -139,6 +140,7 @@ fn case_for(route: &RouteEntry) -> Option<Case> {
     };
     let target = Some("target");
     let nuget = Some(NUGET_FEED);
+    let npm = Some(NPM_FEED);
     let hammer = "group=acme&name=hammer&version=1.0.0";
     let case = match (route.method.as_str(), route.path.as_str()) {
         ("GET", "/health" | "/api/openapi.json") => get(&route.path, Need::Nothing),
@@ -387,12 +389,68 @@ fn case_for(route: &RouteEntry) -> Option<Case> {
             &format!("/nuget/{NUGET_FEED}/package/Acme.Nu/1.0.0"),
             all(&[(DownloadPackages, nuget)]),
         ),
+        // npm: only the administrator holds rights on `npm-target`.
+        ("GET", "/npm/{feed}/-/ping") => Case {
+            need: Need::Nothing,
+            ..get("/npm/npm-target/-/ping", Need::Nothing)
+        },
+        ("GET", "/npm/{feed}/-/whoami") => get("/npm/npm-target/-/whoami", Need::Listing),
+        ("PUT", "/npm/{feed}/-/user/{user}") => json_case(
+            "/npm/npm-target/-/user/org.couchdb.user:norights",
+            json!({"name": "norights", "password": "norights-password"}),
+            Need::Nothing,
+            StatusCode::CREATED,
+        ),
+        ("DELETE", "/npm/{feed}/-/user/token/{token}") => Case {
+            success: StatusCode::NOT_FOUND,
+            ..post("/npm/npm-target/-/user/token/not-a-token", Need::Listing)
+        },
+        ("GET", "/npm/{feed}/-/v1/search") => {
+            get("/npm/npm-target/-/v1/search?text=nu", all(&[(ViewPackages, npm)]))
+        }
+        ("GET", "/npm/{feed}/-/package/{*path}") => get(
+            "/npm/npm-target/-/package/@acme%2fnu/dist-tags",
+            all(&[(ViewPackages, npm)]),
+        ),
+        ("PUT", "/npm/{feed}/-/package/{*path}") => json_case(
+            "/npm/npm-target/-/package/@acme%2fnu/dist-tags/beta",
+            json!("1.0.0"),
+            all(&[(AddPackage, npm)]),
+            StatusCode::OK,
+        ),
+        ("DELETE", "/npm/{feed}/-/package/{*path}") => post(
+            "/npm/npm-target/-/package/@acme%2fnu/dist-tags/beta",
+            all(&[(AddPackage, npm)]),
+        ),
+        ("GET", "/npm/{feed}/{*path}") => get("/npm/npm-target/@acme%2fnu", all(&[(ViewPackages, npm)])),
+        ("PUT", "/npm/{feed}/{*path}") => {
+            let tarball = npm_tarball("@acme/pushed", "1.0.0", &[]);
+            json_case(
+                "/npm/npm-target/@acme%2fpushed",
+                publish_document(
+                    "http://127.0.0.1/npm/npm-target",
+                    &tarball,
+                    "@acme/pushed",
+                    "1.0.0",
+                    "latest",
+                ),
+                all(&[(AddPackage, npm)]),
+                StatusCode::CREATED,
+            )
+        }
+        ("DELETE", "/npm/{feed}/{*path}") => post(
+            "/npm/npm-target/@acme%2fdoomed/-rev/1-gantry",
+            all(&[(ManageFeeds, npm)]),
+        ),
         _ => return None,
     };
     Some(case)
 }
 
 struct Keys(BTreeMap<&'static str, String>);
+
+/// An npm feed holding @acme/nu and @acme/doomed 1.0.0, for the npm routes.
+const NPM_FEED: &str = "npm-target";
 
 /// A NuGet feed holding Acme.Nu 1.0.0, for the NuGet protocol routes.
 const NUGET_FEED: &str = "nuget-target";
@@ -419,6 +477,29 @@ async fn set_up(app: &TestApp) -> Keys {
         .push_nupkg(NUGET_FEED, ADMIN_KEY, nupkg("Acme.Nu", "1.0.0", &[]))
         .await;
     assert_eq!(status, StatusCode::CREATED, "push Acme.Nu: {body}");
+    app.create_feed(NPM_FEED, "npm").await;
+    for name in ["@acme/nu", "@acme/doomed"] {
+        let tarball = npm_tarball(name, "1.0.0", &[]);
+        let document = publish_document(&app.url("/npm/npm-target"), &tarball, name, "1.0.0", "latest");
+        let response = app
+            .admin(
+                Method::PUT,
+                &format!("/npm/npm-target/{}", name.replace('/', "%2f")),
+            )
+            .json(&document)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), StatusCode::CREATED, "publish {name}");
+    }
+    // A tag to delete (routes run in method order: DELETE before PUT).
+    let response = app
+        .admin(Method::PUT, "/npm/npm-target/-/package/@acme%2fnu/dist-tags/beta")
+        .json(&json!("1.0.0"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::OK, "dist-tag beta");
     for (path, body) in [
         (
             "/api/security/users/add",
@@ -517,6 +598,7 @@ async fn state_of(app: &TestApp) -> Vec<String> {
         "/api/packages/target/versions?group=acme",
         "/api/packages/source/versions?group=acme",
         "/api/packages/nuget-target/versions",
+        "/api/packages/npm-target/versions",
         "/api/promotions/list",
         "/api/package-deployment/list",
         "/api/api-keys/list",

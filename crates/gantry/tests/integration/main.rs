@@ -9,6 +9,8 @@ mod crash;
 mod deployments;
 mod feeds;
 mod migration;
+mod npm_client;
+mod npm_registry;
 mod nuget_client;
 mod nuget_v2;
 mod nuget_v3;

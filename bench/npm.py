@@ -1,0 +1,274 @@
+#!/usr/bin/env python3
+"""npm benchmark: prints the abbreviated packument latency and request rate
+for a package with 1,000 versions, and the wall time of `npm install` of a
+project with 200 packages from a warm Gantry feed against the same packages
+served by Verdaccio.
+
+Targets (issue "npm feeds"): abbreviated packument for 1,000 versions p50
+< 5 ms and >= 10,000 requests/s on 2 cores with 64 connections; `npm
+install` of 200 packages from Gantry at least 1.5x faster than from Verdaccio
+(whole-process wall time, median of 5).
+
+Usage: bench/npm.py [--binary target/release/gantry] [--runs 5]
+Builds the release binary unless --binary is given; installs wrk (Debian)
+and Verdaccio (bench/install-verdaccio) if missing. Everything runs on
+127.0.0.1 with temporary directories, and stops by itself.
+"""
+
+import argparse
+import base64
+import hashlib
+import http.client
+import io
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import npm_fixture  # noqa: E402
+
+KEY = "bench-admin-key-0123456789"
+CORGI = "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*"
+
+
+def start_gantry(binary, data_dir):
+    proc = subprocess.Popen(
+        [binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "GANTRY_BOOTSTRAP_API_KEY": KEY, "GANTRY_LOG": "warn"},
+        text=True,
+    )
+    line = proc.stdout.readline()
+    prefix = "gantry listening on "
+    if not line.startswith(prefix):
+        proc.kill()
+        raise RuntimeError(f"unexpected first line: {line!r}")
+    return proc, line[len(prefix):].strip()
+
+
+def stop(proc):
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+class Client:
+    def __init__(self, base):
+        url = urllib.parse.urlparse(base)
+        self.conn = http.client.HTTPConnection(url.hostname, url.port)
+
+    def call(self, method, path, body=None, headers=None):
+        self.conn.request(method, path, body=body, headers={"Authorization": f"Bearer {KEY}", **(headers or {})})
+        response = self.conn.getresponse()
+        return response.status, response.read()
+
+
+def tarball(name, version):
+    manifest = json.dumps({"name": name, "version": version, "description": f"{name} {version}", "main": "index.js"}).encode()
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w") as archive:
+        for path, data in [("package/package.json", manifest), ("package/index.js", b"module.exports = 1;\n")]:
+            info = tarfile.TarInfo(path)
+            info.size = len(data)
+            info.mode = 0o644
+            archive.addfile(info, io.BytesIO(data))
+    out = io.BytesIO()
+    import gzip
+
+    with gzip.GzipFile(fileobj=out, mode="wb", mtime=0) as gz:
+        gz.write(raw.getvalue())
+    return out.getvalue()
+
+
+def publish_body(registry, name, version, data):
+    file_name = f"{name.split('/')[-1]}-{version}.tgz"
+    return json.dumps(
+        {
+            "_id": name,
+            "name": name,
+            "dist-tags": {"latest": version},
+            "versions": {
+                version: {
+                    "name": name,
+                    "version": version,
+                    "description": f"{name} {version}",
+                    "main": "index.js",
+                    "dependencies": {"left-pad": "^1.3.0"},
+                    "dist": {
+                        "integrity": "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode(),
+                        "shasum": hashlib.sha1(data).hexdigest(),
+                        "tarball": f"{registry}/{name}/-/{file_name}",
+                    },
+                }
+            },
+            "_attachments": {file_name: {"content_type": "application/octet-stream", "data": base64.b64encode(data).decode(), "length": len(data)}},
+        }
+    )
+
+
+def ensure_wrk():
+    if shutil.which("wrk"):
+        return
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    subprocess.run(sudo + ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "wrk"], check=True)
+
+
+def wrk_rate(url, seconds, connections, headers):
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    for header in headers:
+        args += ["-H", header]
+    out = subprocess.run(args + [url], check=True, capture_output=True, text=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return rate, int(errors.group(1)) if errors else 0
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_verdaccio(work):
+    bin_path = subprocess.run(
+        [os.path.join(os.path.dirname(os.path.abspath(__file__)), "install-verdaccio")],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    port = free_port()
+    config = os.path.join(work, "verdaccio.yaml")
+    storage = os.path.join(work, "verdaccio-storage")
+    os.makedirs(storage, exist_ok=True)
+    with open(config, "w") as f:
+        f.write(npm_fixture.verdaccio_config(storage, work))
+    proc = subprocess.Popen(
+        ["node", bin_path, "--config", config, "--listen", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/-/ping")
+            break
+        except OSError:
+            time.sleep(0.05)
+    return proc, base + "/"
+
+
+def timed_installs(project, registry, token, runs, work):
+    """Median wall time of `npm install` into a fresh copy of the project with an empty cache."""
+    times = []
+    for i in range(runs):
+        target = os.path.join(work, f"install-{i}-{abs(hash(registry))}")
+        shutil.copytree(project, target)
+        npm_fixture.write_npmrc(target, registry, token)
+        cache = os.path.join(work, f"cache-{i}-{abs(hash(registry))}")
+        began = time.perf_counter()
+        subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "--prefer-online", "--cache", cache, "--userconfig", os.path.join(target, ".npmrc")],
+            cwd=target,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        times.append(time.perf_counter() - began)
+        installed = len([d for d in os.listdir(os.path.join(target, "node_modules")) if not d.startswith(".")])
+        if installed < 200:
+            raise RuntimeError(f"only {installed} packages installed from {registry}")
+    return statistics.median(times), times
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary")
+    parser.add_argument("--versions", type=int, default=1000)
+    parser.add_argument("--samples", type=int, default=300)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    ensure_wrk()
+    binary = args.binary
+    if binary is None:
+        subprocess.run(["cargo", "build", "--release", "--locked", "-p", "gantry"], check=True)
+        binary = "target/release/gantry"
+
+    results = {}
+    with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as work:
+        proc, base = start_gantry(binary, os.path.join(work, "data"))
+        try:
+            client = Client(base)
+            client.call("POST", "/api/management/feeds/create", json.dumps({"name": "bench", "feedType": "npm"}), {"Content-Type": "application/json"})
+            registry = base + "/npm/bench"
+            for i in range(args.versions):
+                version = f"1.{i}.0"
+                status, body = client.call("PUT", "/npm/bench/many", publish_body(registry, "many", version, tarball("many", version)), {"Content-Type": "application/json"})
+                if status != 201:
+                    raise RuntimeError(f"publish failed: {status} {body[:200]!r}")
+            timings = []
+            for _ in range(args.samples):
+                began = time.perf_counter()
+                status, body = client.call("GET", "/npm/bench/many", None, {"Accept": CORGI})
+                timings.append((time.perf_counter() - began) * 1000)
+                assert status == 200
+            assert len(json.loads(body)["versions"]) == args.versions
+            timings.sort()
+            results["abbreviated_packument_versions"] = args.versions
+            results["abbreviated_packument_p50_ms"] = round(statistics.median(timings), 2)
+            results["abbreviated_packument_p99_ms"] = round(timings[int(len(timings) * 0.99) - 1], 2)
+            rate, errors = wrk_rate(registry + "/many", args.seconds, args.connections, [f"Accept: {CORGI}"])
+            results["abbreviated_packument_req_per_s"] = round(rate)
+            results["abbreviated_packument_errors"] = errors
+
+            # The same 200 packages in both registries; installs with a cold npm cache.
+            packages = os.path.join(work, "packages")
+            project = os.path.join(work, "project")
+            npm_fixture.make_packages(packages, 200)
+            npm_fixture.make_project(project, 200)
+            npm_fixture.publish_all(packages, registry + "/", KEY)
+            verdaccio, verdaccio_url = start_verdaccio(work)
+            try:
+                token = npm_fixture.verdaccio_token(verdaccio_url)
+                npm_fixture.publish_all(packages, verdaccio_url, token)
+                # One warm-up install each, so both registries have their caches hot.
+                timed_installs(project, registry + "/", KEY, 1, os.path.join(work, "warm"))
+                timed_installs(project, verdaccio_url, token, 1, os.path.join(work, "warm"))
+                gantry_s, gantry_all = timed_installs(project, registry + "/", KEY, args.runs, work)
+                verdaccio_s, verdaccio_all = timed_installs(project, verdaccio_url, token, args.runs, work)
+            finally:
+                verdaccio.terminate()
+                verdaccio.wait(timeout=30)
+            results["install_200_gantry_s_median"] = round(gantry_s, 2)
+            results["install_200_verdaccio_s_median"] = round(verdaccio_s, 2)
+            results["install_200_gantry_runs"] = [round(t, 2) for t in gantry_all]
+            results["install_200_verdaccio_runs"] = [round(t, 2) for t in verdaccio_all]
+            results["install_speedup"] = round(verdaccio_s / gantry_s, 2)
+        finally:
+            stop(proc)
+
+    print(json.dumps(results, indent=2))
+    print()
+    targets = [
+        (f"abbreviated packument, {args.versions} versions, p50", results["abbreviated_packument_p50_ms"], "ms", "<", 5),
+        (f"abbreviated packument, {args.connections} connections", results["abbreviated_packument_req_per_s"], "req/s", ">=", 10000),
+        ("errors under load", results["abbreviated_packument_errors"], "", "==", 0),
+        ("npm install of 200 packages, Verdaccio time / Gantry time", results["install_speedup"], "x", ">=", 1.5),
+    ]
+    for label, value, unit, op, target in targets:
+        ok = {"<": value < target, ">=": value >= target, "==": value == target}[op]
+        print(f"{'PASS' if ok else 'MISS'}  {label}: {value} {unit} (target {op} {target} {unit})")
+
+
+if __name__ == "__main__":
+    main()
