@@ -11,6 +11,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
+use base64::Engine as _;
 use gantry_test_support::npm::{write_package, NpmCli};
 use gantry_test_support::{Backend, TestApp, ADMIN_KEY};
 use reqwest::{Method, StatusCode};
@@ -285,4 +286,56 @@ async fn install_from_the_approved_feed_works_only_after_promotion() {
     assert_eq!(installed["version"], "1.2.0");
     let tags = consumer.run(&["view", "@acme/widget", "dist-tags.latest"]).await;
     assert_eq!(tags.assert_success().stdout.trim(), "1.2.0");
+}
+
+#[tokio::test]
+async fn a_closed_feed_challenges_npm_which_then_sends_basic_credentials() {
+    let app = TestApp::spawn(Backend::Sqlite, |config| config.anonymous_read = false).await;
+    app.create_feed("npm-private", "npm").await;
+    let publisher = NpmCli::new();
+    publisher.write_npmrc(&npmrc(&app, "npm-private", ADMIN_KEY));
+    let widget = write_package(&publisher.work_dir().join("widget"), "@acme/widget", "1.0.0", &[]);
+    publisher.run_in(&widget, &["publish"]).await.assert_success();
+    let response = app
+        .admin(Method::POST, "/api/security/users/add")
+        .json(&json!({"name": "bob", "password": "bob-password-1"}))
+        .send()
+        .await
+        .expect("request");
+    expect_status(response, StatusCode::OK, "user").await;
+    let response = app
+        .admin(Method::POST, "/api/security/permissions/add")
+        .json(&json!({"user": "bob", "task": "View & Download Packages", "feed": "npm-private"}))
+        .send()
+        .await
+        .expect("request");
+    expect_status(response, StatusCode::OK, "permission").await;
+
+    // Anonymous: npm is told to authenticate (401), and fails without credentials.
+    let anonymous = NpmCli::new();
+    anonymous.write_npmrc(&npmrc(&app, "npm-private", ""));
+    let refused = anonymous.run(&["view", "@acme/widget", "version"]).await;
+    assert!(
+        refused.assert_failure().stderr.contains("401") || refused.stderr.contains("E401"),
+        "{refused}"
+    );
+
+    // `_auth` (basic user:password) for that registry.
+    let bob = NpmCli::new();
+    let registry = registry(&app, "npm-private");
+    let mut lines = npmrc(&app, "npm-private", "");
+    lines.push(format!(
+        "{}:_auth={}",
+        registry.trim_start_matches("http:"),
+        base64::engine::general_purpose::STANDARD.encode("bob:bob-password-1")
+    ));
+    bob.write_npmrc(&lines);
+    let version = bob.run(&["view", "@acme/widget", "version"]).await;
+    assert_eq!(version.assert_success().stdout.trim(), "1.0.0");
+    let project = bob.work_dir().join("app");
+    write_project(&project, &[("@acme/widget", "1.0.0")]);
+    bob.run_in(&project, &["install"]).await.assert_success();
+    assert!(project.join("node_modules/@acme/widget/index.js").is_file());
+    let whoami = bob.run(&["whoami"]).await;
+    assert_eq!(whoami.assert_success().stdout.trim(), "bob");
 }
