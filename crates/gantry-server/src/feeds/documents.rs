@@ -15,19 +15,39 @@ use crate::state::AppState;
 /// its entity tag. Metadata changes with every publish, so clients may keep
 /// it but must ask again (`no-cache`).
 pub fn respond(request: &HeaderMap, content_type: &'static str, document: &Document) -> Response {
-    let etag = document.etag.to_str().unwrap_or_default();
+    let accepts_gzip = request
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',').any(|coding| {
+                coding
+                    .split(';')
+                    .next()
+                    .is_some_and(|c| c.trim().eq_ignore_ascii_case("gzip"))
+            })
+        });
+    let gzipped = if accepts_gzip { document.gzipped() } else { None };
+    let (body, etag) = match &gzipped {
+        Some((body, etag)) => (body.clone(), etag.clone()),
+        None => (document.body.clone(), document.etag.clone()),
+    };
+    let tag = etag.to_str().unwrap_or_default();
     let not_modified = request
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag || tag.trim() == "*"));
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
     let mut response = if not_modified {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        (StatusCode::OK, document.body.clone()).into_response()
+        (StatusCode::OK, body).into_response()
     };
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    headers.insert(header::ETAG, document.etag.clone());
+    if gzipped.is_some() && !not_modified {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    headers.insert(header::ETAG, etag);
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     response
 }

@@ -130,6 +130,28 @@ async fn published_packages_read_back_as_full_and_abbreviated_packuments() {
             .await
             .expect("request");
         assert_eq!(cached.status(), StatusCode::NOT_MODIFIED, "{ctx}");
+        // npm accepts gzip: a larger document comes compressed, under its own tag.
+        for patch in 0..10 {
+            publish(&app, "npm-dev", "gz-many", &format!("1.0.{patch}"), "latest").await;
+        }
+        let corgi = get_json(&app, "/npm/npm-dev/gz-many", Some(CORGI)).await;
+        let gzipped = app
+            .anonymous(Method::GET, "/npm/npm-dev/gz-many")
+            .header(header::ACCEPT, CORGI)
+            .header(header::ACCEPT_ENCODING, "gzip, deflate")
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(gzipped.headers()[header::CONTENT_ENCODING], "gzip", "{ctx}");
+        let compressed = gzipped.bytes().await.expect("bytes");
+        let mut plain = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&compressed[..]), &mut plain)
+            .expect("gunzip");
+        assert_eq!(
+            serde_json::from_slice::<Value>(&plain).expect("JSON"),
+            corgi,
+            "{ctx}"
+        );
 
         let download = app
             .anonymous(Method::GET, "/npm/npm-dev/@acme/widget/-/widget-1.0.0.tgz")
