@@ -77,3 +77,35 @@ where
     state.documents().put(feed, key, document.clone());
     Ok(respond(request, content_type, &document))
 }
+
+/// Headers for package content, which never changes under its URL: the
+/// client may keep it for a year. `private`, because the feed may need
+/// credentials and a shared cache must not hand it to others.
+pub fn immutable(response: &mut Response) {
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=31536000, immutable"),
+    );
+}
+
+/// Whether the request's `If-None-Match` names this content digest.
+pub fn has_digest(request: &HeaderMap, sha256: &str) -> bool {
+    let quoted = format!("\"{sha256}\"");
+    request
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|tag| tag.trim().trim_start_matches("W/") == quoted)
+        })
+}
+
+/// 304 for a package file the client already holds.
+pub fn not_modified(sha256: &str) -> Response {
+    let mut response = StatusCode::NOT_MODIFIED.into_response();
+    if let Ok(value) = HeaderValue::from_str(&format!("\"{sha256}\"")) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    immutable(&mut response);
+    response
+}

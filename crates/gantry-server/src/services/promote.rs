@@ -76,11 +76,16 @@ pub async fn promote(state: &AppState, caller: &Caller, request: &PromoteRequest
     }
     let source = packages::find_version(state, &from, format, &id, &spec).await?;
 
+    let package_label = if source.group.is_empty() {
+        source.name.clone()
+    } else {
+        format!("{}/{}", source.group, source.name)
+    };
     // The target's tags are read, a move decided, and the promotion made
     // only if they did not change in between; a concurrent change means
     // deciding again.
     let mut attempts = 0;
-    let outcome = loop {
+    let (promotion, package, copied) = loop {
         attempts += 1;
         let tag_moves = if format.uses_dist_tags() {
             latest_move(state, &to, format, &source).await?
@@ -101,34 +106,25 @@ pub async fn promote(state: &AppState, caller: &Caller, request: &PromoteRequest
             })
             .await?;
         match outcome {
+            PromoteOutcome::Copied { promotion, package } => break (promotion, package, true),
+            PromoteOutcome::AlreadyPresent { promotion, package } => break (promotion, package, false),
             PromoteOutcome::TagsMoved if attempts < 5 => {}
             PromoteOutcome::TagsMoved => return Err(ApiError::conflict(
                 "The target's dist-tags kept changing during the promotion; nothing was changed. Try again.",
             )),
-            other => break other,
+            PromoteOutcome::Conflict => {
+                return Err(ApiError::conflict(format!(
+                    "Feed '{}' already holds {package_label} {} with different content; nothing was changed.",
+                    to.settings.name, source.version
+                )))
+            }
+            PromoteOutcome::SourceGone => {
+                return Err(ApiError::not_found(format!(
+                    "{package_label} {} was deleted from feed '{}' while it was being promoted.",
+                    source.version, from.settings.name
+                )))
+            }
         }
-    };
-    let package_label = if source.group.is_empty() {
-        source.name.clone()
-    } else {
-        format!("{}/{}", source.group, source.name)
-    };
-    let (promotion, package, copied) = match outcome {
-        PromoteOutcome::Copied { promotion, package } => (promotion, package, true),
-        PromoteOutcome::AlreadyPresent { promotion, package } => (promotion, package, false),
-        PromoteOutcome::Conflict => {
-            return Err(ApiError::conflict(format!(
-                "Feed '{}' already holds {package_label} {} with different content; nothing was changed.",
-                to.settings.name, source.version
-            )))
-        }
-        PromoteOutcome::SourceGone => {
-            return Err(ApiError::not_found(format!(
-                "{package_label} {} was deleted from feed '{}' while it was being promoted.",
-                source.version, from.settings.name
-            )))
-        }
-        PromoteOutcome::TagsMoved => unreachable!("retried above"),
     };
     tracing::info!(
         id = promotion.id, package = %package_label, version = %promotion.version,

@@ -288,6 +288,6 @@ async fn tarball(
         file,
     )
     .await?;
-    crate::feeds::nuget::immutable(&mut response);
+    crate::feeds::documents::immutable(&mut response);
     Ok(response)
 }

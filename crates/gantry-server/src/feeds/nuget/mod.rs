@@ -12,8 +12,8 @@ pub mod v3;
 
 use std::future::Future;
 
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use gantry_core::FeedType;
 use gantry_formats::nuget::{NuGet, NuGetVersion, Nuspec};
 use gantry_formats::PackageFormat;
@@ -22,6 +22,7 @@ use gantry_store::{FeedRecord, PackageQuery, PackageRecord};
 use super::base_url::BaseUrl;
 use crate::api::routes::Routes;
 use crate::error::{ApiError, ApiResult};
+pub use crate::feeds::documents::{has_digest, immutable, not_modified};
 use crate::feeds::documents::{kept_document, respond};
 use crate::services::documents::Document;
 use crate::state::AppState;
@@ -280,41 +281,10 @@ where
     kept_document(state, feed, key, request, JSON, render).await
 }
 
-/// Headers for package content, which never changes under its URL: the
-/// client may keep it for a year. `private`, because the feed may need
-/// credentials and a shared cache must not hand it to others.
-pub fn immutable(response: &mut Response) {
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=31536000, immutable"),
-    );
-}
-
-/// Whether the request's `If-None-Match` names this content digest.
-pub fn has_digest(request: &HeaderMap, sha256: &str) -> bool {
-    let quoted = format!("\"{sha256}\"");
-    request
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .any(|tag| tag.trim().trim_start_matches("W/") == quoted)
-        })
-}
-
-/// 304 for a package file the client already holds.
-pub fn not_modified(sha256: &str) -> Response {
-    let mut response = StatusCode::NOT_MODIFIED.into_response();
-    if let Ok(value) = HeaderValue::from_str(&format!("\"{sha256}\"")) {
-        response.headers_mut().insert(header::ETAG, value);
-    }
-    immutable(&mut response);
-    response
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::{header, StatusCode};
 
     #[test]
     fn version_filter_reads_client_parameters() {
