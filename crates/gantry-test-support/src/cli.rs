@@ -29,7 +29,7 @@ impl CliOutput {
     }
 
     /// The output of a finished process.
-    pub(crate) fn from_output(output: &std::process::Output) -> CliOutput {
+    pub fn from_output(output: &std::process::Output) -> CliOutput {
         CliOutput {
             status: exit_code(output.status),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use gantry_test_support::npm::{write_package, NpmCli};
-use gantry_test_support::{Backend, TestApp, ADMIN_KEY};
+use gantry_test_support::{Backend, CliOutput, TestApp, ADMIN_KEY};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -338,4 +338,58 @@ async fn a_closed_feed_challenges_npm_which_then_sends_basic_credentials() {
     assert!(project.join("node_modules/@acme/widget/index.js").is_file());
     let whoami = bob.run(&["whoami"]).await;
     assert_eq!(whoami.assert_success().stdout.trim(), "bob");
+}
+
+/// pnpm, which `scripts/test-setup` installs and names in `GANTRY_TEST_PNPM`.
+fn pnpm_path() -> String {
+    std::env::var("GANTRY_TEST_PNPM").unwrap_or_else(|_| {
+        panic!("GANTRY_TEST_PNPM is not set: run scripts/test-setup (it installs pnpm) and export what it prints, or run scripts/test")
+    })
+}
+
+/// Runs pnpm with `npm`'s home and configuration in `dir`.
+async fn pnpm(npm: &NpmCli, dir: &Path, args: &[&str]) -> CliOutput {
+    let mut command = npm.command(&pnpm_path());
+    command
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .kill_on_drop(true);
+    let output = tokio::time::timeout(Duration::from_mins(3), command.output())
+        .await
+        .unwrap_or_else(|_| panic!("pnpm {args:?} did not finish within 3 minutes"))
+        .expect("pnpm runs");
+    CliOutput::from_output(&output)
+}
+
+#[tokio::test]
+async fn pnpm_installs_and_publishes_through_the_same_registry() {
+    let app = TestApp::spawn(Backend::Sqlite, |_| {}).await;
+    app.create_feed("npm-dev", "npm").await;
+    let npm = NpmCli::new();
+    npm.write_npmrc(&npmrc(&app, "npm-dev", ADMIN_KEY));
+    let work = npm.work_dir().to_path_buf();
+    let base = write_package(&work.join("base"), "@acme/base", "1.0.0", &[]);
+    npm.run_in(&base, &["publish"]).await.assert_success();
+    // pnpm publishes too (without the git checks it makes by default).
+    let widget = write_package(
+        &work.join("widget"),
+        "@acme/widget",
+        "1.0.0",
+        &[("@acme/base", "^1.0.0")],
+    );
+    pnpm(&npm, &widget, &["publish", "--no-git-checks"])
+        .await
+        .assert_success();
+
+    let project = work.join("app");
+    write_project(&project, &[("@acme/widget", "^1.0.0")]);
+    pnpm(&npm, &project, &["install"]).await.assert_success();
+    let installed = read_json(&project.join("node_modules/@acme/widget/package.json"));
+    assert_eq!(installed["version"], "1.0.0");
+    let lock = std::fs::read_to_string(project.join("pnpm-lock.yaml")).expect("lockfile");
+    assert!(
+        lock.contains("'@acme/base@1.0.0'") || lock.contains("/@acme/base@1.0.0"),
+        "{lock}"
+    );
 }
