@@ -5,12 +5,14 @@
 
 pub mod digest;
 pub mod feed;
+pub mod filter;
 pub mod names;
 pub mod security;
 pub mod version;
 
 pub use digest::Sha256Digest;
 pub use feed::{FeedType, FeedUsage};
+pub use filter::{FilterError, PackageFilter, PackageFilters};
 pub use names::{FeedName, GroupName, NameError, UserName};
 pub use security::{
     ApiKeyGrant, Attribute, AttributeSet, Decision, PackagePermission, Principal, SecurityModel, SystemApi,
