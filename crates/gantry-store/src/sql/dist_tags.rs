@@ -2,7 +2,7 @@
 
 use sqlx::{AnyConnection, AnyPool, Row};
 
-use super::packages::{bump_revision, insert_event, EventRow};
+use super::packages::{bump_revision, insert_event, package_type_of, EventRow};
 use crate::metadata::{DistTag, NewDistTag, PackageKey, TagMove};
 use crate::time::now_millis;
 use crate::{StoreError, StoreResult};
@@ -182,11 +182,7 @@ pub async fn delete(
         name_key: name_key.to_owned(),
         version_key: row.try_get("version_key")?,
     };
-    let feed_type: String = row.try_get("feed_type")?;
-    let package_type = feed_type
-        .parse::<gantry_core::FeedType>()
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?
-        .package_type();
+    let package_type = package_type_of(&row.try_get::<String, _>("feed_type")?)?;
     let (group, name, version): (String, String, String) = (
         row.try_get("group_name")?,
         row.try_get("name")?,

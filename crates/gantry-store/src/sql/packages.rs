@@ -159,11 +159,7 @@ pub async fn delete(pool: &AnyPool, package_id: i64, feed_name: &str, user: &str
     };
     super::dist_tags::delete_for_version(&mut tx, feed_id, &key).await?;
     bump_revision(&mut tx, feed_id).await?;
-    let feed_type: String = row.try_get("feed_type")?;
-    let package_type = feed_type
-        .parse::<gantry_core::FeedType>()
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?
-        .package_type();
+    let package_type = package_type_of(&row.try_get::<String, _>("feed_type")?)?;
     let (group, name, version): (String, String, String) = (
         row.try_get("group_name")?,
         row.try_get("name")?,
@@ -235,10 +231,7 @@ pub async fn set_status(
         .bind(before.feed_id)
         .fetch_one(&mut *tx)
         .await?;
-    let package_type = feed_type
-        .parse::<gantry_core::FeedType>()
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?
-        .package_type();
+    let package_type = package_type_of(&feed_type)?;
     insert_event(
         &mut tx,
         &EventRow {
@@ -293,6 +286,14 @@ pub async fn events(
             })
         })
         .collect()
+}
+
+/// The package type history records for a feed type as stored.
+pub fn package_type_of(feed_type: &str) -> StoreResult<&'static str> {
+    feed_type
+        .parse::<gantry_core::FeedType>()
+        .map(gantry_core::FeedType::package_type)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 /// Raises a feed's package revision inside the caller's transaction: every
