@@ -47,6 +47,17 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for QueryParams<T>
     }
 }
 
+/// Reads a count parameter (`skip`, `take`, `$top`...): `None` when absent
+/// or blank, 400 when it is not a non-negative integer.
+pub fn count_param(name: &str, raw: Option<&str>) -> ApiResult<Option<usize>> {
+    match raw.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(raw) => raw.parse::<usize>().map(Some).map_err(|_| {
+            ApiError::bad_request(format!("{name} must be a non-negative integer, not '{raw}'."))
+        }),
+    }
+}
+
 /// Reads a field that may be absent (`None`), `null` (`Some(None)`) or a value.
 pub fn double_option<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
 where

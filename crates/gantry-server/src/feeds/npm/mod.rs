@@ -127,6 +127,15 @@ impl PackagePath {
         Ok(Self { id, rest })
     }
 
+    /// The version a tarball file name of this package names
+    /// (`widget-1.0.0.tgz` → `1.0.0`), as npm names tarballs; `None` for
+    /// another file name.
+    pub fn tarball_version<'a>(&self, file: &'a str) -> Option<&'a str> {
+        file.strip_suffix(".tgz")
+            .and_then(|stem| stem.strip_prefix(self.id.name.as_str()))
+            .and_then(|rest| rest.strip_prefix('-'))
+    }
+
     /// The full name (`@acme/widget`).
     pub fn full_name(&self) -> String {
         npm::full_name(&self.id.group, &self.id.name)
@@ -200,6 +209,10 @@ mod tests {
         let p = PackagePath::parse("left-pad/1.3.0").expect("version");
         assert_eq!(p.rest, ["1.3.0"]);
         assert_eq!(p.full_name(), "left-pad");
+        let p = PackagePath::parse("@acme/widget").expect("scoped");
+        assert_eq!(p.tarball_version("widget-1.0.0-rc.1.tgz"), Some("1.0.0-rc.1"));
+        assert_eq!(p.tarball_version("gadget-1.0.0.tgz"), None);
+        assert_eq!(p.tarball_version("widget-1.0.0.zip"), None);
         assert!(PackagePath::parse("@acme").is_err());
         assert!(PackagePath::parse("").is_err());
     }

@@ -262,10 +262,7 @@ async fn tarball(
             package.full_name()
         ))
     };
-    let version = file
-        .strip_suffix(".tgz")
-        .and_then(|stem| stem.strip_prefix(&format!("{}-", package.id.name)))
-        .ok_or_else(not_found)?;
+    let version = package.tarball_version(file).ok_or_else(not_found)?;
     npm::version_key(version).map_err(|_| not_found())?;
     let record = crate::services::packages::find_version(
         state,

@@ -333,9 +333,8 @@ pub async fn delete(
         }
         [dash, file, rev, _] if dash == "-" && rev == "-rev" => {
             state.authorize(&caller, Attribute::DeletePackage, Some(&feed))?;
-            let version = file
-                .strip_suffix(".tgz")
-                .and_then(|stem| stem.strip_prefix(&format!("{}-", package.id.name)))
+            let version = package
+                .tarball_version(file)
                 .ok_or_else(|| ApiError::not_found(format!("{file} is not a tarball of {full_name}.")))?;
             let key = npm::version_key(version).map_err(|e| ApiError::bad_request(e.0))?;
             // npm removes the version from the packument first; the tarball

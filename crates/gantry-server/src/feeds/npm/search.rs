@@ -19,9 +19,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::FEED_TYPES;
-use crate::api::extract::QueryParams;
+use crate::api::extract::{count_param, QueryParams};
 use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::services::feeds;
 use crate::state::AppState;
 
@@ -33,15 +33,6 @@ pub struct SearchParams {
     text: Option<String>,
     size: Option<String>,
     from: Option<String>,
-}
-
-fn number(name: &str, raw: Option<&str>, default: usize) -> ApiResult<usize> {
-    match raw.map(str::trim).filter(|r| !r.is_empty()) {
-        None => Ok(default),
-        Some(raw) => raw.parse().map_err(|_| {
-            ApiError::bad_request(format!("{name} must be a non-negative integer, not '{raw}'."))
-        }),
-    }
 }
 
 fn text_of(record: &PackageRecord, key: &str) -> String {
@@ -66,8 +57,10 @@ pub async fn search(
 ) -> ApiResult<Response> {
     let feed = feeds::find_for_protocol(&state, &feed, FEED_TYPES).await?;
     state.authorize(&caller, Attribute::ViewPackages, Some(&feed))?;
-    let size = number("size", params.size.as_deref(), 20)?.min(MAX_SIZE);
-    let from = number("from", params.from.as_deref(), 0)?;
+    let size = count_param("size", params.size.as_deref())?
+        .unwrap_or(20)
+        .min(MAX_SIZE);
+    let from = count_param("from", params.from.as_deref())?.unwrap_or(0);
     let text = params.text.unwrap_or_default().to_lowercase();
     let words: Vec<&str> = text.split_whitespace().collect();
 

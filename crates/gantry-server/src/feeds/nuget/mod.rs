@@ -21,10 +21,12 @@ use gantry_store::{FeedRecord, PackageQuery, PackageRecord};
 
 use super::base_url::BaseUrl;
 use crate::api::routes::Routes;
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 pub use crate::feeds::documents::{has_digest, immutable, not_modified};
 use crate::feeds::documents::{kept_document, respond};
 use crate::services::documents::Document;
+use crate::services::download::{self, Download};
 use crate::state::AppState;
 
 /// The feed types served by the NuGet protocols.
@@ -199,6 +201,41 @@ pub async fn find_entry(
                 feed.settings.name
             ))
         })
+}
+
+/// Answers with a version's `.nupkg` (flat container and v2 download alike):
+/// 304 when `If-None-Match` holds its SHA-256, otherwise the file, counted
+/// as a download (and a deployment, with the headers), cacheable for good.
+pub async fn serve_nupkg(
+    state: &AppState,
+    caller: &Caller,
+    feed: &FeedRecord,
+    entry: &NuGetEntry,
+    headers: &HeaderMap,
+) -> ApiResult<Response> {
+    let sha256 = entry
+        .record
+        .primary_file()
+        .map(|f| f.sha256.to_string())
+        .unwrap_or_default();
+    if has_digest(headers, &sha256) {
+        return Ok(not_modified(&sha256));
+    }
+    let file_name = format!("{}.{}.nupkg", entry.id(), entry.version.to_normalized_string());
+    let mut response = download::serve(
+        state,
+        Download {
+            headers,
+            caller,
+            feed,
+            record: &entry.record,
+        },
+        "application/octet-stream",
+        &file_name,
+    )
+    .await?;
+    immutable(&mut response);
+    Ok(response)
 }
 
 /// The absolute URLs of one feed's NuGet endpoints.

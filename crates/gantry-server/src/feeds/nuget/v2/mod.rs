@@ -34,14 +34,12 @@ use gantry_store::FeedRecord;
 
 use self::query::{matches_search, page, rows_of, sort, text_literal, ODataQuery, Row};
 use super::{
-    all_packages, cached_document, find_entry, has_digest, immutable, not_modified, versions_of, FeedUrls,
-    NuGetEntry, FEED_TYPES,
+    all_packages, cached_document, find_entry, serve_nupkg, versions_of, FeedUrls, NuGetEntry, FEED_TYPES,
 };
 use crate::api::routes::Routes;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::feeds::base_url::BaseUrl;
-use crate::services::download::{self, Download};
 use crate::services::feeds;
 use crate::state::AppState;
 
@@ -367,29 +365,7 @@ async fn download_package(
     let feed = feeds::find_for_protocol(&state, &feed, FEED_TYPES).await?;
     state.authorize(&caller, Attribute::DownloadPackages, Some(&feed))?;
     let entry = find_entry(&state, &feed, &id, &version).await?;
-    let sha256 = entry
-        .record
-        .primary_file()
-        .map(|f| f.sha256.to_string())
-        .unwrap_or_default();
-    if has_digest(&headers, &sha256) {
-        return Ok(not_modified(&sha256));
-    }
-    let file_name = format!("{}.{}.nupkg", entry.id(), entry.version.to_normalized_string());
-    let mut response = download::serve(
-        &state,
-        Download {
-            headers: &headers,
-            caller: &caller,
-            feed: &feed,
-            record: &entry.record,
-        },
-        "application/octet-stream",
-        &file_name,
-    )
-    .await?;
-    immutable(&mut response);
-    Ok(response)
+    serve_nupkg(&state, &caller, &feed, &entry, &headers).await
 }
 
 #[cfg(test)]

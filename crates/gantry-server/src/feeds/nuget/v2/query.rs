@@ -4,6 +4,7 @@
 
 use std::cmp::Ordering;
 
+use crate::api::extract::count_param;
 use crate::error::{ApiError, ApiResult};
 use crate::feeds::nuget::{NuGetEntry, VersionFilter};
 
@@ -201,12 +202,7 @@ impl ODataQuery {
     }
 
     fn number(&self, name: &str) -> ApiResult<Option<usize>> {
-        match self.get(name).map(str::trim).filter(|v| !v.is_empty()) {
-            None => Ok(None),
-            Some(raw) => raw.parse::<usize>().map(Some).map_err(|_| {
-                ApiError::bad_request(format!("{name} must be a non-negative integer, not '{raw}'."))
-            }),
-        }
+        count_param(name, self.get(name))
     }
 
     /// `$skip` and `$top`.

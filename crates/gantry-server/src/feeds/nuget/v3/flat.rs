@@ -11,10 +11,9 @@ use serde_json::json;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::feeds::nuget::{
-    find_entry, has_digest, immutable, kept_json_document, not_modified, versions_of, NuGetEntry, FEED_TYPES,
-    NUSPEC_QUALIFIER,
+    find_entry, has_digest, immutable, kept_json_document, not_modified, serve_nupkg, versions_of,
+    NuGetEntry, FEED_TYPES, NUSPEC_QUALIFIER,
 };
-use crate::services::download::{self, Download};
 use crate::services::feeds;
 use crate::state::AppState;
 
@@ -58,29 +57,7 @@ pub async fn content(
     let (lower_id, lower_version) = (entry.lower_id(), entry.lower_version());
     let file = file.to_ascii_lowercase();
     if file == format!("{lower_id}.{lower_version}.nupkg") {
-        let sha256 = entry
-            .record
-            .primary_file()
-            .map(|f| f.sha256.to_string())
-            .unwrap_or_default();
-        if has_digest(&headers, &sha256) {
-            return Ok(not_modified(&sha256));
-        }
-        let file_name = format!("{}.{}.nupkg", entry.id(), entry.version.to_normalized_string());
-        let mut response = download::serve(
-            &state,
-            Download {
-                headers: &headers,
-                caller: &caller,
-                feed: &feed,
-                record: &entry.record,
-            },
-            "application/octet-stream",
-            &file_name,
-        )
-        .await?;
-        immutable(&mut response);
-        return Ok(response);
+        return serve_nupkg(&state, &caller, &feed, &entry, &headers).await;
     }
     if file == format!("{lower_id}.nuspec") {
         let nuspec = entry

@@ -15,9 +15,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::catalog;
-use crate::api::extract::QueryParams;
+use crate::api::extract::{count_param, QueryParams};
 use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::feeds::base_url::BaseUrl;
 use crate::feeds::nuget::{
     all_packages, json_document, versions_of, FeedUrls, NuGetEntry, VersionFilter, FEED_TYPES,
@@ -51,16 +51,10 @@ impl SearchParams {
     }
 
     fn paging(&self) -> ApiResult<(usize, usize)> {
-        let number = |name: &str, raw: Option<&str>, default: usize| -> ApiResult<usize> {
-            match raw.map(str::trim).filter(|r| !r.is_empty()) {
-                None => Ok(default),
-                Some(raw) => raw.parse::<usize>().map_err(|_| {
-                    ApiError::bad_request(format!("{name} must be a non-negative integer, not '{raw}'."))
-                }),
-            }
-        };
-        let skip = number("skip", self.skip.as_deref(), 0)?;
-        let take = number("take", self.take.as_deref(), DEFAULT_TAKE)?.min(MAX_TAKE);
+        let skip = count_param("skip", self.skip.as_deref())?.unwrap_or(0);
+        let take = count_param("take", self.take.as_deref())?
+            .unwrap_or(DEFAULT_TAKE)
+            .min(MAX_TAKE);
         Ok((skip, take))
     }
 }
