@@ -157,6 +157,24 @@ async fn npm_publishes_installs_tags_deprecates_and_unpublishes() {
     assert_eq!(whoami.assert_success().stdout.trim(), "SYSTEM");
 }
 
+/// Creates a user holding `task` on `feed`.
+async fn add_user_with_task(app: &TestApp, user: &str, password: &str, task: &str, feed: &str) {
+    let response = app
+        .admin(Method::POST, "/api/security/users/add")
+        .json(&json!({"name": user, "password": password}))
+        .send()
+        .await
+        .expect("request");
+    expect_status(response, StatusCode::OK, "user").await;
+    let response = app
+        .admin(Method::POST, "/api/security/permissions/add")
+        .json(&json!({"user": user, "task": task, "feed": feed}))
+        .send()
+        .await
+        .expect("request");
+    expect_status(response, StatusCode::OK, "permission").await;
+}
+
 /// Runs `npm login` in a pseudo-terminal (npm reads the password from a
 /// TTY only), answering each prompt once it appears.
 async fn npm_login(npm: &NpmCli, registry: &str, user: &str, password: &str) -> (i32, String) {
@@ -205,20 +223,7 @@ async fn npm_login(npm: &NpmCli, registry: &str, user: &str, password: &str) -> 
 async fn npm_login_stores_a_token_that_whoami_and_publish_use() {
     let app = TestApp::spawn(Backend::Sqlite, |_| {}).await;
     app.create_feed("npm-dev", "npm").await;
-    let response = app
-        .admin(Method::POST, "/api/security/users/add")
-        .json(&json!({"name": "alice", "password": "alice-password-1"}))
-        .send()
-        .await
-        .expect("request");
-    expect_status(response, StatusCode::OK, "user").await;
-    let response = app
-        .admin(Method::POST, "/api/security/permissions/add")
-        .json(&json!({"user": "alice", "task": "Publish Packages", "feed": "npm-dev"}))
-        .send()
-        .await
-        .expect("request");
-    expect_status(response, StatusCode::OK, "permission").await;
+    add_user_with_task(&app, "alice", "alice-password-1", "Publish Packages", "npm-dev").await;
 
     let npm = NpmCli::new();
     npm.write_npmrc(&npmrc(&app, "npm-dev", ""));
@@ -296,20 +301,14 @@ async fn a_closed_feed_challenges_npm_which_then_sends_basic_credentials() {
     publisher.write_npmrc(&npmrc(&app, "npm-private", ADMIN_KEY));
     let widget = write_package(&publisher.work_dir().join("widget"), "@acme/widget", "1.0.0", &[]);
     publisher.run_in(&widget, &["publish"]).await.assert_success();
-    let response = app
-        .admin(Method::POST, "/api/security/users/add")
-        .json(&json!({"name": "bob", "password": "bob-password-1"}))
-        .send()
-        .await
-        .expect("request");
-    expect_status(response, StatusCode::OK, "user").await;
-    let response = app
-        .admin(Method::POST, "/api/security/permissions/add")
-        .json(&json!({"user": "bob", "task": "View & Download Packages", "feed": "npm-private"}))
-        .send()
-        .await
-        .expect("request");
-    expect_status(response, StatusCode::OK, "permission").await;
+    add_user_with_task(
+        &app,
+        "bob",
+        "bob-password-1",
+        "View & Download Packages",
+        "npm-private",
+    )
+    .await;
 
     // Anonymous: npm is told to authenticate (401), and fails without credentials.
     let anonymous = NpmCli::new();
