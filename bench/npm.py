@@ -16,154 +16,30 @@ and Verdaccio (bench/install-verdaccio) if missing. Everything runs on
 """
 
 import argparse
-import base64
-import hashlib
-import http.client
-import io
 import json
 import os
-import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
-import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import npm_fixture  # noqa: E402
 
-KEY = "bench-admin-key-0123456789"
+from gantry_bench import KEY, Client, ensure_wrk, start, stop, wrk_rate  # noqa: E402
+
 CORGI = "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*"
 
 
-def start_gantry(binary, data_dir):
-    proc = subprocess.Popen(
-        [binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "GANTRY_BOOTSTRAP_API_KEY": KEY, "GANTRY_LOG": "warn"},
-        text=True,
-    )
-    line = proc.stdout.readline()
-    prefix = "gantry listening on "
-    if not line.startswith(prefix):
-        proc.kill()
-        raise RuntimeError(f"unexpected first line: {line!r}")
-    return proc, line[len(prefix):].strip()
-
-
-def stop(proc):
-    proc.terminate()
-    proc.wait(timeout=30)
-
-
-class Client:
-    def __init__(self, base):
-        url = urllib.parse.urlparse(base)
-        self.conn = http.client.HTTPConnection(url.hostname, url.port)
-
-    def call(self, method, path, body=None, headers=None):
-        self.conn.request(method, path, body=body, headers={"Authorization": f"Bearer {KEY}", **(headers or {})})
-        response = self.conn.getresponse()
-        return response.status, response.read()
-
-
-def tarball(name, version):
-    manifest = json.dumps({"name": name, "version": version, "description": f"{name} {version}", "main": "index.js"}).encode()
-    raw = io.BytesIO()
-    with tarfile.open(fileobj=raw, mode="w") as archive:
-        for path, data in [("package/package.json", manifest), ("package/index.js", b"module.exports = 1;\n")]:
-            info = tarfile.TarInfo(path)
-            info.size = len(data)
-            info.mode = 0o644
-            archive.addfile(info, io.BytesIO(data))
-    out = io.BytesIO()
-    import gzip
-
-    with gzip.GzipFile(fileobj=out, mode="wb", mtime=0) as gz:
-        gz.write(raw.getvalue())
-    return out.getvalue()
-
-
-def publish_body(registry, name, version, data):
-    file_name = f"{name.split('/')[-1]}-{version}.tgz"
-    return json.dumps(
-        {
-            "_id": name,
-            "name": name,
-            "dist-tags": {"latest": version},
-            "versions": {
-                version: {
-                    "name": name,
-                    "version": version,
-                    "description": f"{name} {version}",
-                    "main": "index.js",
-                    "dependencies": {"left-pad": "^1.3.0"},
-                    "dist": {
-                        "integrity": "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode(),
-                        "shasum": hashlib.sha1(data).hexdigest(),
-                        "tarball": f"{registry}/{name}/-/{file_name}",
-                    },
-                }
-            },
-            "_attachments": {file_name: {"content_type": "application/octet-stream", "data": base64.b64encode(data).decode(), "length": len(data)}},
-        }
-    )
-
-
-def ensure_wrk():
-    if shutil.which("wrk"):
-        return
-    sudo = [] if os.geteuid() == 0 else ["sudo"]
-    subprocess.run(sudo + ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "wrk"], check=True)
-
-
-def wrk_rate(url, seconds, connections, headers):
-    args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
-    for header in headers:
-        args += ["-H", header]
-    out = subprocess.run(args + [url], check=True, capture_output=True, text=True).stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return rate, int(errors.group(1)) if errors else 0
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_verdaccio(work):
-    bin_path = subprocess.run(
-        [os.path.join(os.path.dirname(os.path.abspath(__file__)), "install-verdaccio")],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    port = free_port()
-    config = os.path.join(work, "verdaccio.yaml")
-    storage = os.path.join(work, "verdaccio-storage")
-    os.makedirs(storage, exist_ok=True)
-    with open(config, "w") as f:
-        f.write(npm_fixture.verdaccio_config(storage, work))
-    proc = subprocess.Popen(
-        ["node", bin_path, "--config", config, "--listen", f"127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/-/ping")
-            break
-        except OSError:
-            time.sleep(0.05)
-    return proc, base + "/"
+def publish_body(registry, name, version):
+    """The publish document of a small version of `name` depending on left-pad."""
+    manifest = {"name": name, "version": version, "description": f"{name} {version}", "main": "index.js",
+                "dependencies": {"left-pad": "^1.3.0"}}
+    tgz = npm_fixture.tarball([("package/package.json", json.dumps(manifest).encode()),
+                               ("package/index.js", b"module.exports = 1;\n")])
+    return json.dumps(npm_fixture.publish_document(registry, tgz, manifest))
 
 
 def timed_installs(project, registry, token, runs, work, offline_cache=None):
@@ -210,14 +86,14 @@ def main():
 
     results = {}
     with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as work:
-        proc, base = start_gantry(binary, os.path.join(work, "data"))
+        proc, base = start(binary, os.path.join(work, "data"))
         try:
-            client = Client(base)
+            client = Client(base, {"Authorization": f"Bearer {KEY}"})
             client.call("POST", "/api/management/feeds/create", json.dumps({"name": "bench", "feedType": "npm"}), {"Content-Type": "application/json"})
             registry = base + "/npm/bench"
             for i in range(args.versions):
                 version = f"1.{i}.0"
-                status, body = client.call("PUT", "/npm/bench/many", publish_body(registry, "many", version, tarball("many", version)), {"Content-Type": "application/json"})
+                status, body = client.call("PUT", "/npm/bench/many", publish_body(registry, "many", version), {"Content-Type": "application/json"})
                 if status != 201:
                     raise RuntimeError(f"publish failed: {status} {body[:200]!r}")
             timings = []
@@ -232,7 +108,7 @@ def main():
             results["abbreviated_packument_p50_ms"] = round(statistics.median(timings), 2)
             results["abbreviated_packument_p99_ms"] = round(timings[int(len(timings) * 0.99) - 1], 2)
             # npm sends Accept-Encoding: gzip, deflate with every request.
-            rate, errors = wrk_rate(registry + "/many", args.seconds, args.connections, [f"Accept: {CORGI}", "Accept-Encoding: gzip, deflate"])
+            rate, errors, _ = wrk_rate(registry + "/many", args.seconds, args.connections, [f"Accept: {CORGI}", "Accept-Encoding: gzip, deflate"])
             results["abbreviated_packument_req_per_s"] = round(rate)
             results["abbreviated_packument_errors"] = errors
 
@@ -242,7 +118,7 @@ def main():
             npm_fixture.make_packages(packages, 200)
             npm_fixture.make_project(project, 200)
             npm_fixture.publish_all(packages, registry + "/", KEY)
-            verdaccio, verdaccio_url = start_verdaccio(work)
+            verdaccio, verdaccio_url = npm_fixture.start_verdaccio(npm_fixture.install_verdaccio(), os.path.join(work, "verdaccio"))
             try:
                 token = npm_fixture.verdaccio_token(verdaccio_url)
                 npm_fixture.publish_all(packages, verdaccio_url, token)
@@ -257,8 +133,7 @@ def main():
                     verdaccio_all += timed_installs(project, verdaccio_url, token, 1, os.path.join(work, f"v{run}"))[1]
                 gantry_s, verdaccio_s = statistics.median(gantry_all), statistics.median(verdaccio_all)
             finally:
-                verdaccio.terminate()
-                verdaccio.wait(timeout=30)
+                npm_fixture.stop(verdaccio)
             results["install_200_gantry_s_median"] = round(gantry_s, 2)
             results["install_200_verdaccio_s_median"] = round(verdaccio_s, 2)
             results["install_200_gantry_runs"] = [round(t, 2) for t in gantry_all]

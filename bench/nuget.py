@@ -17,64 +17,19 @@ the machine's cores, as they would on a 2-core host serving local clients.
 """
 
 import argparse
-import http.client
 import io
 import json
 import os
-import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 import zipfile
 
-KEY = "bench-admin-key-0123456789"
-
-
-def rss_kib(pid, field):
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise RuntimeError(f"{field} not found")
-
-
-def start(binary, data_dir):
-    proc = subprocess.Popen(
-        [binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "GANTRY_BOOTSTRAP_API_KEY": KEY, "GANTRY_LOG": "warn"},
-        text=True,
-    )
-    line = proc.stdout.readline()
-    prefix = "gantry listening on "
-    if not line.startswith(prefix):
-        proc.kill()
-        raise RuntimeError(f"unexpected first line: {line!r}")
-    return proc, line[len(prefix):].strip()
-
-
-def stop(proc):
-    proc.terminate()
-    proc.wait(timeout=30)
-
-
-class Client:
-    """One keep-alive connection to the server."""
-
-    def __init__(self, base):
-        url = urllib.parse.urlparse(base)
-        self.conn = http.client.HTTPConnection(url.hostname, url.port)
-
-    def call(self, method, path, body=None, headers=None):
-        self.conn.request(method, path, body=body, headers={"X-ApiKey": KEY, **(headers or {})})
-        response = self.conn.getresponse()
-        data = response.read()
-        return response.status, data
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gantry_bench import KEY, Client, ensure_wrk, rss_kib, start, stop, wrk_rate  # noqa: E402
 
 
 def nuspec(package_id, version):
@@ -112,26 +67,6 @@ def push(client, payload):
     status, text = client.call("PUT", "/nuget/bench/", body, {"Content-Type": content_type})
     if status != 201:
         raise RuntimeError(f"push failed: {status} {text[:200]!r}")
-
-
-def ensure_wrk():
-    if shutil.which("wrk"):
-        return
-    sudo = [] if os.geteuid() == 0 else ["sudo"]
-    subprocess.run(sudo + ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "wrk"], check=True)
-
-
-def wrk_rate(url, seconds, connections):
-    out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    p50 = re.search(r"50%\s+([\d.]+)(\w+)", out)
-    return rate, int(errors.group(1)) if errors else 0, f"{p50.group(1)}{p50.group(2)}" if p50 else "?"
 
 
 def main():
