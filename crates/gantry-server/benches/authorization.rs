@@ -70,6 +70,9 @@ async fn main() -> anyhow::Result<()> {
                     deployment_records_enabled: true,
                     alternate_names: vec![],
                     allow_direct_uploads: false,
+                    connectors: Vec::new(),
+                    cache_connectors: true,
+                    offline: false,
                 })
                 .await?,
         );

@@ -18,9 +18,10 @@ pub mod time;
 pub use blob::{BlobInfo, BlobRead, BlobStore, S3Settings, StageError, StagedBlob};
 pub use error::{StoreError, StoreResult};
 pub use metadata::{
-    AddOutcome, ApiKeyRecord, DeploymentQuery, DeploymentRecord, DistTag, FeedRecord, FeedSettings,
-    MetadataStore, NewApiKey, NewDeployment, NewDistTag, NewPackage, NewPromotion, PackageEvent,
-    PackageFileRecord, PackageKey, PackageQuery, PackageRecord, PackageStatusChange, PromoteOutcome,
-    PromotionQuery, PromotionRecord, SecurityStore, TagMove,
+    AddOutcome, ApiKeyRecord, ConnectorHealth, ConnectorRecord, ConnectorSettings, DeploymentQuery,
+    DeploymentRecord, DistTag, FeedRecord, FeedSettings, MetadataStore, NewApiKey, NewDeployment, NewDistTag,
+    NewPackage, NewPromotion, PackageEvent, PackageFileRecord, PackageKey, PackageQuery, PackageRecord,
+    PackageStatusChange, PromoteOutcome, PromotionQuery, PromotionRecord, RemoteOrigin, SecurityStore,
+    TagMove,
 };
 pub use sql::SqlStore;

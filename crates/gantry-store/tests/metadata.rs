@@ -33,6 +33,9 @@ fn feed(name: &str) -> FeedSettings {
         deployment_records_enabled: true,
         alternate_names: vec![],
         allow_direct_uploads: false,
+        connectors: Vec::new(),
+        cache_connectors: true,
+        offline: false,
     }
 }
 
@@ -63,6 +66,7 @@ fn package(feed_id: i64, version: &str, digest: &Sha256Digest) -> NewPackage {
         metadata: serde_json::json!({"name": "Hammer"}),
         files: vec![(String::new(), digest.clone())],
         dist_tags: vec![],
+        connector: None,
     }
 }
 

@@ -40,6 +40,9 @@ async fn feed(store: &SqlStore, name: &str) -> FeedRecord {
             deployment_records_enabled: true,
             alternate_names: vec![],
             allow_direct_uploads: false,
+            connectors: Vec::new(),
+            cache_connectors: true,
+            offline: false,
         })
         .await
         .expect("feed")
@@ -72,6 +75,7 @@ async fn publish(store: &SqlStore, feed: &FeedRecord, version: &str, byte: u8) -
                 metadata: serde_json::json!({"name": "Hammer"}),
                 files: vec![(String::new(), blob.sha256)],
                 dist_tags: vec![],
+                connector: None,
             },
             false,
         )

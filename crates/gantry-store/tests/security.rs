@@ -39,6 +39,9 @@ fn feed(name: &str) -> FeedSettings {
         deployment_records_enabled: true,
         alternate_names: vec![],
         allow_direct_uploads: false,
+        connectors: Vec::new(),
+        cache_connectors: true,
+        offline: false,
     }
 }
 

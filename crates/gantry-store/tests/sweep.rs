@@ -56,6 +56,9 @@ async fn sweep_collects_only_unreferenced_blobs_past_their_grace() {
                 deployment_records_enabled: true,
                 alternate_names: vec![],
                 allow_direct_uploads: false,
+                connectors: Vec::new(),
+                cache_connectors: true,
+                offline: false,
             })
             .await
             .expect("feed");
@@ -84,6 +87,7 @@ async fn sweep_collects_only_unreferenced_blobs_past_their_grace() {
                         metadata: serde_json::json!({}),
                         files: vec![(String::new(), info.sha256.clone())],
                         dist_tags: vec![],
+                        connector: None,
                     },
                     false,
                 )

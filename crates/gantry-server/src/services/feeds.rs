@@ -132,3 +132,30 @@ pub async fn resolve_pipeline_target(
     }
     Ok(Some(target_feed.id))
 }
+
+/// Checks the connectors a feed lists: each must exist, serve the feed's
+/// package type, and be listed once.
+pub async fn check_connectors(state: &AppState, settings: &FeedSettings) -> ApiResult<()> {
+    let mut seen = HashSet::new();
+    for name in &settings.connectors {
+        if !seen.insert(name.to_ascii_lowercase()) {
+            return Err(ApiError::bad_request(format!(
+                "connectors: '{name}' is listed twice."
+            )));
+        }
+        let connector = state
+            .meta()
+            .get_connector(&name.to_ascii_lowercase())
+            .await?
+            .ok_or_else(|| {
+                ApiError::bad_request(format!("connectors: there is no connector named '{name}'."))
+            })?;
+        if connector.settings.feed_type.promotion_family() != settings.feed_type.promotion_family() {
+            return Err(ApiError::bad_request(format!(
+                "connectors: '{}' is a {} connector and cannot serve a {} feed.",
+                connector.settings.name, connector.settings.feed_type, settings.feed_type
+            )));
+        }
+    }
+    Ok(())
+}

@@ -246,6 +246,9 @@ mod tests {
                 deployment_records_enabled: true,
                 alternate_names: vec![],
                 allow_direct_uploads: false,
+                connectors: Vec::new(),
+                cache_connectors: true,
+                offline: false,
             },
         }
     }

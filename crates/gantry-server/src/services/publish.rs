@@ -72,6 +72,7 @@ pub async fn publish(
         metadata: parsed.metadata,
         files,
         dist_tags: parsed.dist_tags,
+        connector: None,
     };
     match state.meta().add_package(&package, overwrite).await? {
         AddOutcome::Added(record) | AddOutcome::Replaced(record) => {

@@ -1,9 +1,11 @@
 //! The metadata store: feeds, package versions, their history, blobs, API
 //! keys, and security (users, groups, tasks, permissions).
 
+mod connectors;
 mod records;
 mod security;
 
+pub use connectors::*;
 pub use records::*;
 pub use security::*;
 
@@ -151,4 +153,23 @@ pub trait MetadataStore: SecurityStore + Send + Sync + 'static {
 
     /// How many API keys exist (the bootstrap key is made only when none do).
     async fn count_api_keys(&self) -> StoreResult<i64>;
+
+    /// Creates a connector; [`crate::StoreError::Conflict`] when the name (case-insensitively) is taken.
+    async fn create_connector(&self, connector: &ConnectorSettings) -> StoreResult<ConnectorRecord>;
+
+    /// All connectors, by name.
+    async fn list_connectors(&self) -> StoreResult<Vec<ConnectorRecord>>;
+
+    /// The connector whose case-folded name is `name_key`.
+    async fn get_connector(&self, name_key: &str) -> StoreResult<Option<ConnectorRecord>>;
+
+    /// Replaces a connector's settings (its type cannot change); a rename
+    /// shows in the `connectors` of every feed using it.
+    async fn update_connector(&self, id: i64, connector: &ConnectorSettings) -> StoreResult<ConnectorRecord>;
+
+    /// Deletes a connector; the feeds using it simply stop listing it.
+    async fn delete_connector(&self, id: i64) -> StoreResult<()>;
+
+    /// Records what a node saw of a connector's health.
+    async fn record_connector_health(&self, id: i64, health: &ConnectorHealth) -> StoreResult<()>;
 }

@@ -39,6 +39,13 @@ pub struct FeedSettings {
     pub alternate_names: Vec<String>,
     /// A validated feed accepts direct uploads only when this is set.
     pub allow_direct_uploads: bool,
+    /// The connectors the feed proxies, by name, in the order they are asked.
+    pub connectors: Vec<String>,
+    /// Whether a package served through a connector is stored in the feed
+    /// on its first download.
+    pub cache_connectors: bool,
+    /// Whether the feed serves only what it stores, never asking a connector.
+    pub offline: bool,
 }
 
 /// The identity of a package version, in its normalised (`*_key`) form.
@@ -78,6 +85,9 @@ pub struct NewPackage {
     /// Dist-tags to point at this version once it is stored (npm's
     /// `latest` on publish), in the same transaction.
     pub dist_tags: Vec<String>,
+    /// The connector the version was fetched through, when it was cached
+    /// from an upstream rather than published; its `added` event names it.
+    pub connector: Option<String>,
 }
 
 /// What [`crate::MetadataStore::add_package`] did.
@@ -150,6 +160,22 @@ pub struct PackageRecord {
     pub metadata: serde_json::Value,
     /// Its files.
     pub files: Vec<PackageFileRecord>,
+    /// Set when the feed does not store this version but a connector
+    /// offers it; it then has no files and an id of 0.
+    pub remote: Option<RemoteOrigin>,
+}
+
+/// Where a version a feed does not store comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RemoteOrigin {
+    /// The connector's name.
+    pub connector: String,
+    /// The connector's id.
+    pub connector_id: i64,
+    /// The upstream address of the package file.
+    pub download_url: String,
+    /// The package file's size, when the upstream tells it.
+    pub size: Option<u64>,
 }
 
 impl PackageRecord {

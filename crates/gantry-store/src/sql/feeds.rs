@@ -14,8 +14,10 @@ use crate::{StoreError, StoreResult};
 
 const SELECT_FEED: &str = "SELECT f.id, f.name, f.feed_type, f.description, f.active, f.usage, \
      f.promote_to_feed_id, f.deployment_records_enabled, f.alternate_names, f.created_at, \
-     f.allow_direct_uploads, f.package_revision, \
-     t.name AS promote_to_name \
+     f.allow_direct_uploads, f.package_revision, f.cache_connectors, f.offline, \
+     t.name AS promote_to_name, \
+     (SELECT string_agg(c.name, ',' ORDER BY fc.position) FROM feed_connectors fc \
+      JOIN connectors c ON c.id = fc.connector_id WHERE fc.feed_id = f.id) AS connector_names \
      FROM feeds f LEFT JOIN feeds t ON t.id = f.promote_to_feed_id";
 
 fn taken(name: &str) -> StoreError {
@@ -26,8 +28,8 @@ pub async fn create(pool: &AnyPool, feed: &FeedSettings) -> StoreResult<FeedReco
     let mut tx = pool.begin().await?;
     let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO feeds (name, name_key, feed_type, description, active, usage, promote_to_feed_id, \
-         deployment_records_enabled, alternate_names, created_at, allow_direct_uploads) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         deployment_records_enabled, alternate_names, created_at, allow_direct_uploads, cache_connectors, offline) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
          ON CONFLICT (name_key) DO NOTHING RETURNING id",
     )
     .bind(&feed.name)
@@ -41,9 +43,12 @@ pub async fn create(pool: &AnyPool, feed: &FeedSettings) -> StoreResult<FeedReco
     .bind(string_list(&feed.alternate_names))
     .bind(now_millis())
     .bind(feed.allow_direct_uploads)
+    .bind(feed.cache_connectors)
+    .bind(feed.offline)
     .fetch_optional(&mut *tx)
     .await?;
     let id = id.ok_or_else(|| taken(&feed.name))?;
+    set_connectors(&mut tx, id, &feed.connectors).await?;
     let row = sqlx::query(&format!("{SELECT_FEED} WHERE f.id = $1"))
         .bind(id)
         .fetch_one(&mut *tx)
@@ -73,7 +78,7 @@ pub async fn update(pool: &AnyPool, id: i64, feed: &FeedSettings) -> StoreResult
     let result = sqlx::query(
         "UPDATE feeds SET name = $1, name_key = $2, description = $3, active = $4, usage = $5, \
          promote_to_feed_id = $6, deployment_records_enabled = $7, alternate_names = $8, \
-         allow_direct_uploads = $9 WHERE id = $10",
+         allow_direct_uploads = $9, cache_connectors = $10, offline = $11 WHERE id = $12",
     )
     .bind(&feed.name)
     .bind(feed.name.to_ascii_lowercase())
@@ -84,6 +89,8 @@ pub async fn update(pool: &AnyPool, id: i64, feed: &FeedSettings) -> StoreResult
     .bind(feed.deployment_records_enabled)
     .bind(string_list(&feed.alternate_names))
     .bind(feed.allow_direct_uploads)
+    .bind(feed.cache_connectors)
+    .bind(feed.offline)
     .bind(id)
     .execute(&mut *tx)
     .await;
@@ -95,6 +102,7 @@ pub async fn update(pool: &AnyPool, id: i64, feed: &FeedSettings) -> StoreResult
         Err(e) if is_unique_violation(&e) => return Err(taken(&feed.name)),
         Err(e) => return Err(e.into()),
     }
+    set_connectors(&mut tx, id, &feed.connectors).await?;
     let row = sqlx::query(&format!("{SELECT_FEED} WHERE f.id = $1"))
         .bind(id)
         .fetch_one(&mut *tx)
@@ -129,6 +137,42 @@ pub async fn delete(pool: &AnyPool, id: i64) -> StoreResult<()> {
     }
 }
 
+/// Replaces a feed's connector list, resolving names; a name no connector
+/// has is [`StoreError::NotFound`] and the transaction is dropped.
+async fn set_connectors(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    feed_id: i64,
+    names: &[String],
+) -> StoreResult<()> {
+    sqlx::query("DELETE FROM feed_connectors WHERE feed_id = $1")
+        .bind(feed_id)
+        .execute(&mut **tx)
+        .await?;
+    for (position, name) in names.iter().enumerate() {
+        let connector_id: Option<i64> = sqlx::query_scalar("SELECT id FROM connectors WHERE name_key = $1")
+            .bind(name.to_ascii_lowercase())
+            .fetch_optional(&mut **tx)
+            .await?;
+        let connector_id = connector_id
+            .ok_or_else(|| StoreError::NotFound(format!("there is no connector named '{name}'")))?;
+        let inserted = sqlx::query(
+            "INSERT INTO feed_connectors (feed_id, connector_id, position) VALUES ($1, $2, $3) \
+             ON CONFLICT (feed_id, connector_id) DO NOTHING",
+        )
+        .bind(feed_id)
+        .bind(connector_id)
+        .bind(position as i64)
+        .execute(&mut **tx)
+        .await?;
+        if inserted.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!(
+                "connector '{name}' is listed twice"
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn from_row(row: &AnyRow) -> StoreResult<FeedRecord> {
     let type_id: String = row.try_get("feed_type")?;
     let usage: String = row.try_get("usage")?;
@@ -147,6 +191,12 @@ fn from_row(row: &AnyRow) -> StoreResult<FeedRecord> {
             deployment_records_enabled: get_bool(row, "deployment_records_enabled")?,
             alternate_names: get_string_list(row, "alternate_names")?,
             allow_direct_uploads: get_bool(row, "allow_direct_uploads")?,
+            connectors: row
+                .try_get::<Option<String>, _>("connector_names")?
+                .map(|names| names.split(',').map(str::to_owned).collect())
+                .unwrap_or_default(),
+            cache_connectors: get_bool(row, "cache_connectors")?,
+            offline: get_bool(row, "offline")?,
         },
     })
 }

@@ -10,6 +10,7 @@
 mod api_keys;
 mod blobs;
 mod conditions;
+mod connectors;
 mod deployments;
 mod dist_tags;
 mod feeds;
@@ -29,9 +30,10 @@ use sqlx::{AnyPool, Executor};
 
 use crate::blob::BlobInfo;
 use crate::metadata::{
-    AddOutcome, ApiKeyRecord, DeploymentQuery, DeploymentRecord, DistTag, FeedRecord, FeedSettings,
-    MetadataStore, NewApiKey, NewDeployment, NewDistTag, NewPackage, NewPromotion, PackageEvent, PackageKey,
-    PackageQuery, PackageRecord, PackageStatusChange, PromoteOutcome, PromotionQuery, PromotionRecord,
+    AddOutcome, ApiKeyRecord, ConnectorHealth, ConnectorRecord, ConnectorSettings, DeploymentQuery,
+    DeploymentRecord, DistTag, FeedRecord, FeedSettings, MetadataStore, NewApiKey, NewDeployment, NewDistTag,
+    NewPackage, NewPromotion, PackageEvent, PackageKey, PackageQuery, PackageRecord, PackageStatusChange,
+    PromoteOutcome, PromotionQuery, PromotionRecord,
 };
 use crate::metadata::{
     GroupRecord, NewPermission, NewTask, NewUser, PermissionRecord, SecurityDefaults, SecurityEventRecord,
@@ -377,6 +379,30 @@ impl MetadataStore for SqlStore {
             .fetch_one(&self.read)
             .await?;
         Ok(count)
+    }
+
+    async fn create_connector(&self, connector: &ConnectorSettings) -> StoreResult<ConnectorRecord> {
+        connectors::create(&self.write, connector).await
+    }
+
+    async fn list_connectors(&self) -> StoreResult<Vec<ConnectorRecord>> {
+        connectors::list(&self.read).await
+    }
+
+    async fn get_connector(&self, name_key: &str) -> StoreResult<Option<ConnectorRecord>> {
+        connectors::get(&self.read, name_key).await
+    }
+
+    async fn update_connector(&self, id: i64, connector: &ConnectorSettings) -> StoreResult<ConnectorRecord> {
+        connectors::update(&self.write, id, connector).await
+    }
+
+    async fn delete_connector(&self, id: i64) -> StoreResult<()> {
+        connectors::delete(&self.write, id).await
+    }
+
+    async fn record_connector_health(&self, id: i64, health: &ConnectorHealth) -> StoreResult<()> {
+        connectors::record_health(&self.write, id, health).await
     }
 }
 

@@ -106,7 +106,10 @@ pub async fn add(pool: &AnyPool, package: &NewPackage, overwrite: bool) -> Store
             key: &package.key,
             kind,
             user: &package.published_by,
-            details: serde_json::json!({}),
+            details: match &package.connector {
+                Some(connector) => serde_json::json!({ "connector": connector }),
+                None => serde_json::json!({}),
+            },
         },
     )
     .await?;
@@ -384,6 +387,7 @@ fn group_rows(rows: &[AnyRow]) -> StoreResult<Vec<PackageRecord>> {
                 downloads: row.try_get("downloads")?,
                 metadata: get_json(row, "metadata")?,
                 files: Vec::new(),
+                remote: None,
             });
         }
         let sha256: Option<String> = row.try_get("sha256")?;

@@ -12,7 +12,7 @@ use gantry_store::{FeedRecord, FeedSettings};
 use crate::api::extract::JsonBody;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::services::feeds::{check_type_supported, find, resolve_pipeline_target};
+use crate::services::feeds::{check_connectors, check_type_supported, find, resolve_pipeline_target};
 use crate::state::AppState;
 use model::{FeedInfo, FeedInput};
 
@@ -50,8 +50,12 @@ pub async fn create(
         deployment_records_enabled: true,
         alternate_names: Vec::new(),
         allow_direct_uploads: false,
+        connectors: Vec::new(),
+        cache_connectors: true,
+        offline: false,
     };
     apply(&mut settings, &input)?;
+    check_connectors(&state, &settings).await?;
     let target = input.promote_to_feed.as_ref().and_then(Option::as_deref);
     settings.promote_to_feed_id = resolve_pipeline_target(&state, &settings, None, target).await?;
     let feed = state.meta().create_feed(&settings).await?;
@@ -121,6 +125,7 @@ pub async fn update(
         }
     }
     apply(&mut settings, &input)?;
+    check_connectors(&state, &settings).await?;
     if let Some(target) = &input.promote_to_feed {
         settings.promote_to_feed_id =
             resolve_pipeline_target(&state, &settings, Some(feed.id), target.as_deref()).await?;
@@ -174,6 +179,15 @@ fn apply(settings: &mut FeedSettings, input: &FeedInput) -> ApiResult<()> {
     }
     if let Some(allow) = input.allow_direct_uploads {
         settings.allow_direct_uploads = allow;
+    }
+    if let Some(connectors) = &input.connectors {
+        settings.connectors.clone_from(connectors);
+    }
+    if let Some(cache) = input.cache_connectors {
+        settings.cache_connectors = cache;
+    }
+    if let Some(offline) = input.offline {
+        settings.offline = offline;
     }
     Ok(())
 }

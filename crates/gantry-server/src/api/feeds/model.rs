@@ -29,6 +29,13 @@ pub struct FeedInfo {
     pub deployment_records_enabled: bool,
     /// A validated feed takes direct uploads only when this is set.
     pub allow_direct_uploads: bool,
+    /// The connectors the feed proxies, in the order they are asked.
+    pub connectors: Vec<String>,
+    /// Whether packages served through a connector are stored in the feed
+    /// on first download.
+    pub cache_connectors: bool,
+    /// Whether the feed serves only what it stores, never asking a connector.
+    pub offline: bool,
 }
 
 impl From<&FeedRecord> for FeedInfo {
@@ -43,6 +50,9 @@ impl From<&FeedRecord> for FeedInfo {
             promote_to_feed: feed.promote_to_feed.clone(),
             deployment_records_enabled: feed.settings.deployment_records_enabled,
             allow_direct_uploads: feed.settings.allow_direct_uploads,
+            connectors: feed.settings.connectors.clone(),
+            cache_connectors: feed.settings.cache_connectors,
+            offline: feed.settings.offline,
         }
     }
 }
@@ -70,4 +80,10 @@ pub struct FeedInput {
     pub deployment_records_enabled: Option<bool>,
     /// Default false; lets a validated feed take direct uploads.
     pub allow_direct_uploads: Option<bool>,
+    /// Connector names, in the order they are asked; replaces the list.
+    pub connectors: Option<Vec<String>>,
+    /// Default true: store what a connector serves on its first download.
+    pub cache_connectors: Option<bool>,
+    /// Default false: serve only stored packages, never asking a connector.
+    pub offline: Option<bool>,
 }
