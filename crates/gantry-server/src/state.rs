@@ -8,6 +8,7 @@ use crate::auth::cache::SecurityCache;
 use crate::auth::passwords::VerifiedPasswords;
 use crate::auth::throttle::LoginThrottle;
 use crate::config::Config;
+use crate::connectors::Connectors;
 use crate::events::EventBus;
 use crate::services::documents::DocumentCache;
 
@@ -24,6 +25,7 @@ struct Inner {
     passwords: VerifiedPasswords,
     throttle: LoginThrottle,
     documents: DocumentCache,
+    connectors: Connectors,
 }
 
 impl AppState {
@@ -38,6 +40,7 @@ impl AppState {
             passwords: VerifiedPasswords::default(),
             throttle: LoginThrottle::default(),
             documents: DocumentCache::default(),
+            connectors: Connectors::default(),
         }))
     }
 
@@ -79,6 +82,11 @@ impl AppState {
     /// Rendered protocol documents, by feed revision.
     pub fn documents(&self) -> &DocumentCache {
         &self.0.documents
+    }
+
+    /// The connectors this node has used, and their fetches under way.
+    pub fn connectors(&self) -> &Connectors {
+        &self.0.connectors
     }
 
     /// The internal event bus.

@@ -176,6 +176,50 @@ impl TestApp {
         serde_json::from_str(&body).expect("feed JSON")
     }
 
+    /// Creates a connector to `url` as the administrator (`extra` adds or
+    /// overrides fields) and a feed of the same type that proxies it.
+    pub async fn create_proxy_feed(
+        &self,
+        feed: &str,
+        connector: &str,
+        feed_type: &str,
+        url: &str,
+        extra: Value,
+    ) {
+        let mut spec = json!({"name": connector, "feedType": feed_type, "url": url});
+        if let (Some(spec), Value::Object(extra)) = (spec.as_object_mut(), extra) {
+            spec.extend(extra);
+        }
+        let response = self
+            .admin(Method::POST, "/api/management/connectors/create")
+            .json(&spec)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status();
+        let body = response.text().await.expect("body");
+        assert_eq!(
+            status,
+            StatusCode::CREATED,
+            "[{:?}] create connector: {body}",
+            self.backend
+        );
+        let response = self
+            .admin(Method::POST, "/api/management/feeds/create")
+            .json(&json!({"name": feed, "feedType": feed_type, "usage": "proxy", "connectors": [connector]}))
+            .send()
+            .await
+            .expect("request");
+        let status = response.status();
+        let body = response.text().await.expect("body");
+        assert_eq!(
+            status,
+            StatusCode::CREATED,
+            "[{:?}] create proxy feed: {body}",
+            self.backend
+        );
+    }
+
     /// Creates an API key as the administrator and returns its secret.
     pub async fn create_key(&self, spec: Value) -> String {
         let response = self

@@ -5,6 +5,7 @@
 //! the OpenAPI document at `/api/openapi.json` by construction.
 
 pub mod api_keys;
+pub mod connectors;
 pub mod deployments;
 pub mod extract;
 pub mod feeds;
@@ -36,6 +37,7 @@ use routes::{RouteEntry, Routes};
     info(title = "Gantry", description = "Gantry's HTTP API: feeds, packages, promotions and API keys (ProGet-compatible)."),
     tags(
         (name = "feeds", description = "Feed management"),
+        (name = "connectors", description = "Connectors: upstream registries feeds proxy"),
         (name = "packages", description = "Packages of any feed type"),
         (name = "promotions", description = "Promoting packages between feeds, and the record of it"),
         (name = "deployments", description = "Where package versions are deployed"),
@@ -55,6 +57,11 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(feeds::get))
         .routes(routes!(feeds::update))
         .routes(routes!(feeds::delete))
+        .routes(routes!(connectors::create))
+        .routes(routes!(connectors::list))
+        .routes(routes!(connectors::get))
+        .routes(routes!(connectors::update))
+        .routes(routes!(connectors::delete))
         .routes(routes!(packages::versions))
         .routes(routes!(packages::latest))
         .routes(routes!(packages::download))

@@ -5,7 +5,7 @@ pub mod documents;
 pub mod npm;
 pub mod nuget;
 pub mod upack;
-mod upload;
+pub mod upload;
 
 use crate::api::routes::Routes;
 

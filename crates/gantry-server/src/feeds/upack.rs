@@ -10,7 +10,9 @@ use gantry_core::{Attribute, FeedType, VersionSpec};
 use gantry_formats::upack::{self, Upack};
 use gantry_formats::{PackageFormat, PackageId};
 use gantry_store::time::format_millis;
-use gantry_store::PackageRecord;
+use std::collections::HashSet;
+
+use gantry_store::{FeedRecord, PackageKey, PackageRecord};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -18,6 +20,7 @@ use super::upload::receive_upload;
 use crate::api::extract::QueryParams;
 use crate::api::routes::Routes;
 use crate::auth::Caller;
+use crate::connectors::{fetch, view};
 use crate::error::{ApiError, ApiResult};
 use crate::services::download::Download;
 use crate::services::publish::{publish, ParsedPackage};
@@ -138,7 +141,11 @@ impl VersionInfo {
                 .and_then(Value::as_array)
                 .map(|deps| deps.iter().filter_map(Value::as_str).map(str::to_owned).collect())
                 .unwrap_or_default(),
-            size: record.size(),
+            size: record
+                .remote
+                .as_ref()
+                .and_then(|origin| origin.size)
+                .unwrap_or_else(|| record.size()),
             published: format_millis(record.published_at),
             published_by: record.published_by.clone(),
             downloads: record.downloads,
@@ -162,8 +169,7 @@ async fn list_packages(
 ) -> ApiResult<Json<Vec<PackageSummary>>> {
     let feed = feeds::find_for_protocol(&state, &feed, FEED_TYPES).await?;
     state.authorize(&caller, Attribute::ViewPackages, Some(&feed))?;
-    let query = packages::query(&Upack, filter.group.as_deref(), filter.name.as_deref(), None)?;
-    let mut records = state.meta().find_packages(feed.id, &query).await?;
+    let mut records = listed_records(&state, &feed, &filter).await?;
     records.sort_by(|a, b| {
         (&a.key.group_key, &a.key.name_key)
             .cmp(&(&b.key.group_key, &b.key.name_key))
@@ -204,14 +210,12 @@ async fn list_versions(
 ) -> ApiResult<Response> {
     let feed = feeds::find_for_protocol(&state, &feed, FEED_TYPES).await?;
     state.authorize(&caller, Attribute::ViewPackages, Some(&feed))?;
-    let query = packages::query(
-        &Upack,
-        filter.group.as_deref(),
-        filter.name.as_deref(),
-        filter.version.as_deref(),
-    )?;
-    let mut records = state.meta().find_packages(feed.id, &query).await?;
+    let mut records = listed_records(&state, &feed, &filter).await?;
     if let Some(version) = &filter.version {
+        let key = Upack
+            .version_key(version)
+            .map_err(|e| ApiError::bad_request(e.0))?;
+        records.retain(|r| r.key.version_key == key);
         let record = records.pop().ok_or_else(|| {
             ApiError::not_found(format!(
                 "Version {version} was not found in feed '{}'.",
@@ -223,6 +227,44 @@ async fn list_versions(
     newest_first(&mut records);
     Ok(Json(records.iter().map(VersionInfo::new).collect::<Vec<_>>()).into_response())
 }
+
+/// The versions a listing shows: the feed's own, and for a proxy feed what
+/// its connectors offer (a package's versions when `name` is given, the
+/// upstreams' package lists otherwise).
+async fn listed_records(
+    state: &AppState,
+    feed: &FeedRecord,
+    filter: &Filter,
+) -> ApiResult<Vec<PackageRecord>> {
+    if let (true, Some(name)) = (view::is_proxied(feed), &filter.name) {
+        let id = PackageId {
+            group: filter.group.clone().unwrap_or_default(),
+            name: name.clone(),
+        };
+        return view::versions(state, feed, &Upack, &id).await;
+    }
+    let query = packages::query(
+        &Upack,
+        filter.group.as_deref(),
+        filter.name.as_deref(),
+        filter.version.as_deref(),
+    )?;
+    let mut records = state.meta().find_packages(feed.id, &query).await?;
+    if view::is_proxied(feed) {
+        let known: HashSet<PackageKey> = records.iter().map(|r| r.key.clone()).collect();
+        let group_key = filter.group.as_deref().map(|g| Upack.group_key(g));
+        let remote = view::search(state, feed, &Upack, "", REMOTE_LISTING).await?;
+        records.extend(
+            remote.into_iter().filter(|r| {
+                group_key.as_ref().is_none_or(|g| &r.key.group_key == g) && !known.contains(&r.key)
+            }),
+        );
+    }
+    Ok(records)
+}
+
+/// How many upstream packages a proxy feed's package listing shows.
+const REMOTE_LISTING: usize = 1000;
 
 /// Splits `group.../name/version` (or `group.../name` with `?latest`).
 fn parse_path(path: &str, has_version: bool) -> ApiResult<(PackageId, Option<String>)> {
@@ -277,20 +319,18 @@ async fn download_package(
         (None, Some(v)) => VersionSpec::Exact(v),
         (None, None) => return Err(ApiError::bad_request("A version or ?latest is required.")),
     };
-    let record = packages::find_version(&state, &feed, &Upack, &id, &spec).await?;
+    let record = view::find_version(&state, &feed, &Upack, &id, &spec).await?;
     let file_name = Upack.file_name(&record.group, &record.name, &record.version);
-    download::serve(
-        &state,
-        Download {
-            headers: &headers,
-            caller: &caller,
-            feed: &feed,
-            record: &record,
-        },
-        Upack.content_type(),
-        &file_name,
-    )
-    .await
+    let download = Download {
+        headers: &headers,
+        caller: &caller,
+        feed: &feed,
+        record: &record,
+    };
+    if record.remote.is_some() {
+        return fetch::serve(&state, download, &Upack, Upack.content_type(), &file_name).await;
+    }
+    download::serve(&state, download, Upack.content_type(), &file_name).await
 }
 
 /// `DELETE /upack/{feed}/delete/{group}/{name}/{version}`.

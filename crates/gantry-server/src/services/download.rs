@@ -56,6 +56,15 @@ pub async fn serve(
     if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", file.sha256)) {
         headers.insert(header::ETAG, etag);
     }
+    insert_disposition(headers, file_name);
+    if let Some(note) = deployment_note.and_then(|n| HeaderValue::from_str(&n).ok()) {
+        headers.insert("x-gantry-deployment", note);
+    }
+    Ok(response)
+}
+
+/// Offers the download under `file_name` (made safe for the header).
+pub fn insert_disposition(headers: &mut HeaderMap, file_name: &str) {
     let safe_name: String = file_name
         .chars()
         .map(|c| {
@@ -69,15 +78,11 @@ pub async fn serve(
     if let Ok(disposition) = HeaderValue::from_str(&format!("attachment; filename=\"{safe_name}\"")) {
         headers.insert(header::CONTENT_DISPOSITION, disposition);
     }
-    if let Some(note) = deployment_note.and_then(|n| HeaderValue::from_str(&n).ok()) {
-        headers.insert("x-gantry-deployment", note);
-    }
-    Ok(response)
 }
 
 /// Records a deployment when the headers ask for one; returns what to tell
 /// the client, or `None` when no deployment header was sent.
-async fn record_from_headers(
+pub async fn record_from_headers(
     state: &AppState,
     headers: &HeaderMap,
     caller: &Caller,

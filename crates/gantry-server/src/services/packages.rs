@@ -33,27 +33,39 @@ pub async fn find_version(
     id: &PackageId,
     spec: &VersionSpec,
 ) -> ApiResult<PackageRecord> {
-    let display = if id.group.is_empty() {
-        id.name.clone()
-    } else {
-        format!("{}/{}", id.group, id.name)
-    };
     let exact = match spec {
         VersionSpec::Exact(v) => Some(v.as_str()),
         VersionSpec::Latest | VersionSpec::LatestStable => None,
     };
     let q = query(format, Some(&id.group), Some(&id.name), exact)?;
-    let mut versions = state.meta().find_packages(feed.id, &q).await?;
+    let versions = state.meta().find_packages(feed.id, &q).await?;
+    pick(feed, format, id, spec, versions)
+}
+
+/// Picks the version `spec` names among `candidates` (for an exact spec,
+/// the candidates are that version already); 404 when none fits.
+pub fn pick(
+    feed: &FeedRecord,
+    format: &dyn PackageFormat,
+    id: &PackageId,
+    spec: &VersionSpec,
+    mut candidates: Vec<PackageRecord>,
+) -> ApiResult<PackageRecord> {
     let wanted = match spec {
-        VersionSpec::Exact(_) => versions.pop(),
+        VersionSpec::Exact(_) => candidates.pop(),
         VersionSpec::Latest | VersionSpec::LatestStable => {
             let stable_only = *spec == VersionSpec::LatestStable;
-            let latest = pick_latest(format, versions.iter().map(|v| v.version.as_str()), stable_only)
+            let latest = pick_latest(format, candidates.iter().map(|v| v.version.as_str()), stable_only)
                 .map(str::to_owned);
-            latest.and_then(|l| versions.into_iter().find(|v| v.version == l))
+            latest.and_then(|l| candidates.into_iter().find(|v| v.version == l))
         }
     };
     wanted.ok_or_else(|| {
+        let display = if id.group.is_empty() {
+            id.name.clone()
+        } else {
+            format!("{}/{}", id.group, id.name)
+        };
         let which = match spec {
             VersionSpec::Exact(v) => format!("version {v}"),
             VersionSpec::Latest => "any version".to_owned(),

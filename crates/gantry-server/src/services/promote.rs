@@ -10,9 +10,10 @@ use gantry_store::{
 };
 
 use crate::auth::Caller;
+use crate::connectors::{fetch, view};
 use crate::error::{ApiError, ApiResult};
 use crate::events::Event;
-use crate::services::{feeds, packages};
+use crate::services::feeds;
 use crate::state::AppState;
 
 /// What a client asks to promote.
@@ -74,7 +75,12 @@ pub async fn promote(state: &AppState, caller: &Caller, request: &PromoteRequest
     if let VersionSpec::Exact(v) = &spec {
         format.version_key(v).map_err(|e| ApiError::bad_request(e.0))?;
     }
-    let source = packages::find_version(state, &from, format, &id, &spec).await?;
+    let mut source = view::find_version(state, &from, format, &id, &spec).await?;
+    if source.remote.is_some() {
+        // Only the source feed's connector has it: store it into the source
+        // feed first (history: added via the connector), then promote that.
+        source = fetch::cache(state, &from, format, &source).await?;
+    }
 
     let package_label = if source.group.is_empty() {
         source.name.clone()

@@ -4,6 +4,7 @@ use gantry_core::Attribute;
 use gantry_formats::{PackageFormat, PackageId};
 use gantry_store::{AddOutcome, FeedRecord, NewPackage, PackageKey, PackageRecord, StagedBlob};
 
+use crate::auth::keys::SYSTEM_USER;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -42,6 +43,98 @@ pub async fn publish(
     staged: StagedBlob,
     parsed: ParsedPackage,
 ) -> ApiResult<PackageRecord> {
+    let overwrite = !parsed.immutable && state.may(caller, Attribute::OverwritePackage, Some(feed));
+    let display = display_name(&parsed);
+    let version = parsed.version.clone();
+    let immutable = parsed.immutable;
+    match store(
+        state,
+        feed,
+        format,
+        staged,
+        parsed,
+        caller.user_name(),
+        overwrite,
+        None,
+    )
+    .await?
+    {
+        AddOutcome::Added(record) | AddOutcome::Replaced(record) => {
+            tracing::info!(feed = %feed.settings.name, package = %record.name, version = %record.version, "package published");
+            Ok(record)
+        }
+        AddOutcome::Exists => {
+            let why = if immutable {
+                "published versions of this package type never change: publish a new version"
+            } else {
+                "this key may not overwrite it"
+            };
+            Err(ApiError::conflict(format!(
+                "Package {display} version {version} already exists in feed '{}'; {why}.",
+                feed.settings.name
+            )))
+        }
+    }
+}
+
+/// Stores a package fetched through `connector` into `feed`, published by
+/// `SYSTEM` with an `added` event naming the connector. When the version
+/// is there already (another node fetched it first), that one is returned.
+pub async fn store_fetched(
+    state: &AppState,
+    feed: &FeedRecord,
+    format: &dyn PackageFormat,
+    staged: StagedBlob,
+    parsed: ParsedPackage,
+    connector: &str,
+) -> ApiResult<PackageRecord> {
+    let id = parsed.id.clone();
+    let version = parsed.version.clone();
+    match store(
+        state,
+        feed,
+        format,
+        staged,
+        parsed,
+        SYSTEM_USER,
+        false,
+        Some(connector),
+    )
+    .await?
+    {
+        AddOutcome::Added(record) | AddOutcome::Replaced(record) => {
+            tracing::info!(feed = %feed.settings.name, package = %record.name, version = %record.version,
+                connector, "package cached from connector");
+            Ok(record)
+        }
+        AddOutcome::Exists => {
+            let spec = gantry_core::VersionSpec::Exact(version);
+            crate::services::packages::find_version(state, feed, format, &id, &spec).await
+        }
+    }
+}
+
+fn display_name(parsed: &ParsedPackage) -> String {
+    if parsed.id.group.is_empty() {
+        parsed.id.name.clone()
+    } else {
+        format!("{}/{}", parsed.id.group, parsed.id.name)
+    }
+}
+
+/// Commits the blobs and writes the package row, files and event in one
+/// transaction.
+#[allow(clippy::too_many_arguments)] // one private step shared by the two entry points above
+async fn store(
+    state: &AppState,
+    feed: &FeedRecord,
+    format: &dyn PackageFormat,
+    staged: StagedBlob,
+    parsed: ParsedPackage,
+    published_by: &str,
+    overwrite: bool,
+    connector: Option<&str>,
+) -> ApiResult<AddOutcome> {
     format
         .validate_id(&parsed.id)
         .map_err(|e| ApiError::bad_request(e.0))?;
@@ -52,7 +145,6 @@ pub async fn publish(
             .version_key(&parsed.version)
             .map_err(|e| ApiError::bad_request(e.0))?,
     };
-    let overwrite = !parsed.immutable && state.may(caller, Attribute::OverwritePackage, Some(feed));
     state.meta().lease_blob(staged.info()).await?;
     let blob = state.blobs().commit(staged).await?;
     let mut files = vec![(String::new(), blob.sha256)];
@@ -64,36 +156,15 @@ pub async fn publish(
         feed_id: feed.id,
         feed_name: feed.settings.name.clone(),
         package_type: feed.settings.feed_type.package_type().to_owned(),
-        group: parsed.id.group.clone(),
-        name: parsed.id.name.clone(),
-        version: parsed.version.clone(),
+        group: parsed.id.group,
+        name: parsed.id.name,
+        version: parsed.version,
         key,
-        published_by: caller.user_name().to_owned(),
+        published_by: published_by.to_owned(),
         metadata: parsed.metadata,
         files,
         dist_tags: parsed.dist_tags,
-        connector: None,
+        connector: connector.map(str::to_owned),
     };
-    match state.meta().add_package(&package, overwrite).await? {
-        AddOutcome::Added(record) | AddOutcome::Replaced(record) => {
-            tracing::info!(feed = %feed.settings.name, package = %record.name, version = %record.version, "package published");
-            Ok(record)
-        }
-        AddOutcome::Exists => {
-            let display = if parsed.id.group.is_empty() {
-                parsed.id.name
-            } else {
-                format!("{}/{}", parsed.id.group, parsed.id.name)
-            };
-            let why = if parsed.immutable {
-                "published versions of this package type never change: publish a new version"
-            } else {
-                "this key may not overwrite it"
-            };
-            Err(ApiError::conflict(format!(
-                "Package {display} version {} already exists in feed '{}'; {why}.",
-                parsed.version, feed.settings.name
-            )))
-        }
-    }
+    Ok(state.meta().add_package(&package, overwrite).await?)
 }

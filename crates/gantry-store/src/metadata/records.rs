@@ -176,6 +176,8 @@ pub struct RemoteOrigin {
     pub download_url: String,
     /// The package file's size, when the upstream tells it.
     pub size: Option<u64>,
+    /// The upstream's dist-tags naming this version (npm).
+    pub dist_tags: Vec<String>,
 }
 
 impl PackageRecord {

@@ -5,6 +5,7 @@
 mod api_keys;
 mod authorization_matrix;
 mod cluster;
+mod connectors;
 mod crash;
 mod deployments;
 mod feeds;

@@ -1,0 +1,251 @@
+//! One connector at run time: its HTTP access to the upstream, its filters,
+//! its metadata cache and what this node knows of its health.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use gantry_core::PackageFilters;
+use gantry_store::{ConnectorHealth, ConnectorRecord, ConnectorSettings, MetadataStore};
+use reqwest::header::{HeaderValue, ACCEPT};
+use reqwest::StatusCode;
+
+use super::remote::RemoteVersion;
+
+/// Upstream documents larger than this are refused as malformed (the
+/// biggest npm packuments are tens of megabytes).
+const MAX_DOCUMENT_BYTES: usize = 128 * 1024 * 1024;
+
+/// How often an unchanged health state is written again, so that
+/// `lastSuccess` stays meaningful without a write per request.
+const HEALTH_REFRESH: Duration = Duration::from_mins(1);
+
+/// Why an upstream request failed.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum UpstreamError {
+    /// The upstream did not answer within the connector's timeout.
+    #[error("the upstream did not answer within {0} s")]
+    Timeout(u32),
+    /// No connection could be made.
+    #[error("the upstream could not be reached: {0}")]
+    Unreachable(String),
+    /// The upstream answered with an error status.
+    #[error("the upstream answered {0}")]
+    Status(u16),
+    /// The upstream answered something that is not what the protocol says.
+    #[error("the upstream sent a malformed document: {0}")]
+    Malformed(String),
+}
+
+/// A connector as a node uses it.
+pub struct Connector {
+    /// The stored connector (settings and health as last read).
+    pub record: ConnectorRecord,
+    /// Its parsed filters.
+    pub filters: PackageFilters,
+    client: reqwest::Client,
+    versions: Option<moka::future::Cache<String, Arc<Vec<RemoteVersion>>>>,
+    health: Mutex<HealthMemory>,
+}
+
+struct HealthMemory {
+    health: ConnectorHealth,
+    written: Option<Instant>,
+}
+
+impl Connector {
+    /// Builds the run-time side of a stored connector.
+    pub fn new(record: ConnectorRecord, client: reqwest::Client) -> Self {
+        let settings = &record.settings;
+        // Stored filters were checked when they were written.
+        let filters = PackageFilters::parse(&settings.filters).unwrap_or_default();
+        let versions = settings.metadata_cache_enabled.then(|| {
+            moka::future::Cache::builder()
+                .max_capacity(u64::from(settings.metadata_cache_count.max(1)))
+                .time_to_live(Duration::from_secs(
+                    u64::from(settings.metadata_cache_minutes.max(1)) * 60,
+                ))
+                .build()
+        });
+        let health = HealthMemory {
+            health: record.health.clone(),
+            written: None,
+        };
+        Self {
+            record,
+            filters,
+            client,
+            versions,
+            health: Mutex::new(health),
+        }
+    }
+
+    /// The connector's settings.
+    pub fn settings(&self) -> &ConnectorSettings {
+        &self.record.settings
+    }
+
+    /// The connector's name.
+    pub fn name(&self) -> &str {
+        &self.record.settings.name
+    }
+
+    /// The upstream's base URL, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        self.record.settings.url.trim_end_matches('/')
+    }
+
+    /// Whether the filters let a package (by its full name) through.
+    pub fn allows(&self, full_name: &str) -> bool {
+        self.filters.allows(full_name)
+    }
+
+    /// Runs `fetch` through the metadata cache under `key`: concurrent
+    /// callers for the same key share one upstream request, and a success
+    /// is kept for the connector's cache time. Without a cache, fetches.
+    pub async fn cached_versions<F>(
+        &self,
+        key: String,
+        fetch: F,
+    ) -> Result<Arc<Vec<RemoteVersion>>, UpstreamError>
+    where
+        F: Future<Output = Result<Vec<RemoteVersion>, UpstreamError>>,
+    {
+        match &self.versions {
+            Some(cache) => cache
+                .try_get_with(key, async move { fetch.await.map(Arc::new) })
+                .await
+                .map_err(|e| (*e).clone()),
+            None => fetch.await.map(Arc::new),
+        }
+    }
+
+    /// A GET request to the upstream with the connector's credentials and timeout.
+    pub fn get(&self, url: &str) -> reqwest::RequestBuilder {
+        let settings = &self.record.settings;
+        let request = self
+            .client
+            .get(url)
+            .timeout(Duration::from_secs(u64::from(settings.timeout_secs.max(1))));
+        match (&settings.username, &settings.password) {
+            (Some(user), password) if !user.is_empty() => request.basic_auth(user, password.as_ref()),
+            // A password alone is a token, as npm and ProGet API keys are.
+            (_, Some(token)) if !token.is_empty() => request.bearer_auth(token),
+            _ => request,
+        }
+    }
+
+    /// Sends a request; `Ok(None)` for 404 and 410 (the upstream does not
+    /// have it, which is an answer, not a failure).
+    pub async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<Option<reqwest::Response>, UpstreamError> {
+        let response = request.send().await.map_err(|e| self.classify(&e))?;
+        match response.status() {
+            StatusCode::NOT_FOUND | StatusCode::GONE => Ok(None),
+            status if status.is_success() => Ok(Some(response)),
+            status => Err(UpstreamError::Status(status.as_u16())),
+        }
+    }
+
+    /// Fetches a JSON document; `Ok(None)` when the upstream does not have it.
+    pub async fn get_json(
+        &self,
+        url: &str,
+        accept: &'static str,
+    ) -> Result<Option<serde_json::Value>, UpstreamError> {
+        let request = self.get(url).header(ACCEPT, HeaderValue::from_static(accept));
+        let Some(mut response) = self.send(request).await? else {
+            return Ok(None);
+        };
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.classify(&e))? {
+            if body.len() + chunk.len() > MAX_DOCUMENT_BYTES {
+                return Err(UpstreamError::Malformed(format!(
+                    "{url} is larger than {MAX_DOCUMENT_BYTES} bytes"
+                )));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        serde_json::from_slice(&body)
+            .map(Some)
+            .map_err(|e| UpstreamError::Malformed(format!("{url}: {e}")))
+    }
+
+    /// Turns a transport error into an [`UpstreamError`].
+    pub fn classify(&self, e: &reqwest::Error) -> UpstreamError {
+        if e.is_timeout() {
+            UpstreamError::Timeout(self.record.settings.timeout_secs)
+        } else if e.is_decode() || e.is_body() {
+            UpstreamError::Malformed(e.to_string())
+        } else {
+            // reqwest's top-level message hides the cause ("error sending request").
+            let mut reason = e.to_string();
+            let mut source = std::error::Error::source(e);
+            while let Some(cause) = source {
+                reason = format!("{reason}: {cause}");
+                source = cause.source();
+            }
+            UpstreamError::Unreachable(reason)
+        }
+    }
+
+    /// Notes a good answer from the upstream.
+    pub fn succeeded(&self, meta: &Arc<dyn MetadataStore>) {
+        self.note(meta, None);
+    }
+
+    /// Notes a failure of the upstream.
+    pub fn failed(&self, meta: &Arc<dyn MetadataStore>, error: &UpstreamError) {
+        self.note(meta, Some(error));
+    }
+
+    /// Updates the health this node knows; a change of state is logged once
+    /// and written to the store (as is an unchanged state, once a minute).
+    fn note(&self, meta: &Arc<dyn MetadataStore>, error: Option<&UpstreamError>) {
+        let now = gantry_store::time::now_millis();
+        let snapshot = {
+            let Ok(mut memory) = self.health.lock() else {
+                return;
+            };
+            let status = if error.is_some() { "unhealthy" } else { "healthy" };
+            let changed = memory.health.status != status;
+            if changed {
+                if let Some(e) = error {
+                    tracing::warn!(connector = %self.name(), error = %e, "connector is unhealthy");
+                } else {
+                    tracing::info!(connector = %self.name(), "connector is healthy");
+                }
+            }
+            status.clone_into(&mut memory.health.status);
+            match error {
+                Some(e) => {
+                    memory.health.last_error = Some(e.to_string());
+                    memory.health.last_error_at = Some(now);
+                }
+                None => memory.health.last_success_at = Some(now),
+            }
+            let due = memory.written.is_none_or(|at| at.elapsed() >= HEALTH_REFRESH);
+            if !changed && !due {
+                return;
+            }
+            memory.written = Some(Instant::now());
+            memory.health.clone()
+        };
+        let meta = Arc::clone(meta);
+        let id = self.record.id;
+        tokio::spawn(async move {
+            if let Err(e) = meta.record_connector_health(id, &snapshot).await {
+                tracing::warn!(error = %e, "could not record a connector's health");
+            }
+        });
+    }
+
+    /// The health this node knows (fresher than the stored one for this node's requests).
+    pub fn health(&self) -> ConnectorHealth {
+        self.health
+            .lock()
+            .map_or_else(|_| self.record.health.clone(), |m| m.health.clone())
+    }
+}
