@@ -129,7 +129,8 @@ impl TestApp {
             blobs,
             s3,
             addr,
-            client: reqwest::Client::new(),
+            // Bodies as the server sent them: tests check its compression.
+            client: reqwest::Client::builder().no_gzip().build().expect("HTTP client"),
             events,
             data_dir,
             shutdown: Some(tx),

@@ -457,6 +457,127 @@ fn on_path(program: &str) -> Option<PathBuf> {
         })
 }
 
+/// A throw-away Verdaccio (the npm registry `bench/install-verdaccio`
+/// installs; its path is `GANTRY_TEST_VERDACCIO`, printed by
+/// `scripts/test-setup`) on 127.0.0.1 with a free port, its own storage
+/// folder, no uplinks, and one htpasswd user ([`Verdaccio::USER`]) who may
+/// publish. Killed when stopped or dropped.
+pub struct Verdaccio {
+    child: Option<tokio::process::Child>,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl Verdaccio {
+    /// The user that may publish, and its password.
+    pub const USER: &'static str = "tester";
+    pub const PASSWORD: &'static str = "gantry-tests";
+
+    /// The Verdaccio executable (`GANTRY_TEST_VERDACCIO`), when set.
+    pub fn bin() -> Option<PathBuf> {
+        std::env::var_os("GANTRY_TEST_VERDACCIO")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    }
+
+    /// [`Verdaccio::start`] when `GANTRY_TEST_VERDACCIO` is set; otherwise
+    /// `None` so that a test can skip — except on CI (`CI`) or when
+    /// `GANTRY_REQUIRE_CLIENTS` is set, where it panics.
+    pub async fn from_env() -> Option<Verdaccio> {
+        match Self::bin() {
+            Some(bin) => Some(Self::start(&bin).await),
+            None if clients_required() => {
+                panic!("GANTRY_TEST_VERDACCIO is not set: run scripts/test-setup and export what it prints")
+            }
+            None => None,
+        }
+    }
+
+    /// Starts Verdaccio (`node <bin>`) and waits until it answers `/-/ping`.
+    pub async fn start(bin: &Path) -> Verdaccio {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let digest = base64::engine::general_purpose::STANDARD.encode(Sha1::digest(Self::PASSWORD));
+        std::fs::write(
+            dir.path().join("htpasswd"),
+            format!("{}:{{SHA}}{digest}:autocreated\n", Self::USER),
+        )
+        .expect("write htpasswd");
+        let config = format!(
+            "storage: {storage}\n\
+             auth:\n  htpasswd:\n    file: {htpasswd}\n    max_users: -1\n\
+             uplinks: {{}}\n\
+             packages:\n  '@*/*':\n    access: $all\n    publish: $authenticated\n    unpublish: $authenticated\n\
+             \x20 '**':\n    access: $all\n    publish: $authenticated\n    unpublish: $authenticated\n\
+             listen: 127.0.0.1:{port}\n\
+             log: {{ type: stdout, format: pretty, level: warn }}\n",
+            storage = dir.path().join("storage").display(),
+            htpasswd = dir.path().join("htpasswd").display(),
+        );
+        let config_path = dir.path().join("config.yaml");
+        std::fs::write(&config_path, config).expect("write config.yaml");
+        let log = std::fs::File::create(dir.path().join("verdaccio.log")).expect("log file");
+        let log_err = log.try_clone().expect("log file");
+        let child = tokio::process::Command::new("node")
+            .arg(bin)
+            .arg("--config")
+            .arg(&config_path)
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .stdout(log)
+            .stderr(log_err)
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start Verdaccio ({}): {e}", bin.display()));
+        let verdaccio = Verdaccio {
+            child: Some(child),
+            port,
+            dir,
+        };
+        let client = reqwest::Client::new();
+        for _ in 0..300 {
+            let answered = client
+                .get(verdaccio.url("/-/ping"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success());
+            if answered {
+                return verdaccio;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "Verdaccio did not answer on port {port} within 30 s: {}",
+            std::fs::read_to_string(verdaccio.dir.path().join("verdaccio.log")).unwrap_or_default()
+        );
+    }
+
+    /// The registry URL with `path` appended (`url("/")` is the registry root).
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// `.npmrc` lines pointing npm at this Verdaccio as its user.
+    pub fn npmrc(&self) -> Vec<String> {
+        let auth =
+            base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", Self::USER, Self::PASSWORD));
+        vec![
+            format!("registry={}", self.url("/")),
+            format!("//127.0.0.1:{}/:_auth={auth}", self.port),
+        ]
+    }
+
+    /// Kills it and waits until it is gone.
+    pub async fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill().await;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -232,11 +232,13 @@ impl Fetch {
         let mut sink = sink.lock().await;
         match stored {
             Ok(record) => {
-                sink.finish().await;
-                self.connector.succeeded(&self.state.meta_handle());
+                // Counted before the last bytes go: a client that has the
+                // whole file finds the download (and deployment) recorded.
                 if let Some(after) = self.after.take() {
                     self.count(&after, &record).await;
                 }
+                sink.finish().await;
+                self.connector.succeeded(&self.state.meta_handle());
                 Ok(record)
             }
             Err(e) => {
@@ -259,7 +261,7 @@ impl Fetch {
     /// Asks the upstream for the file. A refusal or failure is a clean 404
     /// naming the connector, never a 500.
     async fn open(&self, origin: &RemoteOrigin) -> ApiResult<reqwest::Response> {
-        let request = self.connector.get(&origin.download_url);
+        let request = self.connector.get_file(&origin.download_url);
         let gone = |why: String| {
             ApiError::not_found(format!(
                 "Package {} {} could not be fetched through connector '{}': {why}.",
@@ -436,7 +438,7 @@ async fn relay(
             record.name, record.version, origin.connector
         ))
     };
-    let response = match connector.send(connector.get(&origin.download_url)).await {
+    let response = match connector.send(connector.get_file(&origin.download_url)).await {
         Ok(Some(response)) => response,
         Ok(None) => return Err(gone("the upstream no longer has it".into())),
         Err(e) => {

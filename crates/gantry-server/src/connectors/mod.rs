@@ -9,6 +9,8 @@
 //! unhealthy.
 
 pub mod fetch;
+pub mod npm;
+pub mod nuget;
 pub mod remote;
 pub mod upack;
 pub mod upstream;
@@ -31,19 +33,15 @@ pub(crate) type InFlight = Shared<BoxFuture<'static, FetchOutcome>>;
 
 /// Every connector this node has used, and the fetches under way.
 pub struct Connectors {
-    client: reqwest::Client,
+    clients: upstream::Clients,
     by_id: Mutex<HashMap<i64, Arc<Connector>>>,
     in_flight: Mutex<HashMap<(i64, PackageKey), InFlight>>,
 }
 
 impl Default for Connectors {
     fn default() -> Self {
-        let client = reqwest::Client::builder()
-            .user_agent(concat!("Gantry/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .unwrap_or_default();
         Self {
-            client,
+            clients: upstream::Clients::default(),
             by_id: Mutex::new(HashMap::new()),
             in_flight: Mutex::new(HashMap::new()),
         }
@@ -56,14 +54,14 @@ impl Connectors {
     /// settings starts it afresh.
     pub fn get(&self, record: ConnectorRecord) -> Arc<Connector> {
         let Ok(mut by_id) = self.by_id.lock() else {
-            return Arc::new(Connector::new(record, self.client.clone()));
+            return Arc::new(Connector::new(record, self.clients.clone()));
         };
         if let Some(existing) = by_id.get(&record.id) {
             if existing.record.settings == record.settings {
                 return Arc::clone(existing);
             }
         }
-        let connector = Arc::new(Connector::new(record, self.client.clone()));
+        let connector = Arc::new(Connector::new(record, self.clients.clone()));
         by_id.insert(connector.record.id, Arc::clone(&connector));
         connector
     }

@@ -73,6 +73,8 @@ pub trait RemoteFormat: Send + Sync + 'static {
 pub fn remote_for(feed_type: FeedType) -> Option<&'static dyn RemoteFormat> {
     match feed_type {
         FeedType::Universal => Some(&super::upack::UpackRemote),
+        FeedType::Npm => Some(&super::npm::NpmRemote),
+        FeedType::NuGet | FeedType::Chocolatey | FeedType::PowerShell => Some(&super::nuget::NuGetRemote),
         _ => None,
     }
 }

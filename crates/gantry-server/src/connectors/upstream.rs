@@ -35,6 +35,29 @@ pub enum UpstreamError {
     /// The upstream answered something that is not what the protocol says.
     #[error("the upstream sent a malformed document: {0}")]
     Malformed(String),
+    /// The upstream failed moments ago and is not asked again yet.
+    #[error("the upstream failed moments ago ({0}); it is tried again in a few seconds")]
+    Resting(String),
+}
+
+/// The HTTP clients connectors share: one for documents, which accepts
+/// compressed answers, and one for package files, which takes the bytes as
+/// sent (a `.tgz` served with `Content-Encoding: gzip` must not be inflated,
+/// or its digest would not match).
+#[derive(Clone)]
+pub struct Clients {
+    documents: reqwest::Client,
+    files: reqwest::Client,
+}
+
+impl Default for Clients {
+    fn default() -> Self {
+        let builder = || reqwest::Client::builder().user_agent(concat!("Gantry/", env!("CARGO_PKG_VERSION")));
+        Self {
+            documents: builder().build().unwrap_or_default(),
+            files: builder().no_gzip().build().unwrap_or_default(),
+        }
+    }
 }
 
 /// A connector as a node uses it.
@@ -43,7 +66,7 @@ pub struct Connector {
     pub record: ConnectorRecord,
     /// Its parsed filters.
     pub filters: PackageFilters,
-    client: reqwest::Client,
+    clients: Clients,
     versions: Option<moka::future::Cache<String, Arc<Vec<RemoteVersion>>>>,
     health: Mutex<HealthMemory>,
 }
@@ -51,11 +74,18 @@ pub struct Connector {
 struct HealthMemory {
     health: ConnectorHealth,
     written: Option<Instant>,
+    /// After a connection failure or timeout, the upstream is not asked
+    /// again until then: reads serve what the feed has at once instead of
+    /// each waiting for the timeout.
+    resting_until: Option<Instant>,
 }
+
+/// How long an unreachable upstream is left alone before it is tried again.
+const REST_AFTER_FAILURE: Duration = Duration::from_secs(10);
 
 impl Connector {
     /// Builds the run-time side of a stored connector.
-    pub fn new(record: ConnectorRecord, client: reqwest::Client) -> Self {
+    pub fn new(record: ConnectorRecord, clients: Clients) -> Self {
         let settings = &record.settings;
         // Stored filters were checked when they were written.
         let filters = PackageFilters::parse(&settings.filters).unwrap_or_default();
@@ -70,11 +100,12 @@ impl Connector {
         let health = HealthMemory {
             health: record.health.clone(),
             written: None,
+            resting_until: None,
         };
         Self {
             record,
             filters,
-            client,
+            clients,
             versions,
             health: Mutex::new(health),
         }
@@ -100,6 +131,22 @@ impl Connector {
         self.filters.allows(full_name)
     }
 
+    /// Whether the upstream was just found unreachable, and is left alone
+    /// for a few seconds.
+    pub fn resting(&self) -> Option<UpstreamError> {
+        let memory = self.health.lock().ok()?;
+        let until = memory.resting_until?;
+        (Instant::now() < until).then(|| {
+            UpstreamError::Resting(
+                memory
+                    .health
+                    .last_error
+                    .clone()
+                    .unwrap_or_else(|| "it failed a moment ago".into()),
+            )
+        })
+    }
+
     /// Runs `fetch` through the metadata cache under `key`: concurrent
     /// callers for the same key share one upstream request, and a success
     /// is kept for the connector's cache time. Without a cache, fetches.
@@ -120,13 +167,28 @@ impl Connector {
         }
     }
 
-    /// A GET request to the upstream with the connector's credentials and timeout.
+    /// A GET request for a document (compressed answers are inflated),
+    /// with the connector's timeout and credentials (see [`Self::request`]).
     pub fn get(&self, url: &str) -> reqwest::RequestBuilder {
+        self.request(&self.clients.documents, url)
+    }
+
+    /// A GET request for a package file, whose bytes are taken as sent.
+    pub fn get_file(&self, url: &str) -> reqwest::RequestBuilder {
+        self.request(&self.clients.files, url)
+    }
+
+    /// A GET request with the connector's timeout, and its credentials when
+    /// `url` is on the connector's own origin: an upstream document may point
+    /// downloads at another host (a CDN), which must not get them.
+    fn request(&self, client: &reqwest::Client, url: &str) -> reqwest::RequestBuilder {
         let settings = &self.record.settings;
-        let request = self
-            .client
+        let request = client
             .get(url)
             .timeout(Duration::from_secs(u64::from(settings.timeout_secs.max(1))));
+        if !same_origin(&settings.url, url) {
+            return request;
+        }
         match (&settings.username, &settings.password) {
             (Some(user), password) if !user.is_empty() => request.basic_auth(user, password.as_ref()),
             // A password alone is a token, as npm and ProGet API keys are.
@@ -204,6 +266,10 @@ impl Connector {
     /// Updates the health this node knows; a change of state is logged once
     /// and written to the store (as is an unchanged state, once a minute).
     fn note(&self, meta: &Arc<dyn MetadataStore>, error: Option<&UpstreamError>) {
+        if let Some(UpstreamError::Resting(_)) = error {
+            // Nothing new was learnt: the rest must not extend itself.
+            return;
+        }
         let now = gantry_store::time::now_millis();
         let snapshot = {
             let Ok(mut memory) = self.health.lock() else {
@@ -219,6 +285,12 @@ impl Connector {
                 }
             }
             status.clone_into(&mut memory.health.status);
+            memory.resting_until = match error {
+                Some(UpstreamError::Unreachable(_) | UpstreamError::Timeout(_)) => {
+                    Some(Instant::now() + REST_AFTER_FAILURE)
+                }
+                _ => None,
+            };
             match error {
                 Some(e) => {
                     memory.health.last_error = Some(e.to_string());
@@ -247,5 +319,37 @@ impl Connector {
         self.health
             .lock()
             .map_or_else(|_| self.record.health.clone(), |m| m.health.clone())
+    }
+}
+
+/// Whether two URLs share scheme, host and port.
+fn same_origin(a: &str, b: &str) -> bool {
+    match (reqwest::Url::parse(a), reqwest::Url::parse(b)) {
+        (Ok(a), Ok(b)) => a.origin() == b.origin(),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_origin;
+
+    #[test]
+    fn credentials_go_only_to_the_connector_origin() {
+        assert!(same_origin(
+            "https://registry.example/npm/",
+            "https://registry.example/a/-/a-1.0.0.tgz"
+        ));
+        assert!(same_origin("http://127.0.0.1:8080/x", "http://127.0.0.1:8080/y"));
+        assert!(!same_origin("http://127.0.0.1:8080/x", "http://127.0.0.1:8081/x"));
+        assert!(!same_origin(
+            "https://registry.example/",
+            "http://registry.example/"
+        ));
+        assert!(!same_origin(
+            "https://registry.example/",
+            "https://cdn.example/a.tgz"
+        ));
+        assert!(!same_origin("https://registry.example/", "not a url"));
     }
 }

@@ -105,6 +105,13 @@ pub async fn find_version(
     if !is_proxied(feed) {
         return packages::find_version(state, feed, format, id, spec).await;
     }
+    if let VersionSpec::Exact(_) = spec {
+        // A stored version is served without asking the upstreams, which
+        // may be slow or down.
+        if let Ok(stored) = packages::find_version(state, feed, format, id, spec).await {
+            return Ok(stored);
+        }
+    }
     let mut candidates = versions(state, feed, format, id).await?;
     if let VersionSpec::Exact(v) = spec {
         let key = format

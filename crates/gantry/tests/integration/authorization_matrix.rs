@@ -168,6 +168,29 @@ fn case_for(route: &RouteEntry) -> Option<Case> {
             need: all(&[(ManageFeeds, Some("nobody-holds-this"))]),
             success: StatusCode::OK,
         },
+        ("POST", "/api/management/connectors/create") => json_case(
+            &route.path,
+            json!({"name": "brand-new", "feedType": "universal", "url": "http://127.0.0.1:9/upack/x"}),
+            all(&[(ManageFeeds, None)]),
+            StatusCode::CREATED,
+        ),
+        ("GET", "/api/management/connectors/list") => get(&route.path, all(&[(ManageFeeds, None)])),
+        ("GET", "/api/management/connectors/get/{name}") => get(
+            "/api/management/connectors/get/mirror",
+            all(&[(ManageFeeds, None)]),
+        ),
+        ("POST", "/api/management/connectors/update/{name}") => json_case(
+            "/api/management/connectors/update/mirror",
+            json!({"timeout": 10}),
+            all(&[(ManageFeeds, None)]),
+            StatusCode::OK,
+        ),
+        ("DELETE", "/api/management/connectors/delete/{name}") => Case {
+            path: "/api/management/connectors/delete/doomed-connector".into(),
+            body: None,
+            need: all(&[(ManageFeeds, None)]),
+            success: StatusCode::OK,
+        },
         ("GET", "/api/packages/{feed}/versions") => get(
             "/api/packages/target/versions?group=acme&name=hammer",
             all(&[(ViewPackages, target)]),
@@ -471,6 +494,15 @@ async fn set_up(app: &TestApp) -> Keys {
             .upload_upack(feed, ADMIN_KEY, upack("acme", name, "1.0.0", name.as_bytes()))
             .await;
         assert_eq!(status, StatusCode::CREATED, "upload {feed}/{name}: {body}");
+    }
+    for connector in ["mirror", "doomed-connector"] {
+        let response = app
+            .admin(Method::POST, "/api/management/connectors/create")
+            .json(&json!({"name": connector, "feedType": "universal", "url": "http://127.0.0.1:9/upack/x"}))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), StatusCode::CREATED, "connector {connector}");
     }
     app.create_feed(NUGET_FEED, "nuget").await;
     let (status, body) = app

@@ -165,9 +165,14 @@ async fn invalid_feeds_are_refused_with_a_reason() {
                 "does not exist",
             ),
             (
-                json!({"name": "x", "feedType": "universal", "connectors": []}),
+                json!({"name": "x", "feedType": "universal", "retentionRules": []}),
                 StatusCode::BAD_REQUEST,
                 "unknown field",
+            ),
+            (
+                json!({"name": "x", "feedType": "universal", "connectors": ["nowhere"]}),
+                StatusCode::BAD_REQUEST,
+                "no connector named",
             ),
             (
                 json!({"name": "x", "feedType": "universal", "promoteToFeed": "x"}),

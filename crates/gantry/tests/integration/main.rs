@@ -6,6 +6,8 @@ mod api_keys;
 mod authorization_matrix;
 mod cluster;
 mod connectors;
+mod connectors_npm;
+mod connectors_nuget;
 mod crash;
 mod deployments;
 mod feeds;

@@ -12,7 +12,7 @@ use gantry_store::{NewDistTag, PackageKey, StoreError};
 use serde_json::Value;
 
 use super::packument::effective_tags;
-use super::{ok_json, package_not_found, versions_of, PackagePath, FEED_TYPES};
+use super::{ok_json, package_not_found, visible_versions, PackagePath, FEED_TYPES};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::services::feeds;
@@ -50,7 +50,7 @@ pub async fn dist_tags(
     match (method, package.rest.as_slice()) {
         (Method::GET, [dist_tags]) if dist_tags == "dist-tags" => {
             state.authorize(&caller, Attribute::ViewPackages, Some(&feed))?;
-            let records = versions_of(&state, &feed, &package.id).await?;
+            let records = visible_versions(&state, &feed, &package.id).await?;
             if records.is_empty() {
                 return Err(package_not_found(&full_name, &feed));
             }

@@ -158,6 +158,22 @@ pub async fn versions_of(
     Ok(records)
 }
 
+/// Every version of a package clients see in a feed, oldest first by
+/// SemVer: the stored ones, and for a proxy feed what its connectors offer
+/// (remote records, not stored yet).
+pub async fn visible_versions(
+    state: &AppState,
+    feed: &FeedRecord,
+    id: &PackageId,
+) -> ApiResult<Vec<PackageRecord>> {
+    if !crate::connectors::view::is_proxied(feed) {
+        return versions_of(state, feed, id).await;
+    }
+    let mut records = crate::connectors::view::versions(state, feed, &Npm, id).await?;
+    records.sort_by(|a, b| Npm.compare_versions(&a.version, &b.version));
+    Ok(records)
+}
+
 /// 404 in npm's words.
 pub fn package_not_found(name: &str, feed: &FeedRecord) -> ApiError {
     ApiError::not_found(format!(

@@ -3,7 +3,12 @@
 //! and tarballs.
 //!
 //! Packuments depend only on the feed's packages and tags, so they are kept
-//! rendered per feed revision (see [`crate::services::documents`]).
+//! rendered per feed revision (see [`crate::services::documents`]) — except
+//! in a proxy feed, whose packuments also depend on its upstreams and are
+//! rendered on every request (the connector's metadata cache keeps that
+//! cheap). A proxy feed's reads merge its own versions with the upstreams'
+//! (see [`crate::connectors::view`]); a remote tarball is fetched and stored
+//! on its first download.
 
 use std::collections::BTreeMap;
 
@@ -18,11 +23,13 @@ use gantry_store::time::format_millis;
 use gantry_store::{FeedRecord, PackageRecord};
 use serde_json::{json, Map, Value};
 
-use super::{package_not_found, tarball_url, versions_of, PackagePath, FEED_TYPES};
+use super::{package_not_found, tarball_url, visible_versions, PackagePath, FEED_TYPES};
 use crate::auth::Caller;
+use crate::connectors::{fetch, view};
 use crate::error::{ApiError, ApiResult};
 use crate::feeds::base_url::BaseUrl;
-use crate::feeds::documents::kept_document;
+use crate::feeds::documents::{kept_document, respond};
+use crate::services::documents::Document;
 use crate::services::download::{self, Download};
 use crate::services::feeds;
 use crate::services::promote::LATEST;
@@ -57,6 +64,12 @@ pub async fn get(
                 package.full_name()
             );
             let content_type = if abbreviated { ABBREVIATED } else { JSON };
+            if view::is_proxied(&feed) {
+                let value = packument(&state, &base, &feed, &package.id, abbreviated).await?;
+                let body = serde_json::to_vec(&value)
+                    .map_err(|e| ApiError::internal("could not render JSON", &e))?;
+                return Ok(respond(&headers, content_type, &Document::new(body)));
+            }
             kept_document(&state, &feed, key, &headers, content_type, || {
                 packument(&state, &base, &feed, &package.id, abbreviated)
             })
@@ -74,8 +87,11 @@ pub async fn get(
     }
 }
 
-/// The feed's dist-tags for a package, with `latest` filled in (the highest
-/// stable version, else the highest) when no tag names it.
+/// The feed's dist-tags for a package, then (in a proxy feed) the
+/// upstreams' for tags the feed lacks, carried by the remote versions of
+/// `records` (so they point only at versions the feed shows), with `latest`
+/// filled in (the highest stable version, else the highest) when no tag
+/// names it.
 pub async fn effective_tags(
     state: &AppState,
     feed: &FeedRecord,
@@ -89,6 +105,11 @@ pub async fn effective_tags(
         .into_iter()
         .map(|t| (t.tag, t.version))
         .collect();
+    for record in records {
+        for tag in record.remote.iter().flat_map(|r| &r.dist_tags) {
+            tags.entry(tag.clone()).or_insert_with(|| record.version.clone());
+        }
+    }
     if !tags.contains_key(LATEST) {
         let versions = || records.iter().map(|r| r.version.as_str());
         if let Some(latest) =
@@ -127,6 +148,8 @@ pub fn served_manifest(base: &BaseUrl, feed: &FeedRecord, record: &PackageRecord
             &record.version
         )),
     );
+    // A remote version (no file yet) keeps the upstream's digests from its
+    // metadata; a stored one is described by its file.
     if let Some(file) = record.primary_file() {
         dist.insert("shasum".into(), json!(file.sha1));
         if let Some(integrity) = npm::integrity(&file.sha512) {
@@ -155,7 +178,7 @@ async fn packument(
     abbreviated: bool,
 ) -> ApiResult<Value> {
     let full_name = npm::full_name(&id.group, &id.name);
-    let records = versions_of(state, feed, id).await?;
+    let records = visible_versions(state, feed, id).await?;
     if records.is_empty() {
         return Err(package_not_found(&full_name, feed));
     }
@@ -229,7 +252,7 @@ async fn version_manifest(
     wanted: &str,
 ) -> ApiResult<Response> {
     let full_name = package.full_name();
-    let records = versions_of(state, feed, &package.id).await?;
+    let records = visible_versions(state, feed, &package.id).await?;
     if records.is_empty() {
         return Err(package_not_found(&full_name, feed));
     }
@@ -264,7 +287,7 @@ async fn tarball(
     };
     let version = package.tarball_version(file).ok_or_else(not_found)?;
     npm::version_key(version).map_err(|_| not_found())?;
-    let record = crate::services::packages::find_version(
+    let record = view::find_version(
         state,
         feed,
         &Npm,
@@ -273,18 +296,17 @@ async fn tarball(
     )
     .await
     .map_err(|_| not_found())?;
-    let mut response = download::serve(
-        state,
-        Download {
-            headers,
-            caller,
-            feed,
-            record: &record,
-        },
-        "application/octet-stream",
-        file,
-    )
-    .await?;
+    let download = Download {
+        headers,
+        caller,
+        feed,
+        record: &record,
+    };
+    let mut response = if record.remote.is_some() {
+        fetch::serve(state, download, &Npm, "application/octet-stream", file).await?
+    } else {
+        download::serve(state, download, "application/octet-stream", file).await?
+    };
     crate::feeds::documents::immutable(&mut response);
     Ok(response)
 }

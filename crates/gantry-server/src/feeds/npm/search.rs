@@ -3,7 +3,8 @@
 //! Each package is presented by its `latest` version (the highest stable one
 //! when no tag says otherwise); every word of `text` must appear in its
 //! name, description or keywords. Exact name matches come first, then name
-//! prefixes, then the rest by name.
+//! prefixes, then the rest by name. A proxy feed adds its upstreams' results
+//! for packages it does not hold (each upstream's latest version).
 
 use std::collections::BTreeMap;
 
@@ -21,6 +22,7 @@ use serde_json::{json, Value};
 use super::FEED_TYPES;
 use crate::api::extract::{count_param, QueryParams};
 use crate::auth::Caller;
+use crate::connectors::view;
 use crate::error::ApiResult;
 use crate::services::feeds;
 use crate::state::AppState;
@@ -74,6 +76,18 @@ pub async fn search(
             .entry((record.key.group_key.clone(), record.key.name_key.clone()))
             .or_default()
             .push(record);
+    }
+    // A proxy feed adds the upstreams' results for packages it lacks.
+    if view::is_proxied(&feed) {
+        let remote = view::search(&state, &feed, &Npm, text.trim(), (from + size).min(MAX_SIZE)).await?;
+        let mut remote_only: BTreeMap<(String, String), Vec<PackageRecord>> = BTreeMap::new();
+        for record in remote {
+            let key = (record.key.group_key.clone(), record.key.name_key.clone());
+            if !by_package.contains_key(&key) {
+                remote_only.entry(key).or_default().push(record);
+            }
+        }
+        by_package.extend(remote_only);
     }
     let mut hits: Vec<(u8, String, PackageRecord)> = Vec::new();
     for versions in by_package.into_values() {

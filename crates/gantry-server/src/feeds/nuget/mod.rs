@@ -6,22 +6,24 @@
 //! Both protocol versions read the same stored versions through
 //! [`NuGetEntry`]; pushing, unlisting and relisting are shared too.
 
-mod push;
+pub(crate) mod push;
 pub mod v2;
 pub mod v3;
 
+use std::collections::HashSet;
 use std::future::Future;
 
 use axum::http::HeaderMap;
 use axum::response::Response;
 use gantry_core::FeedType;
 use gantry_formats::nuget::{NuGet, NuGetVersion, Nuspec};
-use gantry_formats::PackageFormat;
-use gantry_store::{FeedRecord, PackageQuery, PackageRecord};
+use gantry_formats::{PackageFormat, PackageId};
+use gantry_store::{FeedRecord, PackageKey, PackageQuery, PackageRecord};
 
 use super::base_url::BaseUrl;
 use crate::api::routes::Routes;
 use crate::auth::Caller;
+use crate::connectors::{fetch, view};
 use crate::error::{ApiError, ApiResult};
 pub use crate::feeds::documents::{has_digest, immutable, not_modified};
 use crate::feeds::documents::{kept_document, respond};
@@ -31,6 +33,9 @@ use crate::state::AppState;
 
 /// The feed types served by the NuGet protocols.
 pub const FEED_TYPES: &[FeedType] = &[FeedType::NuGet, FeedType::Chocolatey, FeedType::PowerShell];
+
+/// How many packages a search asks each connector for.
+const REMOTE_SEARCH_TAKE: usize = 100;
 
 /// The qualifier under which a version's `.nuspec` is stored beside its `.nupkg`.
 pub const NUSPEC_QUALIFIER: &str = "nuspec";
@@ -90,7 +95,10 @@ impl NuGetEntry {
 
     /// Size of the `.nupkg`.
     pub fn package_size(&self) -> u64 {
-        self.record.primary_file().map_or(0, |f| f.size)
+        self.record.primary_file().map_or_else(
+            || self.record.remote.as_ref().and_then(|r| r.size).unwrap_or(0),
+            |f| f.size,
+        )
     }
 
     /// Whether it takes a SemVer 2 aware client to see this version.
@@ -141,22 +149,41 @@ impl VersionFilter {
 
 /// Every version of one id in a feed, oldest first by NuGet order.
 pub async fn versions_of(state: &AppState, feed: &FeedRecord, id: &str) -> ApiResult<Vec<NuGetEntry>> {
-    let query = PackageQuery {
-        name_key: Some(NuGet.name_key(id)),
-        ..PackageQuery::default()
+    let records = if view::is_proxied(feed) {
+        let id = PackageId {
+            group: String::new(),
+            name: id.to_owned(),
+        };
+        view::versions(state, feed, &NuGet, &id).await?
+    } else {
+        let query = PackageQuery {
+            name_key: Some(NuGet.name_key(id)),
+            ..PackageQuery::default()
+        };
+        state.meta().find_packages(feed.id, &query).await?
     };
-    let records = state.meta().find_packages(feed.id, &query).await?;
     let mut entries: Vec<NuGetEntry> = records.into_iter().filter_map(NuGetEntry::from_record).collect();
     entries.sort_by(|a, b| a.version.cmp(&b.version));
     Ok(entries)
 }
 
 /// Every package of a feed, each with its versions oldest first, by id.
-pub async fn all_packages(state: &AppState, feed: &FeedRecord) -> ApiResult<Vec<Vec<NuGetEntry>>> {
-    let records = state
+/// For a proxied feed, `remote_search` adds the connectors' results for
+/// that search text (the feed's own versions win).
+pub async fn all_packages(
+    state: &AppState,
+    feed: &FeedRecord,
+    remote_search: Option<&str>,
+) -> ApiResult<Vec<Vec<NuGetEntry>>> {
+    let mut records = state
         .meta()
         .find_packages(feed.id, &PackageQuery::default())
         .await?;
+    if let (true, Some(text)) = (view::is_proxied(feed), remote_search) {
+        let known: HashSet<PackageKey> = records.iter().map(|r| r.key.clone()).collect();
+        let remote = view::search(state, feed, &NuGet, text.trim(), REMOTE_SEARCH_TAKE).await?;
+        records.extend(remote.into_iter().filter(|r| !known.contains(&r.key)));
+    }
     let mut entries: Vec<NuGetEntry> = records.into_iter().filter_map(NuGetEntry::from_record).collect();
     entries.sort_by(|a, b| {
         a.record
@@ -188,19 +215,28 @@ pub async fn find_entry(
         version_key: Some(version.key()),
         ..PackageQuery::default()
     };
-    state
+    let mut found = state
         .meta()
         .find_packages(feed.id, &query)
         .await?
         .into_iter()
-        .find_map(NuGetEntry::from_record)
-        .ok_or_else(|| {
-            ApiError::not_found(format!(
-                "Package {id} {} was not found in feed '{}'.",
-                version.to_normalized_string(),
-                feed.settings.name
-            ))
-        })
+        .find_map(NuGetEntry::from_record);
+    // A stored version is served without asking the upstream (which may be
+    // slow or down); only a version the feed lacks is looked for there.
+    if found.is_none() && view::is_proxied(feed) {
+        let key = version.key();
+        found = versions_of(state, feed, id)
+            .await?
+            .into_iter()
+            .find(|e| e.record.key.version_key == key);
+    }
+    found.ok_or_else(|| {
+        ApiError::not_found(format!(
+            "Package {id} {} was not found in feed '{}'.",
+            version.to_normalized_string(),
+            feed.settings.name
+        ))
+    })
 }
 
 /// Answers with a version's `.nupkg` (flat container and v2 download alike):
@@ -218,22 +254,21 @@ pub async fn serve_nupkg(
         .primary_file()
         .map(|f| f.sha256.to_string())
         .unwrap_or_default();
-    if has_digest(headers, &sha256) {
+    if !sha256.is_empty() && has_digest(headers, &sha256) {
         return Ok(not_modified(&sha256));
     }
     let file_name = format!("{}.{}.nupkg", entry.id(), entry.version.to_normalized_string());
-    let mut response = download::serve(
-        state,
-        Download {
-            headers,
-            caller,
-            feed,
-            record: &entry.record,
-        },
-        "application/octet-stream",
-        &file_name,
-    )
-    .await?;
+    let download = Download {
+        headers,
+        caller,
+        feed,
+        record: &entry.record,
+    };
+    let mut response = if entry.record.remote.is_some() {
+        fetch::serve(state, download, &NuGet, "application/octet-stream", &file_name).await?
+    } else {
+        download::serve(state, download, "application/octet-stream", &file_name).await?
+    };
     immutable(&mut response);
     Ok(response)
 }
@@ -315,6 +350,11 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = ApiResult<serde_json::Value>>,
 {
+    if view::is_proxied(feed) {
+        // It depends on the upstreams too: rendered afresh (the
+        // connectors' metadata cache keeps that cheap).
+        return json_document(request, &render().await?);
+    }
     kept_document(state, feed, key, request, JSON, render).await
 }
 

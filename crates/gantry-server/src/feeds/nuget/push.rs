@@ -58,18 +58,33 @@ async fn push(
     let feed = feeds::find_for_protocol(&state, &feed, FEED_TYPES).await?;
     check_may_upload(&state, &caller, &feed)?;
     let staged = receive_package(&state, request).await?;
+    let parsed = parse_nupkg(&state, &staged).await?;
+    let record = publish(&state, &caller, &feed, &NuGet, staged, parsed).await?;
+    Ok((
+        StatusCode::CREATED,
+        format!(
+            "Package {} {} was added to feed '{}'.",
+            record.name, record.version, feed.settings.name
+        ),
+    )
+        .into_response())
+}
+
+/// Reads a staged `.nupkg` into what publish stores: the manifest as JSON
+/// and the `.nuspec` as an extra file. Pushes and connector fetches alike.
+pub(crate) async fn parse_nupkg(state: &AppState, staged: &StagedBlob) -> ApiResult<ParsedPackage> {
     let path = staged.path().to_path_buf();
     let contents = tokio::task::spawn_blocking(move || nuget::read_package(&path))
         .await
         .map_err(|e| ApiError::internal("package validation failed", &e))?
         .map_err(|e| ApiError::bad_request(e.0))?;
     let nuspec_blob = stage_stream(
-        &state,
+        state,
         futures::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from(contents.nuspec_xml))]),
     )
     .await?;
     let nuspec = contents.nuspec;
-    let parsed = ParsedPackage {
+    Ok(ParsedPackage {
         id: PackageId {
             group: String::new(),
             name: nuspec.id.clone(),
@@ -80,16 +95,7 @@ async fn push(
         extra_files: vec![(NUSPEC_QUALIFIER.to_owned(), nuspec_blob)],
         dist_tags: Vec::new(),
         immutable: true,
-    };
-    let record = publish(&state, &caller, &feed, &NuGet, staged, parsed).await?;
-    Ok((
-        StatusCode::CREATED,
-        format!(
-            "Package {} {} was added to feed '{}'.",
-            record.name, record.version, feed.settings.name
-        ),
-    )
-        .into_response())
+    })
 }
 
 /// The package from a push body: the first part of a multipart body (what

@@ -141,6 +141,48 @@ impl TextProperty {
 }
 
 impl Condition {
+    /// The ids the filter asks for by equality (`Id eq 'x'`,
+    /// `tolower(Id) eq 'x'`), anywhere in it: the packages a proxied feed
+    /// must look up upstream before filtering.
+    pub fn named_ids(&self) -> Vec<String> {
+        fn is_id(text: &Text) -> bool {
+            match text {
+                Text::Property(TextProperty::Id) => true,
+                Text::Lower(inner) | Text::Upper(inner) | Text::Trim(inner) => is_id(inner),
+                _ => false,
+            }
+        }
+        fn literal(text: &Text) -> Option<&str> {
+            match text {
+                Text::Literal(value) => Some(value.trim()),
+                Text::Lower(inner) | Text::Upper(inner) | Text::Trim(inner) => literal(inner),
+                Text::Property(_) => None,
+            }
+        }
+        let mut ids = Vec::new();
+        let mut pending = vec![self];
+        while let Some(condition) = pending.pop() {
+            match condition {
+                Condition::And(a, b) | Condition::Or(a, b) | Condition::EqualTruth(a, b, false) => {
+                    pending.push(a);
+                    pending.push(b);
+                }
+                Condition::SameText(a, b, false) => {
+                    let named = if is_id(a) {
+                        literal(b)
+                    } else if is_id(b) {
+                        literal(a)
+                    } else {
+                        None
+                    };
+                    ids.extend(named.filter(|id| !id.is_empty()).map(str::to_owned));
+                }
+                _ => {}
+            }
+        }
+        ids
+    }
+
     /// Parses a `$filter` value; the error is the reason, for a 400 answer.
     pub fn parse(source: &str) -> Result<Condition, String> {
         let tokens = tokenize(source)?;
@@ -518,6 +560,17 @@ impl Parser {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn filters_name_the_ids_they_ask_for() {
+        let filter = Condition::parse("(tolower(Id) eq 'acme.tool') and IsLatestVersion or 'B' eq Id")
+            .expect("filter");
+        let mut ids = filter.named_ids();
+        ids.sort();
+        assert_eq!(ids, ["B", "acme.tool"]);
+        let filter = Condition::parse("Id ne 'x' and substringof('y', Id)").expect("filter");
+        assert!(filter.named_ids().is_empty());
+    }
 
     #[test]
     fn parses_what_clients_send() {

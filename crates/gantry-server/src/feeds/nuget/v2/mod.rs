@@ -29,7 +29,8 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use gantry_core::Attribute;
-use gantry_formats::nuget::NuGetVersion;
+use gantry_formats::nuget::{NuGet, NuGetVersion};
+use gantry_formats::PackageFormat;
 use gantry_store::FeedRecord;
 
 use self::query::{matches_search, page, rows_of, sort, text_literal, ODataQuery, Row};
@@ -38,6 +39,7 @@ use super::{
 };
 use crate::api::routes::Routes;
 use crate::auth::Caller;
+use crate::connectors::view;
 use crate::error::{ApiError, ApiResult};
 use crate::feeds::base_url::BaseUrl;
 use crate::services::feeds;
@@ -286,7 +288,29 @@ impl Source {
                 }
                 packages
             }
-            _ => all_packages(state, feed).await?,
+            Resource::Search => {
+                let term = query.lenient_text("searchTerm");
+                all_packages(state, feed, Some(&term)).await?
+            }
+            Resource::Packages if view::is_proxied(feed) => {
+                // The connectors are asked for the ids the filter names.
+                let mut packages = all_packages(state, feed, None).await?;
+                let named = query.filter()?.map(|f| f.named_ids()).unwrap_or_default();
+                for id in named {
+                    let key = NuGet.name_key(&id);
+                    packages.retain(|versions| versions.first().is_none_or(|v| v.record.key.name_key != key));
+                    let versions = versions_of(state, feed, &id).await?;
+                    if !versions.is_empty() {
+                        packages.push(versions);
+                    }
+                }
+                packages.sort_by(|a, b| {
+                    let key = |p: &Vec<NuGetEntry>| p.first().map(|e| e.record.key.name_key.clone());
+                    key(a).cmp(&key(b))
+                });
+                packages
+            }
+            _ => all_packages(state, feed, None).await?,
         }))
     }
 

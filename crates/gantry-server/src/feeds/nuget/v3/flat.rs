@@ -6,9 +6,11 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use gantry_core::Attribute;
+use gantry_formats::nuget::NuGet;
 use serde_json::json;
 
 use crate::auth::Caller;
+use crate::connectors::fetch;
 use crate::error::{ApiError, ApiResult};
 use crate::feeds::nuget::{
     find_entry, has_digest, immutable, kept_json_document, not_modified, serve_nupkg, versions_of,
@@ -60,8 +62,14 @@ pub async fn content(
         return serve_nupkg(&state, &caller, &feed, &entry, &headers).await;
     }
     if file == format!("{lower_id}.nuspec") {
-        let nuspec = entry
-            .record
+        // A version the feed only proxies is stored first: its .nuspec is
+        // read from the package file.
+        let record = if entry.record.remote.is_some() {
+            fetch::cache(&state, &feed, &NuGet, &entry.record).await?
+        } else {
+            entry.record
+        };
+        let nuspec = record
             .files
             .iter()
             .find(|f| f.qualifier == NUSPEC_QUALIFIER)

@@ -168,7 +168,7 @@ async fn find_hits(
     let terms = parse_query(q);
     let q_lower = q.trim().to_lowercase();
     let mut hits: Vec<Hit> = Vec::new();
-    for versions in all_packages(state, feed).await? {
+    for versions in all_packages(state, feed, Some(q)).await? {
         let total_downloads = versions.iter().map(|v| v.record.downloads).sum();
         let visible: Vec<NuGetEntry> = versions
             .into_iter()
