@@ -2,6 +2,7 @@
 //! its metadata cache and what this node knows of its health.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -60,6 +61,27 @@ impl Default for Clients {
     }
 }
 
+/// One upstream answer as the metadata cache keeps it. `answer` numbers it
+/// uniquely on this node, so a document rendered from it can be kept for as
+/// long as the cache serves the same answer.
+pub struct Fetched {
+    /// This node's number for the answer.
+    pub answer: u64,
+    /// What the upstream offered.
+    pub versions: Vec<RemoteVersion>,
+}
+
+static ANSWERS: AtomicU64 = AtomicU64::new(1);
+
+impl Fetched {
+    fn new(versions: Vec<RemoteVersion>) -> Arc<Self> {
+        Arc::new(Self {
+            answer: ANSWERS.fetch_add(1, Ordering::Relaxed),
+            versions,
+        })
+    }
+}
+
 /// A connector as a node uses it.
 pub struct Connector {
     /// The stored connector (settings and health as last read).
@@ -67,7 +89,7 @@ pub struct Connector {
     /// Its parsed filters.
     pub filters: PackageFilters,
     clients: Clients,
-    versions: Option<moka::future::Cache<String, Arc<Vec<RemoteVersion>>>>,
+    versions: Option<moka::future::Cache<String, Arc<Fetched>>>,
     health: Mutex<HealthMemory>,
 }
 
@@ -150,20 +172,16 @@ impl Connector {
     /// Runs `fetch` through the metadata cache under `key`: concurrent
     /// callers for the same key share one upstream request, and a success
     /// is kept for the connector's cache time. Without a cache, fetches.
-    pub async fn cached_versions<F>(
-        &self,
-        key: String,
-        fetch: F,
-    ) -> Result<Arc<Vec<RemoteVersion>>, UpstreamError>
+    pub async fn cached_versions<F>(&self, key: String, fetch: F) -> Result<Arc<Fetched>, UpstreamError>
     where
         F: Future<Output = Result<Vec<RemoteVersion>, UpstreamError>>,
     {
         match &self.versions {
             Some(cache) => cache
-                .try_get_with(key, async move { fetch.await.map(Arc::new) })
+                .try_get_with(key, async move { fetch.await.map(Fetched::new) })
                 .await
                 .map_err(|e| (*e).clone()),
-            None => fetch.await.map(Arc::new),
+            None => fetch.await.map(Fetched::new),
         }
     }
 

@@ -9,7 +9,7 @@ use gantry_formats::{PackageFormat, PackageId};
 use gantry_store::{FeedRecord, PackageKey, PackageRecord, RemoteOrigin};
 
 use super::remote::{remote_for, RemoteFormat, RemoteVersion};
-use super::upstream::Connector;
+use super::upstream::{Connector, Fetched};
 use crate::error::ApiResult;
 use crate::services::packages;
 use crate::state::AppState;
@@ -55,42 +55,86 @@ pub async fn versions(
 ) -> ApiResult<Vec<PackageRecord>> {
     let query = packages::query(format, Some(&id.group), Some(&id.name), None)?;
     let mut records = state.meta().find_packages(feed.id, &query).await?;
-    let Some(remote) = remote_for(feed.settings.feed_type) else {
-        return Ok(records);
-    };
-    let connectors = connectors_of(state, feed).await?;
-    if connectors.is_empty() {
-        return Ok(records);
-    }
     let mut known: HashSet<String> = records.iter().map(|r| r.key.version_key.clone()).collect();
-    let display = full_name(&id.group, &id.name);
-    for connector in connectors {
-        if !connector.allows(&display) {
-            continue;
-        }
-        let key = format!(
-            "v:{}/{}",
-            query.group_key.as_deref().unwrap_or_default(),
-            query.name_key.as_deref().unwrap_or_default()
-        );
-        let fetched = connector
-            .cached_versions(key, remote.versions(&connector, id))
-            .await;
-        match fetched {
-            Ok(found) => {
-                connector.succeeded(&state.meta_handle());
-                for version in found.iter() {
-                    if let Some(record) = to_record(feed, format, &connector, version) {
-                        if known.insert(record.key.version_key.clone()) {
-                            records.push(record);
-                        }
-                    }
+    for (connector, fetched) in remote_answers(state, feed, format, id).await? {
+        let Some(fetched) = fetched else { continue };
+        for version in &fetched.versions {
+            if let Some(record) = to_record(feed, format, &connector, version) {
+                if known.insert(record.key.version_key.clone()) {
+                    records.push(record);
                 }
             }
-            Err(e) => connector.failed(&state.meta_handle(), &e),
         }
     }
     Ok(records)
+}
+
+/// What a document about one package of a proxy feed depends on besides
+/// the feed's revision: which upstream answer each connector gave (or that
+/// it gave none). While the stamp stays the same, so does the document, so
+/// it can be kept like a local feed's. `None` when a connector keeps no
+/// metadata: every answer is new, and the document is not worth keeping.
+pub async fn stamp(
+    state: &AppState,
+    feed: &FeedRecord,
+    format: &dyn PackageFormat,
+    id: &PackageId,
+) -> ApiResult<Option<String>> {
+    // Checked before asking: without a metadata cache, asking here and
+    // again to render would fetch twice.
+    let connectors = connectors_of(state, feed).await?;
+    if connectors.iter().any(|c| !c.settings().metadata_cache_enabled) {
+        return Ok(None);
+    }
+    let answers = remote_answers(state, feed, format, id).await?;
+    Ok(Some(
+        answers
+            .iter()
+            .map(|(connector, fetched)| match fetched {
+                Some(fetched) => format!("{}:{}", connector.record.id, fetched.answer),
+                None => format!("{}:-", connector.record.id),
+            })
+            .collect::<Vec<_>>()
+            .join(","),
+    ))
+}
+
+/// Each connector of the feed with its (cached) answer about a package;
+/// `None` for a connector whose filters block the package or whose upstream
+/// failed (it is then marked unhealthy).
+async fn remote_answers(
+    state: &AppState,
+    feed: &FeedRecord,
+    format: &dyn PackageFormat,
+    id: &PackageId,
+) -> ApiResult<Vec<(Arc<Connector>, Option<Arc<Fetched>>)>> {
+    let Some(remote) = remote_for(feed.settings.feed_type) else {
+        return Ok(Vec::new());
+    };
+    let key = format!("v:{}/{}", format.group_key(&id.group), format.name_key(&id.name));
+    let display = full_name(&id.group, &id.name);
+    let mut answers = Vec::new();
+    for connector in connectors_of(state, feed).await? {
+        if !connector.allows(&display) {
+            answers.push((connector, None));
+            continue;
+        }
+        let fetched = match connector
+            .cached_versions(key.clone(), remote.versions(&connector, id))
+            .await
+        {
+            Ok(fetched) => {
+                connector.succeeded(&state.meta_handle());
+                Some(fetched)
+            }
+            Err(e) => {
+                connector.failed(&state.meta_handle(), &e);
+                None
+            }
+        };
+        answers.push((connector, fetched));
+    }
+    Ok(answers)
 }
 
 /// One version of a package through the feed's view: exact, `latest` or
@@ -145,7 +189,7 @@ pub async fn search(
         {
             Ok(found) => {
                 connector.succeeded(&state.meta_handle());
-                for version in found.iter() {
+                for version in &found.versions {
                     if !connector.allows(&full_name(&version.group, &version.name)) {
                         continue;
                     }

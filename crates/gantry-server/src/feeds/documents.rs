@@ -55,11 +55,13 @@ pub fn respond(request: &HeaderMap, content_type: &'static str, document: &Docum
 /// A JSON document of `feed` that depends only on its packages: served from
 /// this node's document cache while the feed's package revision stands,
 /// rendered by `render` (and kept) otherwise. `key` names the document,
-/// including anything else it depends on (the base URL, the variant).
+/// including anything else it depends on (the base URL, the variant, the
+/// upstream answers of a proxy feed); without a key the document cannot be
+/// kept and is rendered every time.
 pub async fn kept_document<F, Fut>(
     state: &AppState,
     feed: &FeedRecord,
-    key: String,
+    key: Option<String>,
     request: &HeaderMap,
     content_type: &'static str,
     render: F,
@@ -68,14 +70,33 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = ApiResult<serde_json::Value>>,
 {
-    if let Some(document) = state.documents().get(feed, &key) {
+    if let Some(document) = key.as_ref().and_then(|key| state.documents().get(feed, key)) {
         return Ok(respond(request, content_type, &document));
     }
     let value = render().await?;
     let body = serde_json::to_vec(&value).map_err(|e| ApiError::internal("could not render JSON", &e))?;
     let document = Document::new(body);
-    state.documents().put(feed, key, document.clone());
+    if let Some(key) = key {
+        state.documents().put(feed, key, document.clone());
+    }
     Ok(respond(request, content_type, &document))
+}
+
+/// The document key for a document about one package of `feed`: in a proxy
+/// feed it names the upstream answers it is rendered from, and there is
+/// none (the document is not kept) when a connector keeps no metadata.
+pub async fn package_document_key(
+    state: &AppState,
+    feed: &FeedRecord,
+    format: &dyn gantry_formats::PackageFormat,
+    id: &gantry_formats::PackageId,
+    key: String,
+) -> ApiResult<Option<String>> {
+    if !crate::connectors::view::is_proxied(feed) {
+        return Ok(Some(key));
+    }
+    let stamp = crate::connectors::view::stamp(state, feed, format, id).await?;
+    Ok(stamp.map(|stamp| format!("{key}#{stamp}")))
 }
 
 /// Headers for package content, which never changes under its URL: the

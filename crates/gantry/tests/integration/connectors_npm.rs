@@ -384,3 +384,55 @@ async fn a_proxy_feed_merges_an_upstream_gantrys_packuments() {
         }
     }
 }
+
+#[tokio::test]
+async fn kept_packuments_follow_the_connectors_answers() {
+    let upstream = TestApp::spawn(Backend::Sqlite, |_| {}).await;
+    upstream.create_feed("origin", "npm").await;
+    publish(&upstream, "origin", "moving", "1.0.0", "latest", &[]).await;
+    let upstream_url = upstream.url("/npm/origin");
+    let versions_of = |doc: &Value| -> Vec<String> {
+        doc["versions"]
+            .as_object()
+            .map(|v| v.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    for app in TestApp::each_backend().await {
+        let ctx = format!("{:?}", app.backend);
+        app.create_proxy_feed("cached", "up-cached", "npm", &upstream_url, json!({}))
+            .await;
+        app.create_proxy_feed(
+            "live",
+            "up-live",
+            "npm",
+            &upstream_url,
+            json!({"metadataCacheEnabled": false}),
+        )
+        .await;
+        for feed in ["cached", "live"] {
+            let doc = get_json(&app, &format!("/npm/{feed}/moving"), Some(CORGI)).await;
+            assert!(
+                versions_of(&doc).iter().any(|v| v == "1.0.0"),
+                "{ctx} {feed}: {doc}"
+            );
+        }
+        let next = format!("1.0.{}", 1 + app.backend as u8);
+        publish(&upstream, "origin", "moving", &next, "latest", &[]).await;
+        // With a metadata cache, the kept packument stands while the cached answer does.
+        let cached = get_json(&app, "/npm/cached/moving", Some(CORGI)).await;
+        assert!(!versions_of(&cached).contains(&next), "{ctx}: {cached}");
+        // Without one, every read asks the upstream, and nothing stale is kept.
+        let live = get_json(&app, "/npm/live/moving", Some(CORGI)).await;
+        assert!(versions_of(&live).contains(&next), "{ctx}: {live}");
+        // A connector change starts its cache afresh: the new version shows.
+        let response = app
+            .admin(Method::POST, "/api/management/connectors/update/up-cached")
+            .json(&json!({"metadataCacheMinutes": 5}))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), StatusCode::OK, "{ctx}");
+        let refreshed = get_json(&app, "/npm/cached/moving", Some(CORGI)).await;
+        assert!(versions_of(&refreshed).contains(&next), "{ctx}: {refreshed}");
+    }
+}

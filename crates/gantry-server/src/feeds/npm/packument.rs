@@ -3,10 +3,9 @@
 //! and tarballs.
 //!
 //! Packuments depend only on the feed's packages and tags, so they are kept
-//! rendered per feed revision (see [`crate::services::documents`]) — except
-//! in a proxy feed, whose packuments also depend on its upstreams and are
-//! rendered on every request (the connector's metadata cache keeps that
-//! cheap). A proxy feed's reads merge its own versions with the upstreams'
+//! rendered per feed revision (see [`crate::services::documents`]); in a
+//! proxy feed, also per upstream answer (see
+//! [`crate::connectors::view::stamp`]). A proxy feed's reads merge its own versions with the upstreams'
 //! (see [`crate::connectors::view`]); a remote tarball is fetched and stored
 //! on its first download.
 
@@ -28,8 +27,7 @@ use crate::auth::Caller;
 use crate::connectors::{fetch, view};
 use crate::error::{ApiError, ApiResult};
 use crate::feeds::base_url::BaseUrl;
-use crate::feeds::documents::{kept_document, respond};
-use crate::services::documents::Document;
+use crate::feeds::documents::{kept_document, package_document_key};
 use crate::services::download::{self, Download};
 use crate::services::feeds;
 use crate::services::promote::LATEST;
@@ -64,12 +62,7 @@ pub async fn get(
                 package.full_name()
             );
             let content_type = if abbreviated { ABBREVIATED } else { JSON };
-            if view::is_proxied(&feed) {
-                let value = packument(&state, &base, &feed, &package.id, abbreviated).await?;
-                let body = serde_json::to_vec(&value)
-                    .map_err(|e| ApiError::internal("could not render JSON", &e))?;
-                return Ok(respond(&headers, content_type, &Document::new(body)));
-            }
+            let key = package_document_key(&state, &feed, &Npm, &package.id, key).await?;
             kept_document(&state, &feed, key, &headers, content_type, || {
                 packument(&state, &base, &feed, &package.id, abbreviated)
             })

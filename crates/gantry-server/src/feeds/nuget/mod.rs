@@ -26,7 +26,7 @@ use crate::auth::Caller;
 use crate::connectors::{fetch, view};
 use crate::error::{ApiError, ApiResult};
 pub use crate::feeds::documents::{has_digest, immutable, not_modified};
-use crate::feeds::documents::{kept_document, respond};
+use crate::feeds::documents::{kept_document, package_document_key, respond};
 use crate::services::documents::Document;
 use crate::services::download::{self, Download};
 use crate::state::AppState;
@@ -335,13 +335,15 @@ pub fn json_document(request: &HeaderMap, value: &serde_json::Value) -> ApiResul
     Ok(cached_document(request, JSON, body))
 }
 
-/// A JSON document of `feed` that depends only on its packages: served from
-/// this node's document cache while the feed's package revision stands,
-/// rendered by `render` (and kept) otherwise. `key` names the document,
-/// including anything else it depends on (the base URL).
+/// A JSON document about package `id` of `feed` that depends only on its
+/// versions: served from this node's document cache while the feed's
+/// package revision (and, in a proxy feed, its upstreams' answers about the
+/// package) stand, rendered by `render` (and kept) otherwise. `key` names
+/// the document, including anything else it depends on (the base URL).
 pub async fn kept_json_document<F, Fut>(
     state: &AppState,
     feed: &FeedRecord,
+    id: &str,
     key: String,
     request: &HeaderMap,
     render: F,
@@ -350,11 +352,11 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = ApiResult<serde_json::Value>>,
 {
-    if view::is_proxied(feed) {
-        // It depends on the upstreams too: rendered afresh (the
-        // connectors' metadata cache keeps that cheap).
-        return json_document(request, &render().await?);
-    }
+    let package = PackageId {
+        group: String::new(),
+        name: id.to_owned(),
+    };
+    let key = package_document_key(state, feed, &NuGet, &package, key).await?;
     kept_document(state, feed, key, request, JSON, render).await
 }
 

@@ -30,7 +30,7 @@ pub async fn versions(
     let feed = feeds::find_for_protocol(&state, &feed, FEED_TYPES).await?;
     state.authorize(&caller, Attribute::ViewPackages, Some(&feed))?;
     let key = format!("flat|{}", id.to_ascii_lowercase());
-    kept_json_document(&state, &feed, key, &headers, || async {
+    kept_json_document(&state, &feed, &id, key, &headers, || async {
         let entries = versions_of(&state, &feed, &id).await?;
         if entries.is_empty() {
             return Err(ApiError::not_found(format!(

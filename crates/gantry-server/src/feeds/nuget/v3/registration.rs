@@ -92,7 +92,7 @@ pub async fn index(
     state.authorize(&caller, Attribute::ViewPackages, Some(&feed))?;
     let lower_id = id.to_ascii_lowercase();
     let key = format!("{}|registration|{lower_id}", base.as_str());
-    kept_json_document(&state, &feed, key, &headers, || async {
+    kept_json_document(&state, &feed, &id, key, &headers, || async {
         let entries = all_versions(&state, &feed, &id).await?;
         let urls = FeedUrls::new(&base, &feed);
         let inline = entries.len() <= INLINE_LIMIT;
@@ -136,7 +136,7 @@ pub async fn page(
         lower.key(),
         upper.key()
     );
-    kept_json_document(&state, &feed, key, &headers, || async {
+    kept_json_document(&state, &feed, &id, key, &headers, || async {
         let entries: Vec<NuGetEntry> = all_versions(&state, &feed, &id)
             .await?
             .into_iter()
