@@ -372,3 +372,32 @@ async fn the_connector_api_checks_what_it_is_given_and_never_shows_the_password(
         expect_status(response, StatusCode::NOT_FOUND, &ctx).await;
     }
 }
+
+#[tokio::test]
+async fn a_feed_can_proxy_another_feed_of_the_same_server() {
+    for app in TestApp::each_backend().await {
+        let ctx = format!("{:?}", app.backend);
+        app.create_feed("inner", "universal").await;
+        let package = upack("acme", "loop", "1.0.0", &noise(7, 10_000));
+        let (status, body) = app.upload_upack("inner", ADMIN_KEY, package.clone()).await;
+        assert_eq!(status, StatusCode::CREATED, "{ctx}: {body}");
+        // The inner feed is open to the connector with a key, as a remote one would be.
+        let key = app
+            .create_key(json!({"type": "feed", "feed": "inner", "packagePermissions": ["view"]}))
+            .await;
+        app.create_proxy_feed(
+            "outer",
+            "self",
+            "universal",
+            &app.url("/upack/inner"),
+            json!({"password": key}),
+        )
+        .await;
+        let (status, bytes) = download(&app, "/upack/outer/download/acme/loop/1.0.0").await;
+        assert_eq!((status, bytes == package), (StatusCode::OK, true), "{ctx}");
+        let stored = app
+            .admin_json("/upack/outer/versions?group=acme&name=loop&version=1.0.0")
+            .await;
+        assert_eq!(stored["publishedBy"], "SYSTEM", "{ctx}");
+    }
+}
