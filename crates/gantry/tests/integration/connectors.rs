@@ -401,3 +401,73 @@ async fn a_feed_can_proxy_another_feed_of_the_same_server() {
         assert_eq!(stored["publishedBy"], "SYSTEM", "{ctx}");
     }
 }
+
+/// A loopback server that answers every request with `answer` (raw HTTP),
+/// or never answers when `answer` is `None`.
+async fn misbehaving_upstream(answer: Option<&'static str>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((mut socket, _)) = listener.accept().await {
+            match answer {
+                Some(answer) => {
+                    tokio::spawn(async move {
+                        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                        let mut buffer = [0u8; 4096];
+                        let _ = socket.read(&mut buffer).await;
+                        let _ = socket.write_all(answer.as_bytes()).await;
+                    });
+                }
+                // Keep the connection open and silent.
+                None => held.push(socket),
+            }
+        }
+    });
+    format!("http://{addr}/upack/origin")
+}
+
+#[tokio::test]
+async fn errors_timeouts_and_nonsense_from_upstream_never_become_a_500() {
+    let cases = [
+        ("error", Some("HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"), "503"),
+        (
+            "nonsense",
+            Some("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 15\r\nconnection: close\r\n\r\n{\"not\": \"a list"),
+            "malformed",
+        ),
+        ("silent", None, "did not answer within 1 s"),
+    ];
+    for app in TestApp::each_backend().await {
+        let ctx = format!("{:?}", app.backend);
+        for (name, answer, reason) in cases {
+            let url = misbehaving_upstream(answer).await;
+            let feed = format!("proxy-{name}");
+            app.create_proxy_feed(&feed, name, "universal", &url, json!({"timeout": 1}))
+                .await;
+            // The feed's own packages are still served.
+            let package = upack("acme", "own", "1.0.0", b"own");
+            let (status, body) = app.upload_upack(&feed, ADMIN_KEY, package.clone()).await;
+            assert_eq!(status, StatusCode::CREATED, "{ctx} {name}: {body}");
+            let versions = app
+                .admin_json(&format!("/upack/{feed}/versions?group=acme&name=own"))
+                .await;
+            assert_eq!(
+                versions.as_array().map(Vec::len),
+                Some(1),
+                "{ctx} {name}: {versions}"
+            );
+            let (status, bytes) = download(&app, &format!("/upack/{feed}/download/acme/own/1.0.0")).await;
+            assert_eq!((status, bytes == package), (StatusCode::OK, true), "{ctx} {name}");
+            // What only the upstream could have is a clean 404.
+            let (status, _) = download(&app, &format!("/upack/{feed}/download/acme/other/1.0.0")).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{ctx} {name}");
+            let connector = app
+                .admin_json(&format!("/api/management/connectors/get/{name}"))
+                .await;
+            assert_eq!(connector["status"], "unhealthy", "{ctx} {name}");
+            let error = connector["lastError"].as_str().unwrap_or_default();
+            assert!(error.contains(reason), "{ctx} {name}: {error}");
+        }
+    }
+}
