@@ -12,9 +12,11 @@ use tracing_subscriber::EnvFilter;
 #[command(
     name = "gantry",
     version,
-    about = "Gantry: a package repository with promotion between feeds"
+    about = "Gantry: a package repository with promotion between feeds, and its command line client"
 )]
 struct Cli {
+    #[command(flatten)]
+    global: gantry_cli::GlobalArgs,
     #[command(subcommand)]
     command: Command,
 }
@@ -32,6 +34,16 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  gantry completions bash > ~/.local/share/bash-completion/completions/gantry\n  gantry completions zsh > ~/.zfunc/_gantry\n  gantry completions fish > ~/.config/fish/completions/gantry.fish"
+    )]
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    #[command(flatten)]
+    Client(gantry_cli::Command),
 }
 
 #[derive(Args)]
@@ -162,6 +174,16 @@ fn init_logging(format: LogFormat) {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Client(command) => return client(&cli.global, command),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "gantry",
+                &mut std::io::stdout(),
+            );
+            Ok(())
+        }
         Command::Serve(args) => serve(args),
         Command::Migrate(args) => migrate(args),
         Command::Config {
@@ -174,6 +196,17 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("gantry: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs a client command; it never reads the server's configuration.
+fn client(global: &gantry_cli::GlobalArgs, command: gantry_cli::Command) -> ExitCode {
+    match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime.block_on(gantry_cli::run(global, command)),
+        Err(e) => {
+            eprintln!("gantry: {e}");
             ExitCode::FAILURE
         }
     }

@@ -4,6 +4,8 @@
 
 mod api_keys;
 mod authorization_matrix;
+mod cli_sources;
+mod cli_support;
 mod cluster;
 mod connectors;
 mod connectors_npm;
