@@ -1,6 +1,8 @@
 //! The HTTP side: which server and credentials a command uses, and turning
 //! answers into results.
 
+use std::fmt::Write as _;
+
 use reqwest::{Method, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 
@@ -106,6 +108,16 @@ impl Client {
             .map_err(|e| CliError::Server(format!("the server's answer could not be read: {e}")))
     }
 
+    /// GETs `path` and reads its JSON answer.
+    pub async fn get_json<T: DeserializeOwned>(&self, path: &str) -> CliResult<T> {
+        self.json(self.request(Method::GET, path)).await
+    }
+
+    /// POSTs `body` as JSON to `path` and reads the JSON answer.
+    pub async fn post_json<T: DeserializeOwned>(&self, path: &str, body: &serde_json::Value) -> CliResult<T> {
+        self.json(self.request(Method::POST, path).json(body)).await
+    }
+
     /// A transport failure, naming the server.
     pub fn network(&self, e: &reqwest::Error) -> CliError {
         let mut reason = e.to_string();
@@ -115,5 +127,29 @@ impl Client {
             source = cause.source();
         }
         CliError::Network(format!("{}: {reason}", self.source.url))
+    }
+}
+
+/// A name as one URL path segment (percent-encoding all but unreserved characters).
+pub fn path_segment(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for byte in name.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            let _ = write!(out, "%{byte:02X}");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_segment;
+
+    #[test]
+    fn segments_are_encoded() {
+        assert_eq!(path_segment("my feed/x"), "my%20feed%2Fx");
+        assert_eq!(path_segment("approved-1.0_x~"), "approved-1.0_x~");
     }
 }

@@ -1,6 +1,5 @@
 //! `gantry health`: is the server up, and which version is it.
 
-use reqwest::Method;
 use serde_json::Value;
 
 use crate::client::Client;
@@ -11,7 +10,7 @@ use crate::GlobalArgs;
 /// Asks the server's `/health`.
 pub async fn run(global: &GlobalArgs) -> CliResult<()> {
     let client = Client::from_args(global)?;
-    let health: Value = client.json(client.request(Method::GET, "/health")).await?;
+    let health: Value = client.get_json("/health").await?;
     if global.json {
         print_json(&health);
         return Ok(());

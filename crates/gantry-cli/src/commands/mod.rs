@@ -1,6 +1,13 @@
 //! One module per command group.
 
+pub mod apikeys;
+pub mod connectors;
+pub mod deployments;
+pub mod feeds;
 pub mod health;
+pub mod packages;
+pub mod promotions;
+pub mod security;
 pub mod sources;
 
 /// Splits `--package` as pgutil does: `@scope/name` and `group/name` give

@@ -1,7 +1,6 @@
 //! `gantry sources ...`: the servers the client talks to.
 
 use clap::Subcommand;
-use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::client::Client;
@@ -163,10 +162,8 @@ fn authentication(source: &Source) -> String {
 /// feed list needs them when anonymous may not view).
 async fn test(global: &GlobalArgs) -> CliResult<()> {
     let client = Client::from_args(global)?;
-    let health: Value = client.json(client.request(Method::GET, "/health")).await?;
-    let feeds: Vec<Value> = client
-        .json(client.request(Method::GET, "/api/management/feeds/list"))
-        .await?;
+    let health: Value = client.get_json("/health").await?;
+    let feeds: Vec<Value> = client.get_json("/api/management/feeds/list").await?;
     if global.json {
         print_json(&json!({
             "source": client.source.name,

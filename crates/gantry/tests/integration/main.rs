@@ -4,6 +4,8 @@
 
 mod api_keys;
 mod authorization_matrix;
+mod cli_admin;
+mod cli_packages;
 mod cli_sources;
 mod cli_support;
 mod cluster;
