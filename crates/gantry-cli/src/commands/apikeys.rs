@@ -15,6 +15,9 @@ use crate::GlobalArgs;
 #[derive(Subcommand, Debug)]
 pub enum ApiKeysCommand {
     /// Create a key; the key itself is the only thing printed (or `key` in --json).
+    #[command(
+        after_help = "Examples:\n  gantry apikeys create feed --feed=dev --permissions=view,add\n  gantry apikeys create system --apis=feeds\n  gantry apikeys create personal --user=jsmith"
+    )]
     Create {
         #[command(subcommand)]
         command: CreateCommand,

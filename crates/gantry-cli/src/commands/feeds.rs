@@ -42,6 +42,9 @@ pub enum FeedsCommand {
         name: String,
     },
     /// Read or change a feed's properties.
+    #[command(
+        after_help = "Examples:\n  gantry feeds properties list --feed=dev\n  gantry feeds properties set --feed=dev --property=promoteToFeed --value=approved"
+    )]
     Properties {
         #[command(subcommand)]
         command: PropertiesCommand,

@@ -18,16 +18,25 @@ use crate::GlobalArgs;
 #[derive(Subcommand, Debug)]
 pub enum SecurityCommand {
     /// Manage users (`--username`/`--password` name the managed user here).
+    #[command(
+        after_help = "Examples:\n  gantry security users list\n  gantry security users create --username=jsmith --password=PW --display-name=\"John Smith\" --api-key=ADMIN_KEY"
+    )]
     Users {
         #[command(subcommand)]
         command: UsersCommand,
     },
     /// Manage groups and their members.
+    #[command(
+        after_help = "Examples:\n  gantry security groups create --name=Developers\n  gantry security groups members add --name=Developers --member=jsmith"
+    )]
     Groups {
         #[command(subcommand)]
         command: GroupsCommand,
     },
     /// Grant, deny and remove permissions.
+    #[command(
+        after_help = "Examples:\n  gantry security permissions list\n  gantry security permissions add --task=\"Promote Packages\" --group=Developers --feed=approved"
+    )]
     Permissions {
         #[command(subcommand)]
         command: PermissionsCommand,
@@ -118,6 +127,9 @@ pub enum GroupsCommand {
         name: String,
     },
     /// List, add and remove a group's members.
+    #[command(
+        after_help = "Examples:\n  gantry security groups members list --name=Developers\n  gantry security groups members remove --name=Developers --member=jsmith"
+    )]
     Members {
         #[command(subcommand)]
         command: MembersCommand,
