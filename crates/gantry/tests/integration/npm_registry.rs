@@ -163,7 +163,17 @@ async fn published_packages_read_back_as_full_and_abbreviated_packuments() {
             download.headers()[header::ETAG].to_str().expect("etag"),
             format!("\"{}\"", hex::encode(Sha256::digest(&widget)))
         );
+        let tarball_tag = download.headers()[header::ETAG].clone();
         assert_eq!(download.bytes().await.expect("bytes").as_ref(), widget.as_slice());
+        // A client holding the file is told so, with nothing sent.
+        let again = app
+            .anonymous(Method::GET, "/npm/npm-dev/@acme/widget/-/widget-1.0.0.tgz")
+            .header(header::IF_NONE_MATCH, tarball_tag)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{ctx}");
+        assert!(again.bytes().await.expect("bytes").is_empty(), "{ctx}");
         let plain = app
             .anonymous(Method::GET, "/npm/npm-dev/left-pad/-/left-pad-1.3.0.tgz")
             .send()

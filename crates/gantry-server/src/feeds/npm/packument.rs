@@ -289,6 +289,13 @@ async fn tarball(
     )
     .await
     .map_err(|_| not_found())?;
+    // A client holding this very file (its ETag is the SHA-256) gets 304.
+    if let Some(file) = record.primary_file() {
+        let sha256 = file.sha256.to_string();
+        if crate::feeds::documents::has_digest(headers, &sha256) {
+            return Ok(crate::feeds::documents::not_modified(&sha256));
+        }
+    }
     let download = Download {
         headers,
         caller,
