@@ -436,3 +436,74 @@ async fn kept_packuments_follow_the_connectors_answers() {
         assert!(versions_of(&refreshed).contains(&next), "{ctx}: {refreshed}");
     }
 }
+
+/// An npm upstream whose packument claims another integrity than its
+/// tarball has.
+async fn lying_upstream(tarball: Vec<u8>) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let packument = json!({
+        "name": "liar",
+        "dist-tags": {"latest": "1.0.0"},
+        "time": {"1.0.0": "2026-01-01T00:00:00.000Z"},
+        "versions": {"1.0.0": {
+            "name": "liar",
+            "version": "1.0.0",
+            "dist": {
+                "tarball": format!("{base}/liar/-/liar-1.0.0.tgz"),
+                "integrity": gantry_test_support::npm::npm_integrity(b"other bytes"),
+            },
+        }},
+    })
+    .to_string();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let (packument, tarball) = (packument.clone(), tarball.clone());
+            tokio::spawn(async move {
+                let mut request = vec![0u8; 8192];
+                let read = socket.read(&mut request).await.unwrap_or(0);
+                let head = String::from_utf8_lossy(&request[..read]).into_owned();
+                let (content_type, body) = if head.lines().next().is_some_and(|l| l.contains(".tgz")) {
+                    ("application/octet-stream", tarball)
+                } else {
+                    ("application/json", packument.into_bytes())
+                };
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = socket.write_all(answer.as_bytes()).await;
+                let _ = socket.write_all(&body).await;
+            });
+        }
+    });
+    base
+}
+
+#[tokio::test]
+async fn a_tarball_that_does_not_match_the_upstreams_integrity_is_never_stored_or_handed_out_whole() {
+    let tarball = npm_tarball("liar", "1.0.0", &[]);
+    let upstream = lying_upstream(tarball.clone()).await;
+    for app in TestApp::each_backend().await {
+        let ctx = format!("{:?}", app.backend);
+        app.create_proxy_feed("proxy", "liar", "npm", &upstream, json!({}))
+            .await;
+        let packument = get_json(&app, "/npm/proxy/liar", None).await;
+        assert_eq!(packument["dist-tags"]["latest"], "1.0.0", "{ctx}: {packument}");
+        for _ in 0..2 {
+            let response = app
+                .anonymous(Method::GET, "/npm/proxy/liar/-/liar-1.0.0.tgz")
+                .send()
+                .await
+                .expect("request");
+            // The answer started before the check; it is cut off, never completed.
+            let body = response.bytes().await;
+            assert!(
+                body.as_ref().map_or(true, |b| b.as_ref() != tarball.as_slice()),
+                "{ctx}: the refused tarball was handed out whole"
+            );
+        }
+        app.assert_nothing_stored("proxy").await;
+    }
+}
