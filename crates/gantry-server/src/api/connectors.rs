@@ -14,6 +14,7 @@ use crate::api::extract::{double_option, JsonBody};
 use crate::auth::Caller;
 use crate::connectors::remote::remote_for;
 use crate::error::{ApiError, ApiResult};
+use crate::services::feeds::{check_type_unchanged, required_feed_type};
 use crate::state::AppState;
 
 /// A connector as the API returns it.
@@ -128,12 +129,7 @@ pub async fn create(
         .name
         .as_deref()
         .ok_or_else(|| ApiError::bad_request("name is required."))?;
-    let feed_type: FeedType = input
-        .feed_type
-        .as_deref()
-        .ok_or_else(|| ApiError::bad_request("feedType is required."))?
-        .parse()
-        .map_err(|e: gantry_core::feed::UnknownFeedType| ApiError::bad_request(e.to_string()))?;
+    let feed_type = required_feed_type(input.feed_type.as_deref())?;
     if remote_for(feed_type).is_none() {
         return Err(ApiError::bad_request(format!(
             "Connectors for {feed_type} feeds are not supported yet; supported: {}.",
@@ -209,17 +205,12 @@ pub async fn update(
     if let Some(new_name) = &input.name {
         settings.name = checked_name(new_name)?;
     }
-    if let Some(feed_type) = &input.feed_type {
-        let requested: FeedType = feed_type
-            .parse()
-            .map_err(|e: gantry_core::feed::UnknownFeedType| ApiError::bad_request(e.to_string()))?;
-        if requested != settings.feed_type {
-            return Err(ApiError::bad_request(format!(
-                "feedType cannot change: '{}' is a {} connector.",
-                record.settings.name, settings.feed_type
-            )));
-        }
-    }
+    check_type_unchanged(
+        input.feed_type.as_deref(),
+        settings.feed_type,
+        &record.settings.name,
+        "connector",
+    )?;
     if let Some(url) = &input.url {
         settings.url = checked_url(url)?;
     }

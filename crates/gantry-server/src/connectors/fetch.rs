@@ -200,7 +200,7 @@ impl Fetch {
         let Some(origin) = self.record.remote.clone() else {
             return Err(ApiError::internal("fetch", &"the version is not remote"));
         };
-        let response = match self.open(&origin).await {
+        let response = match open_file(&self.state, &self.connector, &self.record, &origin).await {
             Ok(response) => response,
             Err(e) => {
                 if let Some(head) = self.head.take() {
@@ -258,26 +258,6 @@ impl Fetch {
         Ok(self.state.meta().find_packages(self.feed.id, &query).await?.pop())
     }
 
-    /// Asks the upstream for the file. A refusal or failure is a clean 404
-    /// naming the connector, never a 500.
-    async fn open(&self, origin: &RemoteOrigin) -> ApiResult<reqwest::Response> {
-        let request = self.connector.get_file(&origin.download_url);
-        let gone = |why: String| {
-            ApiError::not_found(format!(
-                "Package {} {} could not be fetched through connector '{}': {why}.",
-                self.record.name, self.record.version, origin.connector
-            ))
-        };
-        match self.connector.send(request).await {
-            Ok(Some(response)) => Ok(response),
-            Ok(None) => Err(gone("the upstream no longer has it".into())),
-            Err(e) => {
-                self.connector.failed(&self.state.meta_handle(), &e);
-                Err(gone(e.to_string()))
-            }
-        }
-    }
-
     /// Stages the streamed file, checks it with its format and stores it.
     async fn store<S>(&self, stream: S) -> ApiResult<PackageRecord>
     where
@@ -289,13 +269,7 @@ impl Fetch {
                 if e.status == StatusCode::BAD_REQUEST {
                     let failure = super::upstream::UpstreamError::Unreachable(e.message.clone());
                     self.connector.failed(&self.state.meta_handle(), &failure);
-                    ApiError::not_found(format!(
-                        "Package {} {} could not be fetched through connector '{}': {}",
-                        self.record.name,
-                        self.record.version,
-                        self.connector.name(),
-                        e.message
-                    ))
+                    unfetchable(&self.record, self.connector.name(), &e.message)
                 } else {
                     e
                 }
@@ -407,20 +381,11 @@ fn streaming_response(
     content_type: &'static str,
     file_name: &str,
 ) -> Response {
-    let mut response = (
-        StatusCode::OK,
-        Body::from_stream(futures::stream::unfold(body, |mut rx| async move {
-            rx.recv().await.map(|item| (item, rx))
-        })),
-    )
-        .into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Some(length) = length {
-        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
-    }
-    download::insert_disposition(headers, file_name);
-    response
+    let stream = futures::stream::unfold(
+        body,
+        |mut rx| async move { rx.recv().await.map(|item| (item, rx)) },
+    );
+    file_response(Body::from_stream(stream), length, content_type, file_name)
 }
 
 /// Relays a remote file without storing it (`cacheConnectors` off).
@@ -431,29 +396,57 @@ async fn relay(
     content_type: &'static str,
     file_name: &str,
 ) -> ApiResult<Response> {
-    let origin = origin_of(record)?;
-    let gone = |why: String| {
-        ApiError::not_found(format!(
-            "Package {} {} could not be fetched through connector '{}': {why}.",
-            record.name, record.version, origin.connector
-        ))
-    };
-    let response = match connector.send(connector.get_file(&origin.download_url)).await {
-        Ok(Some(response)) => response,
-        Ok(None) => return Err(gone("the upstream no longer has it".into())),
-        Err(e) => {
-            connector.failed(&state.meta_handle(), &e);
-            return Err(gone(e.to_string()));
-        }
-    };
+    let response = open_file(state, connector, record, origin_of(record)?).await?;
     connector.succeeded(&state.meta_handle());
     let length = response.content_length();
-    let mut answer = (StatusCode::OK, Body::from_stream(response.bytes_stream())).into_response();
-    let headers = answer.headers_mut();
+    Ok(file_response(
+        Body::from_stream(response.bytes_stream()),
+        length,
+        content_type,
+        file_name,
+    ))
+}
+
+/// Asks the upstream for a remote version's file. A refusal or failure is
+/// a clean 404 naming the connector, never a 500.
+async fn open_file(
+    state: &AppState,
+    connector: &Connector,
+    record: &PackageRecord,
+    origin: &RemoteOrigin,
+) -> ApiResult<reqwest::Response> {
+    match connector.send(connector.get_file(&origin.download_url)).await {
+        Ok(Some(response)) => Ok(response),
+        Ok(None) => Err(unfetchable(
+            record,
+            &origin.connector,
+            "the upstream no longer has it",
+        )),
+        Err(e) => {
+            connector.failed(&state.meta_handle(), &e);
+            Err(unfetchable(record, &origin.connector, &e.to_string()))
+        }
+    }
+}
+
+/// The 404 for a remote version whose file did not arrive.
+fn unfetchable(record: &PackageRecord, connector: &str, why: &str) -> ApiError {
+    ApiError::not_found(format!(
+        "Package {} {} could not be fetched through connector '{connector}': {}.",
+        record.name,
+        record.version,
+        why.trim_end_matches('.')
+    ))
+}
+
+/// A 200 answer carrying a package file as its bytes come.
+fn file_response(body: Body, length: Option<u64>, content_type: &'static str, file_name: &str) -> Response {
+    let mut response = (StatusCode::OK, body).into_response();
+    let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     if let Some(length) = length {
         headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
     }
     download::insert_disposition(headers, file_name);
-    Ok(answer)
+    response
 }

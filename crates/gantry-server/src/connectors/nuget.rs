@@ -85,7 +85,8 @@ async fn services(upstream: &Connector) -> Result<Arc<Services>, UpstreamError> 
             }
         }
     }
-    let document = fetch_json(upstream, &url)
+    let document = upstream
+        .get_json(&url, JSON)
         .await?
         .ok_or_else(|| UpstreamError::Malformed(format!("{url}: no NuGet service index there")))?;
     let resources = document
@@ -123,13 +124,6 @@ async fn services(upstream: &Connector) -> Result<Arc<Services>, UpstreamError> 
         cache.insert(key, (Instant::now(), Arc::clone(&found)));
     }
     Ok(found)
-}
-
-/// Fetches a JSON document; `Ok(None)` when the upstream does not have it.
-/// (nuget.org serves its SemVer 2 registrations gzip-encoded whatever the
-/// request says; the client decodes them.)
-async fn fetch_json(upstream: &Connector, url: &str) -> Result<Option<Value>, UpstreamError> {
-    upstream.get_json(url, JSON).await
 }
 
 fn text(value: &Value, key: &str) -> String {
@@ -340,7 +334,7 @@ impl RemoteFormat for NuGetRemote {
             services.registrations,
             id.name.to_ascii_lowercase()
         );
-        let Some(index) = fetch_json(upstream, &url).await? else {
+        let Some(index) = upstream.get_json(&url, JSON).await? else {
             return Ok(Vec::new());
         };
         let pages = index
@@ -356,7 +350,7 @@ impl RemoteFormat for NuGetRemote {
             let Some(page_url) = page.get("@id").and_then(Value::as_str) else {
                 continue;
             };
-            if let Some(fetched) = fetch_json(upstream, page_url).await? {
+            if let Some(fetched) = upstream.get_json(page_url, JSON).await? {
                 found.extend(leaves(&fetched).filter_map(|e| from_catalog_entry(&services, e)));
             }
         }
@@ -382,7 +376,7 @@ impl RemoteFormat for NuGetRemote {
         ])
         .unwrap_or_default();
         let url = format!("{search}?{query}");
-        let Some(document) = fetch_json(upstream, &url).await? else {
+        let Some(document) = upstream.get_json(&url, JSON).await? else {
             return Ok(Vec::new());
         };
         let data = document

@@ -42,7 +42,8 @@ pub enum UpstreamError {
 }
 
 /// The HTTP clients connectors share: one for documents, which accepts
-/// compressed answers, and one for package files, which takes the bytes as
+/// compressed answers (nuget.org sends some registrations gzip-encoded
+/// whatever the request asks), and one for package files, which takes the bytes as
 /// sent (a `.tgz` served with `Content-Encoding: gzip` must not be inflated,
 /// or its digest would not match).
 #[derive(Clone)]

@@ -8,7 +8,7 @@ use gantry_core::VersionSpec;
 use gantry_formats::{PackageFormat, PackageId};
 use gantry_store::{FeedRecord, PackageKey, PackageRecord, RemoteOrigin};
 
-use super::remote::{remote_for, RemoteFormat, RemoteVersion};
+use super::remote::{remote_for, RemoteVersion};
 use super::upstream::{Connector, Fetched};
 use crate::error::ApiResult;
 use crate::services::packages;
@@ -184,7 +184,7 @@ pub async fn search(
     for connector in connectors_of(state, feed).await? {
         let key = format!("s:{take}:{text}");
         match connector
-            .cached_versions(key, search_with(remote, &connector, text, take))
+            .cached_versions(key, remote.search(&connector, text, take))
             .await
         {
             Ok(found) => {
@@ -204,15 +204,6 @@ pub async fn search(
         }
     }
     Ok(results)
-}
-
-async fn search_with(
-    remote: &dyn RemoteFormat,
-    connector: &Connector,
-    text: &str,
-    take: usize,
-) -> Result<Vec<RemoteVersion>, super::upstream::UpstreamError> {
-    remote.search(connector, text, take).await
 }
 
 /// A remote version as a record of `feed`; `None` when the upstream's

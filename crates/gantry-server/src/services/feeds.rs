@@ -61,6 +61,33 @@ pub fn format_of(feed: &FeedRecord) -> ApiResult<&'static dyn PackageFormat> {
     })
 }
 
+/// The `feedType` of a create request: required, and one Gantry knows.
+pub fn required_feed_type(raw: Option<&str>) -> ApiResult<FeedType> {
+    raw.ok_or_else(|| ApiError::bad_request("feedType is required."))?
+        .parse()
+        .map_err(|e: gantry_core::feed::UnknownFeedType| ApiError::bad_request(e.to_string()))
+}
+
+/// Refuses an update whose `feedType` differs from `current`: the type of a
+/// feed or connector is fixed at creation. `what` names the object (`feed`,
+/// `connector`) in the message.
+pub fn check_type_unchanged(
+    requested: Option<&str>,
+    current: FeedType,
+    name: &str,
+    what: &str,
+) -> ApiResult<()> {
+    let Some(requested) = requested else {
+        return Ok(());
+    };
+    if required_feed_type(Some(requested))? != current {
+        return Err(ApiError::bad_request(format!(
+            "feedType cannot change: '{name}' is a {current} {what}."
+        )));
+    }
+    Ok(())
+}
+
 /// Checks a feed type can be created on this server.
 pub fn check_type_supported(feed_type: FeedType) -> ApiResult<()> {
     if format_for(feed_type).is_some() {

@@ -6,13 +6,16 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 
-use gantry_core::{Attribute, FeedName, FeedType, FeedUsage, Principal};
+use gantry_core::{Attribute, FeedName, FeedUsage, Principal};
 use gantry_store::{FeedRecord, FeedSettings};
 
 use crate::api::extract::JsonBody;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::services::feeds::{check_connectors, check_type_supported, find, resolve_pipeline_target};
+use crate::services::feeds::{
+    check_connectors, check_type_supported, check_type_unchanged, find, required_feed_type,
+    resolve_pipeline_target,
+};
 use crate::state::AppState;
 use model::{FeedInfo, FeedInput};
 
@@ -32,13 +35,7 @@ pub async fn create(
         .as_deref()
         .ok_or_else(|| ApiError::bad_request("name is required."))?;
     let name = FeedName::parse(name).map_err(|e| ApiError::bad_request(e.0))?;
-    let feed_type = input
-        .feed_type
-        .as_deref()
-        .ok_or_else(|| ApiError::bad_request("feedType is required."))?;
-    let feed_type: FeedType = feed_type
-        .parse()
-        .map_err(|e: gantry_core::feed::UnknownFeedType| ApiError::bad_request(e.to_string()))?;
+    let feed_type = required_feed_type(input.feed_type.as_deref())?;
     check_type_supported(feed_type)?;
     let mut settings = FeedSettings {
         name: name.as_str().to_owned(),
@@ -113,17 +110,12 @@ pub async fn update(
         let parsed = FeedName::parse(new_name).map_err(|e| ApiError::bad_request(e.0))?;
         parsed.as_str().clone_into(&mut settings.name);
     }
-    if let Some(feed_type) = &input.feed_type {
-        let requested: FeedType = feed_type
-            .parse()
-            .map_err(|e: gantry_core::feed::UnknownFeedType| ApiError::bad_request(e.to_string()))?;
-        if requested != settings.feed_type {
-            return Err(ApiError::bad_request(format!(
-                "feedType cannot change: '{}' is a {} feed.",
-                feed.settings.name, settings.feed_type
-            )));
-        }
-    }
+    check_type_unchanged(
+        input.feed_type.as_deref(),
+        settings.feed_type,
+        &feed.settings.name,
+        "feed",
+    )?;
     apply(&mut settings, &input)?;
     check_connectors(&state, &settings).await?;
     if let Some(target) = &input.promote_to_feed {

@@ -166,9 +166,6 @@ pub async fn visible_versions(
     feed: &FeedRecord,
     id: &PackageId,
 ) -> ApiResult<Vec<PackageRecord>> {
-    if !crate::connectors::view::is_proxied(feed) {
-        return versions_of(state, feed, id).await;
-    }
     let mut records = crate::connectors::view::versions(state, feed, &Npm, id).await?;
     records.sort_by(|a, b| Npm.compare_versions(&a.version, &b.version));
     Ok(records)

@@ -149,19 +149,11 @@ impl VersionFilter {
 
 /// Every version of one id in a feed, oldest first by NuGet order.
 pub async fn versions_of(state: &AppState, feed: &FeedRecord, id: &str) -> ApiResult<Vec<NuGetEntry>> {
-    let records = if view::is_proxied(feed) {
-        let id = PackageId {
-            group: String::new(),
-            name: id.to_owned(),
-        };
-        view::versions(state, feed, &NuGet, &id).await?
-    } else {
-        let query = PackageQuery {
-            name_key: Some(NuGet.name_key(id)),
-            ..PackageQuery::default()
-        };
-        state.meta().find_packages(feed.id, &query).await?
+    let id = PackageId {
+        group: String::new(),
+        name: id.to_owned(),
     };
+    let records = view::versions(state, feed, &NuGet, &id).await?;
     let mut entries: Vec<NuGetEntry> = records.into_iter().filter_map(NuGetEntry::from_record).collect();
     entries.sort_by(|a, b| a.version.cmp(&b.version));
     Ok(entries)
