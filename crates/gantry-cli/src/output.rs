@@ -75,6 +75,16 @@ pub fn print_json(value: &Value) {
     );
 }
 
+/// Prints `value` for scripts with `--json`, else `message` for people:
+/// what a command that changes something reports.
+pub fn report(json: bool, value: &Value, message: &str) {
+    if json {
+        print_json(value);
+    } else {
+        println!("{message}");
+    }
+}
+
 /// A JSON field as display text ("" when absent or null).
 pub fn text(value: &Value, key: &str) -> String {
     match value.get(key) {

@@ -158,22 +158,31 @@ impl TestApp {
         self.anonymous(method, path).header("X-ApiKey", key)
     }
 
-    /// Creates a feed as the administrator, asserting success.
-    pub async fn create_feed(&self, name: &str, feed_type: &str) -> Value {
+    /// POSTs `body` as JSON to `path` as the administrator, asserting the
+    /// `expected` status (naming `what` otherwise); returns the answer's body.
+    async fn admin_post(&self, path: &str, body: &Value, expected: StatusCode, what: &str) -> String {
         let response = self
-            .admin(Method::POST, "/api/management/feeds/create")
-            .json(&json!({"name": name, "feedType": feed_type}))
+            .admin(Method::POST, path)
+            .json(body)
             .send()
             .await
             .expect("request");
         let status = response.status();
-        let body = response.text().await.expect("body");
-        assert_eq!(
-            status,
-            StatusCode::CREATED,
-            "[{:?}] create feed {name}: {body}",
-            self.backend
-        );
+        let text = response.text().await.expect("body");
+        assert_eq!(status, expected, "[{:?}] {what}: {text}", self.backend);
+        text
+    }
+
+    /// Creates a feed as the administrator, asserting success.
+    pub async fn create_feed(&self, name: &str, feed_type: &str) -> Value {
+        let body = self
+            .admin_post(
+                "/api/management/feeds/create",
+                &json!({"name": name, "feedType": feed_type}),
+                StatusCode::CREATED,
+                &format!("create feed {name}"),
+            )
+            .await;
         serde_json::from_str(&body).expect("feed JSON")
     }
 
@@ -191,66 +200,40 @@ impl TestApp {
         if let (Some(spec), Value::Object(extra)) = (spec.as_object_mut(), extra) {
             spec.extend(extra);
         }
-        let response = self
-            .admin(Method::POST, "/api/management/connectors/create")
-            .json(&spec)
-            .send()
-            .await
-            .expect("request");
-        let status = response.status();
-        let body = response.text().await.expect("body");
-        assert_eq!(
-            status,
+        self.admin_post(
+            "/api/management/connectors/create",
+            &spec,
             StatusCode::CREATED,
-            "[{:?}] create connector: {body}",
-            self.backend
-        );
-        let response = self
-            .admin(Method::POST, "/api/management/feeds/create")
-            .json(&json!({"name": feed, "feedType": feed_type, "usage": "proxy", "connectors": [connector]}))
-            .send()
-            .await
-            .expect("request");
-        let status = response.status();
-        let body = response.text().await.expect("body");
-        assert_eq!(
-            status,
+            "create connector",
+        )
+        .await;
+        self.admin_post(
+            "/api/management/feeds/create",
+            &json!({"name": feed, "feedType": feed_type, "usage": "proxy", "connectors": [connector]}),
             StatusCode::CREATED,
-            "[{:?}] create proxy feed: {body}",
-            self.backend
-        );
+            "create proxy feed",
+        )
+        .await;
     }
 
     /// Creates an API key as the administrator and returns its secret.
     pub async fn create_key(&self, spec: Value) -> String {
-        let response = self
-            .admin(Method::POST, "/api/api-keys/create")
-            .json(&spec)
-            .send()
-            .await
-            .expect("request");
-        let status = response.status();
-        let body: Value = response.json().await.expect("key JSON");
-        assert_eq!(status, StatusCode::OK, "[{:?}] create key: {body}", self.backend);
+        let body = self
+            .admin_post("/api/api-keys/create", &spec, StatusCode::OK, "create key")
+            .await;
+        let body: Value = serde_json::from_str(&body).expect("key JSON");
         body["key"].as_str().expect("secret in answer").to_owned()
     }
 
     /// Updates a feed as the administrator, asserting success.
     pub async fn update_feed(&self, name: &str, changes: Value) {
-        let response = self
-            .admin(Method::POST, &format!("/api/management/feeds/update/{name}"))
-            .json(&changes)
-            .send()
-            .await
-            .expect("request");
-        let status = response.status();
-        let body = response.text().await.expect("body");
-        assert_eq!(
-            status,
+        self.admin_post(
+            &format!("/api/management/feeds/update/{name}"),
+            &changes,
             StatusCode::OK,
-            "[{:?}] update feed {name}: {body}",
-            self.backend
-        );
+            &format!("update feed {name}"),
+        )
+        .await;
     }
 
     /// GETs JSON as the administrator, asserting 200.

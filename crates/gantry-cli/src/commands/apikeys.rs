@@ -7,8 +7,7 @@ use serde_json::{json, Map, Value};
 
 use crate::client::Client;
 use crate::error::{CliError, CliResult};
-use crate::output::joined;
-use crate::output::{print_json, print_table, text, Table};
+use crate::output::{joined, print_json, print_table, report, text, Table};
 use crate::GlobalArgs;
 
 /// The `apikeys` commands.
@@ -104,11 +103,7 @@ pub async fn run(global: &GlobalArgs, command: ApiKeysCommand) -> CliResult<()> 
             let created: Value = client
                 .post_json("/api/api-keys/create", &Value::Object(body))
                 .await?;
-            if global.json {
-                print_json(&created);
-            } else {
-                println!("{}", text(&created, "key"));
-            }
+            report(global.json, &created, &text(&created, "key"));
             Ok(())
         }
         ApiKeysCommand::List => {
@@ -155,11 +150,11 @@ pub async fn run(global: &GlobalArgs, command: ApiKeysCommand) -> CliResult<()> 
                         .query(&[("id", id)]),
                 )
                 .await?;
-            if global.json {
-                print_json(&json!({ "deleted": id }));
-            } else {
-                println!("API key {id} deleted.");
-            }
+            report(
+                global.json,
+                &json!({ "deleted": id }),
+                &format!("API key {id} deleted."),
+            );
             Ok(())
         }
     }

@@ -7,8 +7,7 @@ use serde_json::{json, Map, Value};
 use crate::client::path_segment;
 use crate::client::Client;
 use crate::error::CliResult;
-use crate::output::joined;
-use crate::output::{print_json, print_table, text, Table};
+use crate::output::{joined, print_json, print_table, report, text, Table};
 use crate::GlobalArgs;
 
 /// The `connectors` commands.
@@ -71,16 +70,16 @@ pub async fn run(global: &GlobalArgs, command: ConnectorsCommand) -> CliResult<(
             let connector: Value = client
                 .post_json("/api/management/connectors/create", &Value::Object(body))
                 .await?;
-            if global.json {
-                print_json(&connector);
-            } else {
-                println!(
+            report(
+                global.json,
+                &connector,
+                &format!(
                     "Connector '{}' ({}) to {} created.",
                     text(&connector, "name"),
                     text(&connector, "feedType"),
                     text(&connector, "url")
-                );
-            }
+                ),
+            );
             Ok(())
         }
         ConnectorsCommand::List => {
@@ -105,11 +104,11 @@ pub async fn run(global: &GlobalArgs, command: ConnectorsCommand) -> CliResult<(
         ConnectorsCommand::Delete { name } => {
             let path = format!("/api/management/connectors/delete/{}", path_segment(&name));
             client.send(client.request(Method::DELETE, &path)).await?;
-            if global.json {
-                print_json(&json!({ "deleted": name }));
-            } else {
-                println!("Connector '{name}' deleted.");
-            }
+            report(
+                global.json,
+                &json!({ "deleted": name }),
+                &format!("Connector '{name}' deleted."),
+            );
             Ok(())
         }
     }

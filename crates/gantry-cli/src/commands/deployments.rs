@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 use crate::client::Client;
 use crate::commands::split_package;
 use crate::error::{CliError, CliResult};
-use crate::output::{print_json, print_table, text, Table};
+use crate::output::{print_json, print_table, report, text, Table};
 use crate::GlobalArgs;
 
 /// The `deployments` commands.
@@ -124,14 +124,14 @@ pub async fn run(global: &GlobalArgs, command: DeploymentsCommand) -> CliResult<
             let recorded: Value = client
                 .post_json("/api/package-deployment/", &Value::Object(body))
                 .await?;
-            if global.json {
-                print_json(&recorded);
-            } else {
-                println!(
+            report(
+                global.json,
+                &recorded,
+                &format!(
                     "Deployment of {package} {version} to {target} recorded (id {}).",
                     text(&recorded, "id")
-                );
-            }
+                ),
+            );
             Ok(())
         }
         DeploymentsCommand::List {

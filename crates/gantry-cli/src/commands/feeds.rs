@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value};
 
 use crate::client::{path_segment, Client};
 use crate::error::{CliError, CliResult};
-use crate::output::{joined, print_json, print_table, text, Table};
+use crate::output::{joined, print_json, print_table, report, text, Table};
 use crate::GlobalArgs;
 
 /// The `feeds` commands.
@@ -124,15 +124,15 @@ pub async fn run(global: &GlobalArgs, command: FeedsCommand) -> CliResult<()> {
             let feed: Value = client
                 .post_json("/api/management/feeds/create", &Value::Object(body))
                 .await?;
-            if global.json {
-                print_json(&feed);
-            } else {
-                println!(
+            report(
+                global.json,
+                &feed,
+                &format!(
                     "Feed '{}' ({}) created.",
                     text(&feed, "name"),
                     text(&feed, "feedType")
-                );
-            }
+                ),
+            );
             Ok(())
         }
         FeedsCommand::List => {
@@ -158,11 +158,11 @@ pub async fn run(global: &GlobalArgs, command: FeedsCommand) -> CliResult<()> {
         FeedsCommand::Delete { name: feed } => {
             let path = format!("/api/management/feeds/delete/{}", path_segment(&feed));
             client.send(client.request(Method::DELETE, &path)).await?;
-            if global.json {
-                print_json(&json!({ "deleted": feed }));
-            } else {
-                println!("Feed '{feed}' deleted.");
-            }
+            report(
+                global.json,
+                &json!({ "deleted": feed }),
+                &format!("Feed '{feed}' deleted."),
+            );
             Ok(())
         }
         FeedsCommand::Properties {
@@ -202,11 +202,11 @@ pub async fn run(global: &GlobalArgs, command: FeedsCommand) -> CliResult<()> {
             body.insert(field.to_owned(), parsed);
             let path = format!("/api/management/feeds/update/{}", path_segment(&feed));
             let info: Value = client.post_json(&path, &Value::Object(body)).await?;
-            if global.json {
-                print_json(&info);
-            } else {
-                println!("Property {field} of feed '{feed}' updated.");
-            }
+            report(
+                global.json,
+                &info,
+                &format!("Property {field} of feed '{feed}' updated."),
+            );
             Ok(())
         }
     }

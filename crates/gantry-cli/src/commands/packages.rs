@@ -15,7 +15,7 @@ use tokio::io::{AsyncWrite, AsyncWriteExt as _};
 use crate::client::{path_segment, Client};
 use crate::commands::split_package;
 use crate::error::{CliError, CliResult};
-use crate::output::{print_json, print_table, text, Table};
+use crate::output::{print_json, print_table, report, text, Table};
 use crate::{progress, GlobalArgs};
 
 /// The feed option every package command takes.
@@ -479,15 +479,15 @@ async fn download(
         .await
         .map_err(|e| CliError::Io(format!("{}: {e}", target.display())))?;
     partial.keep = true;
-    if global.json {
-        print_json(&json!({
+    report(
+        global.json,
+        &json!({
             "file": target.display().to_string(),
             "size": size,
             "sha256": actual,
             "verified": expected.is_some(),
-        }));
-    } else {
-        println!(
+        }),
+        &format!(
             "Downloaded {label} from feed '{feed}' to {} ({size} bytes, SHA-256 {}).",
             target.display(),
             if expected.is_some() {
@@ -495,8 +495,8 @@ async fn download(
             } else {
                 "not reported by the server"
             }
-        );
-    }
+        ),
+    );
     Ok(())
 }
 
@@ -779,14 +779,14 @@ async fn status(global: &GlobalArgs, client: &Client, command: StatusCommand) ->
                 .json(&Value::Object(change)),
         )
         .await?;
-    if global.json {
-        print_json(&updated);
-    } else {
-        println!(
+    report(
+        global.json,
+        &updated,
+        &format!(
             "Set {} {} in feed '{feed}' to {description}.",
             package.package, package.version
-        );
-    }
+        ),
+    );
     Ok(())
 }
 

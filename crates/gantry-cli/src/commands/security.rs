@@ -10,8 +10,7 @@ use serde_json::{json, Map, Value};
 
 use crate::client::Client;
 use crate::error::{CliError, CliResult};
-use crate::output::joined;
-use crate::output::{print_json, print_table, text, Table};
+use crate::output::{joined, print_json, print_table, report, text, Table};
 use crate::GlobalArgs;
 
 /// The `security` commands.
@@ -304,8 +303,14 @@ async fn users(global: &GlobalArgs, command: UsersCommand) -> CliResult<()> {
             if !groups.is_empty() {
                 body.insert("groups".into(), json!(groups));
             }
-            let user = post_json(&client, "/api/security/users/add", body).await?;
-            done(global, &user, &format!("User '{}' created.", text(&user, "name")));
+            let user = client
+                .post_json("/api/security/users/add", &Value::Object(body))
+                .await?;
+            report(
+                global.json,
+                &user,
+                &format!("User '{}' created.", text(&user, "name")),
+            );
             Ok(())
         }
         UsersCommand::Edit {
@@ -332,8 +337,14 @@ async fn users(global: &GlobalArgs, command: UsersCommand) -> CliResult<()> {
                     "nothing to change: give --displayname, --email, --password or --disabled".into(),
                 ));
             }
-            let user = post_json(&client, "/api/security/users/update", body).await?;
-            done(global, &user, &format!("User '{}' updated.", text(&user, "name")));
+            let user = client
+                .post_json("/api/security/users/update", &Value::Object(body))
+                .await?;
+            report(
+                global.json,
+                &user,
+                &format!("User '{}' updated.", text(&user, "name")),
+            );
             Ok(())
         }
         UsersCommand::Delete { name } => {
@@ -345,8 +356,8 @@ async fn users(global: &GlobalArgs, command: UsersCommand) -> CliResult<()> {
                         .query(&[("user", &name)]),
                 )
                 .await?;
-            done(
-                global,
+            report(
+                global.json,
                 &json!({ "deleted": name }),
                 &format!("User '{name}' deleted."),
             );
@@ -377,9 +388,11 @@ async fn groups(global: &GlobalArgs, command: GroupsCommand) -> CliResult<()> {
             if !members.is_empty() {
                 body.insert("users".into(), json!(members));
             }
-            let group = post_json(&client, "/api/security/groups/add", body).await?;
-            done(
-                global,
+            let group = client
+                .post_json("/api/security/groups/add", &Value::Object(body))
+                .await?;
+            report(
+                global.json,
                 &group,
                 &format!("Group '{}' created.", text(&group, "name")),
             );
@@ -393,8 +406,8 @@ async fn groups(global: &GlobalArgs, command: GroupsCommand) -> CliResult<()> {
                         .query(&[("group", &name)]),
                 )
                 .await?;
-            done(
-                global,
+            report(
+                global.json,
                 &json!({ "deleted": name }),
                 &format!("Group '{name}' deleted."),
             );
@@ -454,7 +467,7 @@ async fn change_member(
     } else {
         format!("User '{member}' removed from group '{group}'.")
     };
-    done(global, &updated, &message);
+    report(global.json, &updated, &message);
     Ok(())
 }
 
@@ -516,9 +529,11 @@ async fn permissions(global: &GlobalArgs, command: PermissionsCommand) -> CliRes
                     body.insert(key.into(), json!(value));
                 }
             }
-            let added = post_json(&client, "/api/security/permissions/add", body).await?;
-            done(
-                global,
+            let added = client
+                .post_json("/api/security/permissions/add", &Value::Object(body))
+                .await?;
+            report(
+                global.json,
                 &added,
                 &format!("Permission {} added.", text(&added, "id")),
             );
@@ -532,8 +547,8 @@ async fn permissions(global: &GlobalArgs, command: PermissionsCommand) -> CliRes
                         .query(&[("permissionId", id)]),
                 )
                 .await?;
-            done(
-                global,
+            report(
+                global.json,
                 &json!({ "deleted": id }),
                 &format!("Permission {id} removed."),
             );
@@ -547,18 +562,5 @@ fn subject(permission: &Value) -> String {
     match (text(permission, "user"), text(permission, "group")) {
         (user, _) if !user.is_empty() => format!("user {user}"),
         (_, group) => format!("group {group}"),
-    }
-}
-
-async fn post_json(client: &Client, path: &str, body: Map<String, Value>) -> CliResult<Value> {
-    client.post_json(path, &Value::Object(body)).await
-}
-
-/// Prints the server's JSON with --json, else a sentence.
-fn done(global: &GlobalArgs, value: &Value, message: &str) {
-    if global.json {
-        print_json(value);
-    } else {
-        println!("{message}");
     }
 }

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use crate::client::Client;
 use crate::config::{config_path, pgutil_config_path, read_pgutil, Config, Source};
 use crate::error::{CliError, CliResult};
-use crate::output::{print_json, print_table, Table};
+use crate::output::{print_json, print_table, report, Table};
 use crate::GlobalArgs;
 
 /// The `sources` commands.
@@ -124,16 +124,16 @@ pub async fn run(global: &GlobalArgs, command: SourcesCommand) -> CliResult<()> 
                 config.upsert(source);
             }
             config.save(&path)?;
-            if global.json {
-                print_json(&json!({ "imported": names }));
-            } else {
-                println!(
+            report(
+                global.json,
+                &json!({ "imported": names }),
+                &format!(
                     "Imported {} source(s) from {}: {}",
                     names.len(),
                     file.display(),
                     names.join(", ")
-                );
-            }
+                ),
+            );
             Ok(())
         }
     }
@@ -164,22 +164,22 @@ async fn test(global: &GlobalArgs) -> CliResult<()> {
     let client = Client::from_args(global)?;
     let health: Value = client.get_json("/health").await?;
     let feeds: Vec<Value> = client.get_json("/api/management/feeds/list").await?;
-    if global.json {
-        print_json(&json!({
+    report(
+        global.json,
+        &json!({
             "source": client.source.name,
             "url": client.source.url,
             "status": health.get("status"),
             "version": health.get("version"),
             "visibleFeeds": feeds.len(),
-        }));
-    } else {
-        println!(
+        }),
+        &format!(
             "{}: {} (Gantry {}), credentials accepted, {} feed(s) visible.",
             client.source.url,
             health.get("status").and_then(Value::as_str).unwrap_or("?"),
             health.get("version").and_then(Value::as_str).unwrap_or("?"),
             feeds.len()
-        );
-    }
+        ),
+    );
     Ok(())
 }
