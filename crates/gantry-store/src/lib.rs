@@ -24,4 +24,7 @@ pub use metadata::{
     PackageStatusChange, PromoteOutcome, PromotionQuery, PromotionRecord, RemoteOrigin, SecurityStore,
     TagMove,
 };
+pub use metadata::{
+    FeedCounts, NewSession, PackageSummary, SessionRecord, SummaryPage, SummaryQuery, VersionBrief,
+};
 pub use sql::SqlStore;

@@ -1,13 +1,17 @@
 //! The metadata store: feeds, package versions, their history, blobs, API
 //! keys, and security (users, groups, tasks, permissions).
 
+mod browse;
 mod connectors;
 mod records;
 mod security;
+mod sessions;
 
+pub use browse::*;
 pub use connectors::*;
 pub use records::*;
 pub use security::*;
+pub use sessions::*;
 
 use async_trait::async_trait;
 use gantry_core::Sha256Digest;
@@ -172,4 +176,34 @@ pub trait MetadataStore: SecurityStore + Send + Sync + 'static {
 
     /// Records what a node saw of a connector's health.
     async fn record_connector_health(&self, id: i64, health: &ConnectorHealth) -> StoreResult<()>;
+
+    /// One page of a feed's packages (every version of a name folded into
+    /// one), sorted by name then group, with the number that matched.
+    async fn package_summaries(&self, feed_id: i64, query: &SummaryQuery) -> StoreResult<SummaryPage>;
+
+    /// Every version of the named packages of a feed, without metadata.
+    async fn version_briefs(
+        &self,
+        feed_id: i64,
+        packages: &[(String, String)],
+    ) -> StoreResult<Vec<VersionBrief>>;
+
+    /// Package versions by row id (any feed), with metadata and files.
+    async fn packages_by_ids(&self, ids: &[i64]) -> StoreResult<Vec<PackageRecord>>;
+
+    /// How many packages and versions each feed holds (feeds holding none are left out).
+    async fn feed_counts(&self) -> StoreResult<Vec<FeedCounts>>;
+
+    /// Stores a web UI session; expired sessions are removed on the way.
+    async fn create_session(&self, session: &NewSession) -> StoreResult<()>;
+
+    /// A session by its token's hash, if it is still valid at `now`: not
+    /// expired, its user enabled, the password unchanged since sign-in.
+    async fn find_session(&self, token_hash: &str, now: i64) -> StoreResult<Option<SessionRecord>>;
+
+    /// Moves a session's end (sliding expiry).
+    async fn extend_session(&self, token_hash: &str, expires_at: i64) -> StoreResult<()>;
+
+    /// Ends a session (sign out).
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
 }

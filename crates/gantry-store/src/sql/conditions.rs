@@ -62,6 +62,36 @@ impl Conditions {
         Ok(self)
     }
 
+    /// Adds `AND {column} IN (...)` with the given numbers.
+    pub fn number_in(&mut self, column: &str, values: &[i64]) -> StoreResult<&mut Self> {
+        let mut placeholders = Vec::with_capacity(values.len());
+        for value in values {
+            placeholders.push(self.bind(*value)?);
+        }
+        let _ = write!(self.sql, " AND {column} IN ({})", placeholders.join(", "));
+        Ok(self)
+    }
+
+    /// Adds `AND (LOWER({column}) LIKE '%text%' OR ...)` when a text is
+    /// given: any of `columns` contains it, case-insensitively, with `%`
+    /// and `_` in the text taken literally.
+    pub fn contains(&mut self, columns: &[&str], text: Option<&str>) -> StoreResult<&mut Self> {
+        if let Some(text) = text {
+            let escaped = text
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            let p = self.bind(format!("%{escaped}%"))?;
+            let alternatives: Vec<String> = columns
+                .iter()
+                .map(|c| format!("LOWER({c}) LIKE {p} ESCAPE '\\'"))
+                .collect();
+            let _ = write!(self.sql, " AND ({})", alternatives.join(" OR "));
+        }
+        Ok(self)
+    }
+
     /// Appends text (an `ORDER BY`).
     pub fn push(&mut self, text: &str) -> &mut Self {
         self.sql.push_str(text);
@@ -74,6 +104,13 @@ impl Conditions {
             let p = self.bind(value)?;
             let _ = write!(self.sql, " LIMIT {p}");
         }
+        Ok(self)
+    }
+
+    /// Appends `OFFSET value`.
+    pub fn offset(&mut self, value: i64) -> StoreResult<&mut Self> {
+        let p = self.bind(value)?;
+        let _ = write!(self.sql, " OFFSET {p}");
         Ok(self)
     }
 

@@ -9,6 +9,7 @@
 
 mod api_keys;
 mod blobs;
+mod browse;
 mod conditions;
 mod connectors;
 mod deployments;
@@ -18,6 +19,7 @@ mod packages;
 mod promotions;
 pub(crate) mod rows;
 mod security;
+mod sessions;
 
 use std::str::FromStr;
 use std::sync::Once;
@@ -35,6 +37,7 @@ use crate::metadata::{
     NewPackage, NewPromotion, PackageEvent, PackageKey, PackageQuery, PackageRecord, PackageStatusChange,
     PromoteOutcome, PromotionQuery, PromotionRecord,
 };
+use crate::metadata::{FeedCounts, NewSession, SessionRecord, SummaryPage, SummaryQuery, VersionBrief};
 use crate::metadata::{
     GroupRecord, NewPermission, NewTask, NewUser, PermissionRecord, SecurityDefaults, SecurityEventRecord,
     SecuritySnapshot, SecurityStore, TaskRecord, UserRecord, UserUpdate,
@@ -403,6 +406,42 @@ impl MetadataStore for SqlStore {
 
     async fn record_connector_health(&self, id: i64, health: &ConnectorHealth) -> StoreResult<()> {
         connectors::record_health(&self.write, id, health).await
+    }
+
+    async fn package_summaries(&self, feed_id: i64, query: &SummaryQuery) -> StoreResult<SummaryPage> {
+        browse::summaries(&self.read, feed_id, query).await
+    }
+
+    async fn version_briefs(
+        &self,
+        feed_id: i64,
+        packages: &[(String, String)],
+    ) -> StoreResult<Vec<VersionBrief>> {
+        browse::version_briefs(&self.read, feed_id, packages).await
+    }
+
+    async fn packages_by_ids(&self, ids: &[i64]) -> StoreResult<Vec<PackageRecord>> {
+        browse::by_ids(&self.read, ids).await
+    }
+
+    async fn feed_counts(&self) -> StoreResult<Vec<FeedCounts>> {
+        browse::feed_counts(&self.read).await
+    }
+
+    async fn create_session(&self, session: &NewSession) -> StoreResult<()> {
+        sessions::create(&self.write, session).await
+    }
+
+    async fn find_session(&self, token_hash: &str, now: i64) -> StoreResult<Option<SessionRecord>> {
+        sessions::find(&self.read, token_hash, now).await
+    }
+
+    async fn extend_session(&self, token_hash: &str, expires_at: i64) -> StoreResult<()> {
+        sessions::extend(&self.write, token_hash, expires_at).await
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        sessions::delete(&self.write, token_hash).await
     }
 }
 

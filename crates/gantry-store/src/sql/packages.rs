@@ -12,7 +12,7 @@ use crate::metadata::{
 use crate::time::now_millis;
 use crate::{StoreError, StoreResult};
 
-const SELECT_PACKAGE: &str = "SELECT p.id, p.feed_id, p.group_name, p.group_key, p.name, p.name_key, \
+pub(super) const SELECT_PACKAGE: &str = "SELECT p.id, p.feed_id, p.group_name, p.group_key, p.name, p.name_key, \
      p.version, p.version_key, p.published_at, p.published_by, p.listed, p.deprecated, p.deprecation_reason, p.downloads, p.metadata, \
      f.qualifier, b.sha256, b.size, b.md5, b.sha1, b.sha512 \
      FROM packages p \
@@ -363,7 +363,7 @@ pub async fn load_optional(conn: &mut AnyConnection, id: i64) -> StoreResult<Opt
 }
 
 /// Folds the joined rows (one per file) into one record per package version.
-fn group_rows(rows: &[AnyRow]) -> StoreResult<Vec<PackageRecord>> {
+pub(super) fn group_rows(rows: &[AnyRow]) -> StoreResult<Vec<PackageRecord>> {
     let mut records: Vec<PackageRecord> = Vec::new();
     for row in rows {
         let id: i64 = row.try_get("id")?;
