@@ -16,6 +16,7 @@ pub mod migration;
 pub mod server;
 pub mod services;
 pub mod state;
+pub mod ui;
 
 pub use config::{Config, LogFormat, Overrides};
 pub use server::{shutdown_signal, Server};

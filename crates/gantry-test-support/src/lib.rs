@@ -14,6 +14,7 @@ pub mod npm;
 pub mod nuget;
 mod process;
 mod s3;
+pub mod ui;
 mod upack;
 
 pub use gantry_store::sql::Backend;

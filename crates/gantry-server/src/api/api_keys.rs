@@ -247,7 +247,7 @@ pub struct DeleteKey {
     pub id: Option<String>,
 }
 
-/// Deletes a key.
+/// Deletes a key (administrators; users may delete their own personal keys).
 #[utoipa::path(post, path = "/api/api-keys/delete", tag = "api-keys", params(DeleteKey),
     responses((status = 200), (status = 400), (status = 401), (status = 403), (status = 404)))]
 pub async fn delete(
@@ -255,11 +255,24 @@ pub async fn delete(
     caller: Caller,
     QueryParams(query): QueryParams<DeleteKey>,
 ) -> ApiResult<StatusCode> {
-    state.authorize(&caller, Attribute::Administer, None)?;
     let raw = query.id.ok_or_else(|| ApiError::bad_request("id is required."))?;
     let id: i64 = raw
         .parse()
         .map_err(|_| ApiError::bad_request(format!("id: '{raw}' is not a number.")))?;
+    // Users may revoke their own personal keys; every other key is for administrators.
+    let own = match &caller.principal {
+        Principal::User { name, .. } => state.meta().list_api_keys().await?.iter().any(|k| {
+            k.id == id
+                && k.key_type == "personal"
+                && k.user_name
+                    .as_deref()
+                    .is_some_and(|u| u.eq_ignore_ascii_case(name))
+        }),
+        _ => false,
+    };
+    if !own {
+        state.authorize(&caller, Attribute::Administer, None)?;
+    }
     if state.meta().delete_api_key(id, caller.user_name()).await? {
         tracing::info!(id, "API key deleted");
         Ok(StatusCode::OK)

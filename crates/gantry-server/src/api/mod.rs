@@ -159,6 +159,7 @@ pub fn app(state: AppState) -> Router {
     let (api, _) = api_routes();
     let (others, _) = other_routes().into_parts();
     api.merge(others)
+        .merge(crate::ui::routes())
         .fallback(|| async { ApiError::not_found("There is nothing at this address.") })
         .layer(
             TraceLayer::new_for_http()

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Json;
-use gantry_core::{Attribute, FeedType, VersionSpec};
+use gantry_core::{Attribute, VersionSpec};
 use gantry_formats::{PackageFormat, PackageId, Purl};
 use gantry_store::time::format_millis;
 use gantry_store::{PackageKey, PackageQuery, PackageRecord, PackageStatusChange};
@@ -421,24 +421,10 @@ pub async fn history(
                 .key
         }
     };
-    // Events of every feed of this package kind (NuGet, Chocolatey and
-    // PowerShell share one), limited to the feeds the caller may view.
-    let family = feed.settings.feed_type.promotion_family();
-    let types: Vec<String> = FeedType::ALL
-        .iter()
-        .filter(|t| t.promotion_family() == family)
-        .map(|t| t.package_type().to_owned())
-        .collect();
-    let visible = crate::api::promotions::visible_feeds(&state, &caller).await?;
-    let events = state.meta().package_events(&types, &key).await?;
+    let events = crate::services::history::of_version(&state, &caller, &feed, &key).await?;
     Ok(Json(
         events
             .into_iter()
-            .filter(|e| {
-                visible
-                    .as_ref()
-                    .is_none_or(|v| v.contains(&e.feed_name.to_ascii_lowercase()))
-            })
             .map(|e| HistoryEntry {
                 id: e.id,
                 action: e.kind,

@@ -75,6 +75,27 @@ impl Caller {
     }
 }
 
+impl Caller {
+    /// A caller already authenticated another way (a web UI session), with
+    /// the node's current permission model.
+    pub async fn for_principal(state: &AppState, principal: Principal) -> Result<Self, ApiError> {
+        let model = state.security().model(state.meta()).await?;
+        Ok(Self { principal, model })
+    }
+
+    /// Checks a user name and password the way every sign-in does
+    /// (throttled, same time for unknown users) and returns the user.
+    pub async fn sign_in(
+        state: &AppState,
+        user: &str,
+        password: &str,
+        address: Option<IpAddr>,
+    ) -> Result<Self, ApiError> {
+        let principal = sign_in(state, user, password, address).await?;
+        Self::for_principal(state, principal).await
+    }
+}
+
 /// Checks a user name and password, throttling repeated failures.
 async fn sign_in(
     state: &AppState,

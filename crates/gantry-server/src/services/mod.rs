@@ -5,6 +5,7 @@ pub mod deploy;
 pub mod documents;
 pub mod download;
 pub mod feeds;
+pub mod history;
 pub mod packages;
 pub mod promote;
 pub mod publish;

@@ -1,0 +1,34 @@
+//! The history of a package version: one ordered list across every feed of
+//! its kind, limited to the feeds the caller may view.
+
+use gantry_core::FeedType;
+use gantry_store::{FeedRecord, PackageEvent, PackageKey};
+
+use crate::auth::Caller;
+use crate::error::ApiResult;
+use crate::state::AppState;
+
+/// Every event of the version `key` (published, promoted, deployed, status
+/// changes, deleted) in the feeds of `feed`'s kind the caller may view
+/// (NuGet, Chocolatey and PowerShell share one), oldest first.
+pub async fn of_version(
+    state: &AppState,
+    caller: &Caller,
+    feed: &FeedRecord,
+    key: &PackageKey,
+) -> ApiResult<Vec<PackageEvent>> {
+    let family = feed.settings.feed_type.promotion_family();
+    let types: Vec<String> = FeedType::ALL
+        .iter()
+        .filter(|t| t.promotion_family() == family)
+        .map(|t| t.package_type().to_owned())
+        .collect();
+    let visible = crate::api::promotions::visible_feeds(state, caller).await?;
+    let mut events = state.meta().package_events(&types, key).await?;
+    events.retain(|e| {
+        visible
+            .as_ref()
+            .is_none_or(|v| v.contains(&e.feed_name.to_ascii_lowercase()))
+    });
+    Ok(events)
+}

@@ -1,0 +1,157 @@
+//! The version page's actions: promote, change status, delete. Each checks
+//! the form's CSRF token, then goes through the same services (and so the
+//! same authorization) as the API.
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum_extra::extract::Form;
+use serde::Deserialize;
+
+use super::page::{see_other, UiError};
+use super::session::Viewer;
+use super::view;
+use crate::api::extract::{JsonBody, QueryParams};
+use crate::api::packages::{PackageSelector, PackageStatus};
+use crate::services::promote::{promote as promote_version, PromoteRequest};
+use crate::state::AppState;
+
+/// The Promote Package dialog's form.
+#[derive(Debug, Deserialize)]
+pub struct PromoteForm {
+    csrf: String,
+    #[serde(default)]
+    group: String,
+    #[serde(rename = "toFeed", default)]
+    to_feed: String,
+    #[serde(default)]
+    comments: String,
+}
+
+/// Promotes the version, then shows the target feed's copy with its history.
+pub async fn promote(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((feed, name, version)): Path<(String, String, String)>,
+    Form(form): Form<PromoteForm>,
+) -> Result<Response, UiError> {
+    viewer.check_csrf(&form.csrf)?;
+    let promoted = promote_version(
+        &state,
+        &viewer.caller,
+        &PromoteRequest {
+            from_feed: Some(feed),
+            to_feed: Some(form.to_feed),
+            name: Some(name),
+            group: Some(form.group),
+            version: Some(version),
+            comments: Some(form.comments),
+        },
+    )
+    .await?;
+    let p = &promoted.package;
+    let mut location = view::version_link(
+        &promoted.promotion.to_feed,
+        &p.group,
+        &p.name,
+        &p.version,
+        Some("history"),
+    );
+    location.push_str("&done=promoted");
+    Ok(see_other(&location))
+}
+
+/// The status dialogs' form: each sends only what it changes.
+#[derive(Debug, Deserialize)]
+pub struct StatusForm {
+    csrf: String,
+    #[serde(default)]
+    group: String,
+    listed: Option<bool>,
+    deprecated: Option<bool>,
+    #[serde(rename = "deprecationReason")]
+    deprecation_reason: Option<String>,
+}
+
+fn selector(group: String, name: String, version: String) -> PackageSelector {
+    PackageSelector {
+        name: Some(name),
+        group: Some(group).filter(|g| !g.is_empty()),
+        version: Some(version),
+        ..PackageSelector::default()
+    }
+}
+
+/// Unlists, lists again, deprecates or removes a deprecation, through the
+/// API's handler, which holds the rules (reason length, allowDownload).
+pub async fn status(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((feed, name, version)): Path<(String, String, String)>,
+    Form(form): Form<StatusForm>,
+) -> Result<Response, UiError> {
+    viewer.check_csrf(&form.csrf)?;
+    let done = match (form.listed, form.deprecated) {
+        (Some(false), _) => "unlisted",
+        (Some(true), _) => "listed",
+        (None, Some(true)) => "deprecated",
+        (None, Some(false)) => "undeprecated",
+        (None, None) => {
+            return Err(UiError::bad_request(
+                "Nothing to change: send listed or deprecated.",
+            ))
+        }
+    };
+    let change = PackageStatus {
+        listed: form.listed,
+        deprecated: form.deprecated,
+        deprecation_reason: if form.deprecated == Some(false) {
+            Some(String::new())
+        } else {
+            form.deprecation_reason
+        },
+        allow_download: None,
+    };
+    let answer = crate::api::packages::status(
+        State(state),
+        viewer.caller.clone(),
+        Path(feed.clone()),
+        QueryParams(selector(form.group.clone(), name, version)),
+        JsonBody(change),
+    )
+    .await?;
+    let v = answer.0;
+    let mut location = view::version_link(&feed, &form.group, &v.name, &v.version, None);
+    location.push_str(if location.contains('?') {
+        "&done="
+    } else {
+        "?done="
+    });
+    location.push_str(done);
+    Ok(see_other(&location))
+}
+
+/// The delete dialog's form.
+#[derive(Debug, Deserialize)]
+pub struct DeleteForm {
+    csrf: String,
+    #[serde(default)]
+    group: String,
+}
+
+/// Deletes the version from this feed, then shows the feed.
+pub async fn delete(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((feed, name, version)): Path<(String, String, String)>,
+    Form(form): Form<DeleteForm>,
+) -> Result<Response, UiError> {
+    viewer.check_csrf(&form.csrf)?;
+    crate::api::packages::delete(
+        State(state),
+        viewer.caller.clone(),
+        Path(feed.clone()),
+        QueryParams(selector(form.group, name, version)),
+    )
+    .await?;
+    Ok(see_other(&format!("{}?done=deleted", view::feed_link(&feed))))
+}

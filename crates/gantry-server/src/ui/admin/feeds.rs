@@ -1,0 +1,394 @@
+//! Feed administration: create a feed (type, usage, pipeline target,
+//! connectors, deployment records), change it, delete it.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use axum_extra::extract::Form;
+use gantry_core::{Attribute, FeedType, FeedUsage};
+use gantry_store::FeedRecord;
+use serde::Deserialize;
+
+use super::{done_notice, require, segment, with_status, Choice, CsrfForm, DoneQuery};
+use crate::api::extract::JsonBody;
+use crate::api::feeds::model::FeedInput;
+use crate::auth::INSUFFICIENT_USER;
+use crate::error::ApiError;
+use crate::services::feeds::{check_type_supported, find};
+use crate::state::AppState;
+use crate::ui::page::{render, see_other, Page, UiError};
+use crate::ui::session::Viewer;
+use crate::ui::view;
+
+/// This area's routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/feeds", get(list))
+        .route("/admin/feeds/new", get(new_form).post(create))
+        .route("/admin/feeds/{feed}", get(edit_form).post(update))
+        .route("/admin/feeds/{feed}/delete", post(delete))
+}
+
+/// A feed in the administration list.
+pub struct FeedLine {
+    pub name: String,
+    pub edit: String,
+    pub link: String,
+    pub type_label: &'static str,
+    pub usage: &'static str,
+    pub promote_to: String,
+    pub connectors: String,
+    pub deployments: bool,
+    pub active: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/feeds.html")]
+struct FeedList {
+    page: Page,
+    feeds: Vec<FeedLine>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<DoneQuery>,
+) -> Result<Response, UiError> {
+    require(&state, &viewer, Attribute::ManageFeeds)?;
+    let feeds = state
+        .meta()
+        .list_feeds()
+        .await
+        .map_err(UiError::from_store)?
+        .into_iter()
+        .map(|f| FeedLine {
+            edit: format!("/admin/feeds/{}", segment(&f.settings.name)),
+            link: view::feed_link(&f.settings.name),
+            type_label: view::type_label(f.settings.feed_type),
+            usage: view::usage_label(f.settings.usage),
+            promote_to: f.promote_to_feed.clone().unwrap_or_default(),
+            connectors: f.settings.connectors.join(", "),
+            deployments: f.settings.deployment_records_enabled,
+            active: f.settings.active,
+            name: f.settings.name,
+        })
+        .collect();
+    render(&FeedList {
+        page: Page::new(&state, &viewer, "Feeds", "admin").with_notice(done_notice(q.done.as_deref())),
+        feeds,
+    })
+}
+
+/// What the feed form shows: the values, and the choices.
+pub struct FeedFormValues {
+    pub name: String,
+    pub description: String,
+    pub active: bool,
+    pub deployments: bool,
+    pub direct_uploads: bool,
+    pub cache_connectors: bool,
+    pub offline: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/feed_form.html")]
+struct FeedForm {
+    page: Page,
+    /// `None` when creating.
+    editing: Option<String>,
+    action: String,
+    values: FeedFormValues,
+    types: Vec<Choice>,
+    usages: Vec<Choice>,
+    targets: Vec<Choice>,
+    connectors: Vec<Choice>,
+    error: Option<String>,
+}
+
+/// The feed form's fields.
+#[derive(Debug, Deserialize, Default)]
+pub struct FeedFields {
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(rename = "feedType", default)]
+    feed_type: String,
+    #[serde(default)]
+    usage: String,
+    #[serde(default)]
+    description: String,
+    #[serde(rename = "promoteTo", default)]
+    promote_to: String,
+    #[serde(default)]
+    connectors: Vec<String>,
+    active: Option<String>,
+    deployments: Option<String>,
+    #[serde(rename = "directUploads")]
+    direct_uploads: Option<String>,
+    #[serde(rename = "cacheConnectors")]
+    cache_connectors: Option<String>,
+    offline: Option<String>,
+}
+
+impl FeedFields {
+    fn values(&self) -> FeedFormValues {
+        FeedFormValues {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            active: self.active.is_some(),
+            deployments: self.deployments.is_some(),
+            direct_uploads: self.direct_uploads.is_some(),
+            cache_connectors: self.cache_connectors.is_some(),
+            offline: self.offline.is_some(),
+        }
+    }
+
+    /// The API's input: a checkbox left unticked is sent as `false`.
+    fn input(&self, creating: bool) -> FeedInput {
+        FeedInput {
+            name: Some(self.name.trim().to_owned()),
+            feed_type: creating.then(|| self.feed_type.clone()),
+            description: Some(self.description.clone()),
+            active: Some(self.active.is_some()),
+            usage: Some(self.usage.clone()),
+            promote_to_feed: Some(Some(self.promote_to.clone()).filter(|t| !t.is_empty())),
+            deployment_records_enabled: Some(self.deployments.is_some()),
+            allow_direct_uploads: Some(self.direct_uploads.is_some()),
+            connectors: Some(self.connectors.clone()),
+            cache_connectors: Some(self.cache_connectors.is_some()),
+            offline: Some(self.offline.is_some()),
+        }
+    }
+}
+
+const USAGES: [FeedUsage; 4] = [
+    FeedUsage::Private,
+    FeedUsage::Proxy,
+    FeedUsage::Validated,
+    FeedUsage::Mixed,
+];
+
+/// Builds the form page with every choice marked as in `fields`.
+async fn form_page(
+    state: &AppState,
+    viewer: &Viewer,
+    editing: Option<&FeedRecord>,
+    fields: &FeedFields,
+    error: Option<String>,
+) -> Result<Response, UiError> {
+    let feeds = state.meta().list_feeds().await.map_err(UiError::from_store)?;
+    let connectors = state
+        .meta()
+        .list_connectors()
+        .await
+        .map_err(UiError::from_store)?;
+    // Only types the server can serve; a feed's type never changes.
+    let types = FeedType::ALL
+        .iter()
+        .filter(|t| check_type_supported(**t).is_ok())
+        .filter(|t| editing.is_none_or(|f| f.settings.feed_type == **t))
+        .enumerate()
+        .map(|(i, t)| {
+            Choice::new(
+                "type",
+                i,
+                t.id().to_owned(),
+                view::type_label(*t).to_owned(),
+                fields.feed_type.eq_ignore_ascii_case(t.id()),
+            )
+        })
+        .collect();
+    let usages = USAGES
+        .iter()
+        .enumerate()
+        .map(|(i, u)| {
+            Choice::new(
+                "usage",
+                i,
+                u.id().to_owned(),
+                view::usage_label(*u).to_owned(),
+                fields.usage.eq_ignore_ascii_case(u.id()),
+            )
+        })
+        .collect();
+    let family = editing.map(|f| f.settings.feed_type.promotion_family());
+    let targets = feeds
+        .iter()
+        .filter(|f| editing.is_none_or(|e| e.id != f.id))
+        .filter(|f| family.is_none_or(|fam| f.settings.feed_type.promotion_family() == fam))
+        .enumerate()
+        .map(|(i, f)| {
+            Choice::new(
+                "target",
+                i,
+                f.settings.name.clone(),
+                format!("{} ({})", f.settings.name, view::type_label(f.settings.feed_type)),
+                fields.promote_to.eq_ignore_ascii_case(&f.settings.name),
+            )
+        })
+        .collect();
+    let connectors = connectors
+        .iter()
+        .filter(|c| editing.is_none_or(|e| e.settings.feed_type == c.settings.feed_type))
+        .enumerate()
+        .map(|(i, c)| {
+            Choice::new(
+                "connector",
+                i,
+                c.settings.name.clone(),
+                format!(
+                    "{} ({}, {})",
+                    c.settings.name,
+                    view::type_label(c.settings.feed_type),
+                    c.health.status
+                ),
+                fields
+                    .connectors
+                    .iter()
+                    .any(|n| n.eq_ignore_ascii_case(&c.settings.name)),
+            )
+        })
+        .collect();
+    let (title, action) = match editing {
+        Some(f) => (
+            format!("Feed {}", f.settings.name),
+            format!("/admin/feeds/{}", segment(&f.settings.name)),
+        ),
+        None => ("Create feed".to_owned(), "/admin/feeds/new".to_owned()),
+    };
+    render(&FeedForm {
+        page: Page::new(state, viewer, title, "admin"),
+        editing: editing.map(|f| f.settings.name.clone()),
+        action,
+        values: fields.values(),
+        types,
+        usages,
+        targets,
+        connectors,
+        error,
+    })
+}
+
+async fn new_form(State(state): State<AppState>, viewer: Viewer) -> Result<Response, UiError> {
+    require(&state, &viewer, Attribute::ManageFeeds)?;
+    let defaults = FeedFields {
+        feed_type: FeedType::Universal.id().to_owned(),
+        usage: FeedUsage::Private.id().to_owned(),
+        active: Some("on".into()),
+        deployments: Some("on".into()),
+        cache_connectors: Some("on".into()),
+        ..FeedFields::default()
+    };
+    form_page(&state, &viewer, None, &defaults, None).await
+}
+
+async fn create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(fields): Form<FeedFields>,
+) -> Result<Response, UiError> {
+    viewer.check_csrf(&fields.csrf)?;
+    match crate::api::feeds::create(
+        State(state.clone()),
+        viewer.caller.clone(),
+        JsonBody(fields.input(true)),
+    )
+    .await
+    {
+        Ok((_, created)) => Ok(see_other(&format!(
+            "{}?done=created",
+            view::feed_link(&created.0.name)
+        ))),
+        Err(e) => refused(&state, &viewer, None, &fields, &e).await,
+    }
+}
+
+/// The form again, with the API's reason, under the API's status.
+async fn refused(
+    state: &AppState,
+    viewer: &Viewer,
+    editing: Option<&FeedRecord>,
+    fields: &FeedFields,
+    error: &ApiError,
+) -> Result<Response, UiError> {
+    if matches!(error.status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
+        return Err(error.clone().into());
+    }
+    let page = form_page(state, viewer, editing, fields, Some(error.message.clone())).await?;
+    Ok(with_status(page, error.status))
+}
+
+/// The feed to edit, if this viewer may manage it.
+async fn managed_feed(state: &AppState, viewer: &Viewer, name: &str) -> Result<FeedRecord, UiError> {
+    if viewer.session.is_none() {
+        return Err(ApiError::challenge().into());
+    }
+    let feed = find(state, name).await?;
+    if !state.may(&viewer.caller, Attribute::ManageFeeds, Some(&feed)) {
+        return Err(UiError::new(StatusCode::FORBIDDEN, INSUFFICIENT_USER));
+    }
+    Ok(feed)
+}
+
+async fn edit_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(name): Path<String>,
+) -> Result<Response, UiError> {
+    let feed = managed_feed(&state, &viewer, &name).await?;
+    let s = &feed.settings;
+    let on = |b: bool| b.then(|| "on".to_owned());
+    let fields = FeedFields {
+        csrf: String::new(),
+        name: s.name.clone(),
+        feed_type: s.feed_type.id().to_owned(),
+        usage: s.usage.id().to_owned(),
+        description: s.description.clone(),
+        promote_to: feed.promote_to_feed.clone().unwrap_or_default(),
+        connectors: s.connectors.clone(),
+        active: on(s.active),
+        deployments: on(s.deployment_records_enabled),
+        direct_uploads: on(s.allow_direct_uploads),
+        cache_connectors: on(s.cache_connectors),
+        offline: on(s.offline),
+    };
+    form_page(&state, &viewer, Some(&feed), &fields, None).await
+}
+
+async fn update(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(name): Path<String>,
+    Form(fields): Form<FeedFields>,
+) -> Result<Response, UiError> {
+    viewer.check_csrf(&fields.csrf)?;
+    let feed = managed_feed(&state, &viewer, &name).await?;
+    match crate::api::feeds::update(
+        State(state.clone()),
+        viewer.caller.clone(),
+        Path(name),
+        JsonBody(fields.input(false)),
+    )
+    .await
+    {
+        Ok(updated) => Ok(see_other(&format!(
+            "{}?done=saved",
+            view::feed_link(&updated.0.name)
+        ))),
+        Err(e) => refused(&state, &viewer, Some(&feed), &fields, &e).await,
+    }
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(name): Path<String>,
+    Form(fields): Form<CsrfForm>,
+) -> Result<Response, UiError> {
+    viewer.check_csrf(&fields.csrf)?;
+    crate::api::feeds::delete(State(state), viewer.caller.clone(), Path(name)).await?;
+    Ok(see_other("/admin/feeds?done=deleted"))
+}

@@ -1,0 +1,172 @@
+//! Signing in and out.
+
+use askama::Template;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use axum_extra::extract::{CookieJar, Form};
+use serde::Deserialize;
+
+use super::page::{render, see_other, Page, UiError};
+use super::session::{self, same_secret, set_cookie_header, Viewer, SESSION_COOKIE, SIGN_IN_COOKIE};
+use crate::auth::{keys, Caller};
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "signin.html")]
+struct SignInPage {
+    page: Page,
+    csrf: String,
+    next: String,
+    username: String,
+    error: Option<String>,
+}
+
+/// Where to go after signing in: only a path on this site.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+/// The sign-in page's query string.
+#[derive(Debug, Default, Deserialize)]
+pub struct SignInQuery {
+    next: Option<String>,
+}
+
+fn sign_in_page(
+    state: &AppState,
+    viewer: &Viewer,
+    next: String,
+    username: String,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, UiError> {
+    // The form's token is also set as a cookie: a form posted from another
+    // site cannot know it (no session exists yet to hold it).
+    let token = keys::generate();
+    let mut response = render(&SignInPage {
+        page: Page::new(state, viewer, "Sign in", "signin"),
+        csrf: token.clone(),
+        next,
+        username,
+        error,
+    })?;
+    *response.status_mut() = status;
+    let (name, value) = set_cookie_header(&session::cookie(SIGN_IN_COOKIE, token, viewer.secure));
+    if let Ok(value) = value.parse() {
+        response.headers_mut().append(name, value);
+    }
+    Ok(response)
+}
+
+/// The sign-in form.
+pub async fn form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<SignInQuery>,
+) -> Result<Response, UiError> {
+    sign_in_page(
+        &state,
+        &viewer,
+        safe_next(query.next.as_deref()),
+        String::new(),
+        None,
+        StatusCode::OK,
+    )
+}
+
+/// The sign-in form's fields.
+#[derive(Debug, Deserialize)]
+pub struct SignInForm {
+    csrf: String,
+    username: String,
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// Checks the credentials and starts a session.
+pub async fn submit(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    connect: Option<Extension<ConnectInfo<std::net::SocketAddr>>>,
+    Form(form): Form<SignInForm>,
+) -> Result<Response, UiError> {
+    let jar = CookieJar::from_headers(&headers);
+    let expected = jar
+        .get(SIGN_IN_COOKIE)
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default();
+    if !same_secret(&expected, &form.csrf) {
+        return Err(UiError::new(
+            StatusCode::FORBIDDEN,
+            "This sign-in form did not come from this site (or cookies are off): reload the page and try again.",
+        ));
+    }
+    let next = safe_next(Some(&form.next));
+    let address = connect.map(|c| (c.0).0.ip());
+    match Caller::sign_in(&state, form.username.trim(), &form.password, address).await {
+        Ok(caller) => {
+            // Any earlier session of this browser ends here: a new sign-in
+            // never reuses a token someone else may have planted.
+            session::end(&state, &headers).await?;
+            let cookie = session::start(&state, caller.user_name(), viewer.secure).await?;
+            let mut response = see_other(&next);
+            for c in [cookie, session::removal(SIGN_IN_COOKIE, viewer.secure)] {
+                let (name, value) = set_cookie_header(&c);
+                if let Ok(value) = value.parse() {
+                    response.headers_mut().append(name, value);
+                }
+            }
+            Ok(response)
+        }
+        Err(e) => {
+            let mut response = sign_in_page(
+                &state,
+                &viewer,
+                next,
+                form.username,
+                Some(e.message.clone()),
+                e.status,
+            )?;
+            if let Some(wait) = e.retry_after {
+                if let Ok(value) = wait.to_string().parse() {
+                    response
+                        .headers_mut()
+                        .insert(axum::http::header::RETRY_AFTER, value);
+                }
+            }
+            Ok(response)
+        }
+    }
+}
+
+/// The sign-out form.
+#[derive(Debug, Deserialize)]
+pub struct SignOutForm {
+    csrf: String,
+}
+
+/// Ends the session.
+pub async fn sign_out(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Form(form): Form<SignOutForm>,
+) -> Result<Response, UiError> {
+    if viewer.session.is_some() {
+        viewer.check_csrf(&form.csrf)?;
+        session::end(&state, &headers).await?;
+    }
+    let mut response = see_other("/");
+    let (name, value) = set_cookie_header(&session::removal(SESSION_COOKIE, viewer.secure));
+    if let Ok(value) = value.parse() {
+        response.headers_mut().append(name, value);
+    }
+    Ok(response.into_response())
+}
