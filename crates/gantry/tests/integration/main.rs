@@ -25,6 +25,9 @@ mod operations;
 mod packages_api;
 mod promotions;
 mod security;
+mod ui;
+mod ui_admin_security;
+mod ui_browser;
 mod upack;
 
 use reqwest::{Response, StatusCode};
