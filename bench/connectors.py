@@ -35,7 +35,7 @@ import time
 import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gantry_bench import KEY, Client, ensure_wrk, start, stop, wrk_rate  # noqa: E402
+from gantry_bench import KEY, Client, check, ensure_wrk, latencies, start, stop, wrk_rate  # noqa: E402
 from npm_fixture import publish_document, tarball  # noqa: E402
 
 JSON = {"Content-Type": "application/json"}
@@ -49,21 +49,6 @@ def upack(group, name, version, payload):
         archive.writestr("upack.json", json.dumps(manifest))
         archive.writestr("package/data.bin", payload)
     return buffer.getvalue()
-
-
-def check(status, body, what):
-    if status >= 300:
-        raise RuntimeError(f"{what}: {status} {body[:300]!r}")
-
-
-def latencies(client, path, samples):
-    timings = []
-    for _ in range(samples):
-        began = time.perf_counter()
-        status, body = client.call("GET", path)
-        timings.append((time.perf_counter() - began) * 1000)
-        check(status, body, path)
-    return timings
 
 
 def main():

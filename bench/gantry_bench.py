@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 import urllib.parse
 
 KEY = "bench-admin-key-0123456789"
@@ -56,6 +57,23 @@ class Client:
         self.conn.request(method, path, body=body, headers={**self.auth, **(headers or {})})
         response = self.conn.getresponse()
         return response.status, response.read()
+
+
+def check(status, body, what):
+    """Raises when an answer is not a success."""
+    if status >= 300:
+        raise RuntimeError(f"{what}: {status} {body[:300]!r}")
+
+
+def latencies(client, path, samples):
+    """Milliseconds per GET of `path`, one request at a time."""
+    timings = []
+    for _ in range(samples):
+        began = time.perf_counter()
+        status, body = client.call("GET", path)
+        timings.append((time.perf_counter() - began) * 1000)
+        check(status, body, path)
+    return timings
 
 
 def ensure_wrk():
