@@ -27,6 +27,11 @@ pub fn csrf_of(html: &str) -> String {
 impl Browser {
     /// A fresh browser (no cookies) for `app`.
     pub fn new(app: &TestApp) -> Self {
+        Self::at(&app.url(""))
+    }
+
+    /// A fresh browser (no cookies) for the server at `base`.
+    pub fn at(base: &str) -> Self {
         let client = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(redirect::Policy::none())
@@ -35,7 +40,17 @@ impl Browser {
             .expect("client");
         Self {
             client,
-            base: app.url(""),
+            base: base.to_owned(),
+        }
+    }
+
+    /// The same browser (its cookies) pointed at another server on this
+    /// host, as a load balancer would send it to another node.
+    #[must_use]
+    pub fn same_browser_at(&self, base: &str) -> Self {
+        Self {
+            client: self.client.clone(),
+            base: base.to_owned(),
         }
     }
 

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use gantry_store::sql::Backend;
+use gantry_test_support::ui::{location, Browser};
 use gantry_test_support::{
     files_under, noise, trickle_body, upack, S3Server, TestProcess, ADMIN_KEY, S3_ACCESS_KEY, S3_BUCKET,
     S3_PREFIX, S3_SECRET_KEY,
@@ -341,4 +342,46 @@ async fn a_permission_changed_on_one_node_applies_on_the_other_within_a_second()
         .await
         .expect("request");
     assert_eq!(on_a.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_web_ui_session_started_on_one_node_works_and_ends_on_the_other() {
+    let Some(c) = cluster().await else { return };
+    let password = "cluster ui password";
+    let (status, body) = post_json(
+        c.a.url("/api/security/users/add"),
+        ADMIN_KEY,
+        json!({"name": "ann", "password": password, "groups": ["Administrators"]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let on_a = Browser::at(&c.a.url(""));
+    let signed_in = on_a.sign_in("ann", password).await;
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+    let cookie = signed_in
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("gantry_session="))
+        .and_then(|v| v.split(';').next())
+        .expect("session cookie")
+        .to_owned();
+
+    // The load balancer sends the next request to node B: same session.
+    let on_b = on_a.same_browser_at(&c.b.url(""));
+    let admin = on_b.page("/admin").await;
+    assert!(admin.contains("ann"), "node B knows the session");
+    let out = on_b.submit("/", "/signout", &[]).await;
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+
+    // Signed out on B, the cookie signs nobody in on A either.
+    let replay = Browser::at(&c.a.url(""))
+        .request(reqwest::Method::GET, "/admin")
+        .header("cookie", cookie)
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(replay.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&replay), "/signin?next=%2Fadmin");
 }
