@@ -687,3 +687,63 @@ async fn api_keys_made_in_the_ui_are_shown_once_and_work() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_proxy_feeds_upstream_versions_can_be_viewed_and_promoted_before_anyone_downloads_them() {
+    let upstream = TestApp::spawn(gantry_test_support::Backend::Sqlite, |_| {}).await;
+    upstream.create_feed("origin", "universal").await;
+    let (status, body) = upstream
+        .upload_upack("origin", ADMIN_KEY, upack("acme", "saw", "2.0.0", b"the saw"))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    for app in TestApp::each_backend().await {
+        create_user(&app, "boss", PASSWORD, &["Administrators"]).await;
+        app.create_proxy_feed(
+            "public",
+            "up",
+            "universal",
+            &upstream.url("/upack/origin"),
+            json!({}),
+        )
+        .await;
+        app.create_feed("approved", "universal").await;
+        let boss = Browser::signed_in(&app, "boss", PASSWORD).await;
+        let package = boss.page("/feeds/public/packages/saw?group=acme").await;
+        assert!(
+            package.contains("2.0.0") && package.contains("from up"),
+            "the connector's version is listed"
+        );
+        let page = "/feeds/public/packages/saw/2.0.0?group=acme";
+        let version = boss.page(page).await;
+        assert!(version.contains("not cached yet") && version.contains("Promote Package"));
+        assert!(
+            !version.contains("delete-dialog"),
+            "nothing stored, nothing to delete"
+        );
+        let promoted = boss
+            .submit(
+                page,
+                "/feeds/public/packages/saw/2.0.0/promote",
+                &[("group", "acme"), ("toFeed", "approved"), ("comments", "vetted")],
+            )
+            .await;
+        assert_eq!(promoted.status(), StatusCode::SEE_OTHER);
+        let history = boss.page(&location(&promoted)).await;
+        assert!(
+            history.contains("from public to approved") && history.contains("from connector up"),
+            "cached, then promoted"
+        );
+        let bytes = app
+            .anonymous(Method::GET, "/upack/approved/download/acme/saw/2.0.0")
+            .send()
+            .await
+            .expect("GET")
+            .bytes()
+            .await
+            .expect("body");
+        assert_eq!(
+            bytes.as_ref(),
+            upack("acme", "saw", "2.0.0", b"the saw").as_slice()
+        );
+    }
+}
