@@ -331,6 +331,8 @@ const ACTIONS: &[(&str, &str)] = &[
     ("promoted", "Promoted"),
     ("status-changed", "Status changed"),
     ("deployed", "Deployed"),
+    ("dist-tag-set", "Tagged"),
+    ("dist-tag-removed", "Tag removed"),
     ("deleted", "Deleted"),
 ];
 
@@ -371,6 +373,18 @@ fn history_row(event: PackageEvent) -> HistoryRow {
             }
             (parts.join(", "), text(d, "deprecationReason"))
         }
+        "dist-tag-set" => {
+            let previous = text(d, "previousVersion");
+            let mut detail = format!("'{}' in {}", text(d, "tag"), event.feed_name);
+            if !previous.is_empty() {
+                let _ = write!(detail, " (was {previous})");
+            }
+            (detail, String::new())
+        }
+        "dist-tag-removed" => (
+            format!("'{}' in {}", text(d, "tag"), event.feed_name),
+            String::new(),
+        ),
         "added" => {
             let connector = text(d, "connector");
             if connector.is_empty() {

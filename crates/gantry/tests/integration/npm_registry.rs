@@ -335,6 +335,36 @@ async fn dist_tags_deprecation_and_unpublish_are_recorded() {
         expect_status(removed, StatusCode::OK, &ctx).await;
         let tags = get_json(&app, tags_path, None).await;
         assert_eq!(tags, json!({"latest": "1.1.0", "stable": "1.0.0"}), "{ctx}");
+        // The web UI's History tab shows the tag changes; the install command is npm's.
+        let page = |version: &str| {
+            app.anonymous(
+                Method::GET,
+                &format!("/feeds/npm-dev/packages/widget/{version}?group=%40acme&tab=history&action="),
+            )
+            .send()
+        };
+        let rc = page("2.0.0-rc.1").await.expect("GET").text().await.expect("body");
+        assert!(
+            rc.contains("Tag removed") && rc.contains("&#39;next&#39; in npm-dev"),
+            "{ctx}: {rc}"
+        );
+        let stable = page("1.0.0").await.expect("GET").text().await.expect("body");
+        assert!(
+            stable.contains("Tagged") && stable.contains("&#39;stable&#39; in npm-dev"),
+            "{ctx}"
+        );
+        let overview = app
+            .anonymous(Method::GET, "/feeds/npm-dev/packages/widget/1.0.0?group=%40acme")
+            .send()
+            .await
+            .expect("GET")
+            .text()
+            .await
+            .expect("body");
+        assert!(
+            overview.contains("npm install @acme/widget@1.0.0 --registry"),
+            "{ctx}"
+        );
 
         // npm deprecate: the packument comes back with a message on a version.
         let mut full = get_json(&app, "/npm/npm-dev/@acme%2fwidget", None).await;
