@@ -58,12 +58,19 @@ async fn upload(
 ) -> ApiResult<Response> {
     let feed = feeds::find_for_protocol(&state, &feed, FEED_TYPES).await?;
     let staged = receive_upload(&state, &caller, &feed, &headers, body).await?;
+    let parsed = parse_upack(&staged).await?;
+    let record = publish(&state, &caller, &feed, &Upack, staged, parsed).await?;
+    Ok((StatusCode::CREATED, Json(VersionInfo::new(&record))).into_response())
+}
+
+/// Reads a staged `.upack` into what publish stores: its manifest.
+pub(crate) async fn parse_upack(staged: &gantry_store::StagedBlob) -> ApiResult<ParsedPackage> {
     let path = staged.path().to_path_buf();
     let manifest = tokio::task::spawn_blocking(move || upack::read_package(&path))
         .await
         .map_err(|e| ApiError::internal("package validation failed", &e))?
         .map_err(|e| ApiError::bad_request(e.0))?;
-    let parsed = ParsedPackage {
+    Ok(ParsedPackage {
         id: PackageId {
             group: manifest.group.clone(),
             name: manifest.name.clone(),
@@ -73,9 +80,7 @@ async fn upload(
         extra_files: Vec::new(),
         dist_tags: Vec::new(),
         immutable: false,
-    };
-    let record = publish(&state, &caller, &feed, &Upack, staged, parsed).await?;
-    Ok((StatusCode::CREATED, Json(VersionInfo::new(&record))).into_response())
+    })
 }
 
 #[derive(Debug, Deserialize)]

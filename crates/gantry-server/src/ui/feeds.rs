@@ -169,6 +169,9 @@ struct FeedPage {
     next: Option<String>,
     snippets: Vec<Snippet>,
     may_manage: bool,
+    /// Whether to show the upload form (the viewer may add, the feed takes
+    /// direct uploads, its packages are files).
+    may_upload: bool,
     manage_link: String,
     promote_to_link: String,
     proxied: bool,
@@ -230,6 +233,8 @@ pub async fn show(
     };
     let notice = match query.done.as_deref() {
         Some("deleted") => Some("The package version was deleted.".to_owned()),
+        Some("created") => Some("The feed was created.".to_owned()),
+        Some("saved") => Some("The feed's settings were saved.".to_owned()),
         _ => None,
     };
     let previous = (page_number > 1).then(|| link_to(page_number - 1));
@@ -239,8 +244,11 @@ pub async fn show(
         snippets: feed_snippets(base.as_str(), &feed.settings.name, feed.settings.feed_type),
         may_manage: viewer.session.is_some()
             && state.may(&viewer.caller, Attribute::ManageFeeds, Some(&feed)),
+        may_upload: viewer.session.is_some()
+            && super::upload::takes_files(feed.settings.feed_type)
+            && crate::feeds::upload::check_may_upload(&state, &viewer.caller, &feed).is_ok(),
         proxied: !feed.settings.connectors.is_empty(),
-        manage_link: format!("/admin/feeds/{}", view::enc(&feed.settings.name)),
+        manage_link: format!("/admin/feeds/{}", super::admin::segment(&feed.settings.name)),
         promote_to_link: feed
             .promote_to_feed
             .as_deref()

@@ -16,6 +16,7 @@ pub mod packages;
 pub mod page;
 pub mod session;
 pub mod signin;
+pub mod upload;
 pub mod usage;
 pub mod view;
 
@@ -32,6 +33,11 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(feeds::list))
         .route("/feeds", get(feeds::list))
         .route("/feeds/{feed}", get(feeds::show))
+        // The upload streams to staging within the server's own upload limit.
+        .route(
+            "/feeds/{feed}/upload",
+            post(upload::upload).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .route("/feeds/{feed}/packages/{name}", get(packages::package))
         .route(version, get(packages::version))
         .route(&format!("{version}/promote"), post(actions::promote))

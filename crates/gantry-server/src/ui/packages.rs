@@ -560,6 +560,7 @@ pub async fn version(
 fn done_notice(done: Option<&str>) -> Option<String> {
     match done? {
         "promoted" => Some("The package was promoted.".into()),
+        "uploaded" => Some("The package was uploaded.".into()),
         "unlisted" => Some("The version is now unlisted.".into()),
         "listed" => Some("The version is listed again.".into()),
         "deprecated" => Some("The version is now deprecated.".into()),

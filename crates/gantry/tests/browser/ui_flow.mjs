@@ -77,19 +77,24 @@ try {
   await Promise.all([page.waitForURL(`${base}/feeds/unapproved?done=saved`), page.getByRole("button", { name: "Save" }).click()]);
   await page.getByText("Promotes to").waitFor();
 
-  log("upload a package");
+  log("upload a package from the feed page");
+  await page.goto(`${base}/feeds/unapproved`);
+  await page.getByText("Upload a package").click();
+  await page.getByLabel(/Package file/).setInputFiles(env("GANTRY_PACKAGE"));
+  await shot("03-upload");
+  await Promise.all([page.waitForURL(/\/feeds\/unapproved\/packages\/hammer\/1\.0\.0\?group=acme&done=uploaded/), page.getByRole("button", { name: "Upload" }).click()]);
+  await page.getByText("The package was uploaded.").waitFor();
+  // The same name and version with other content, in a third feed, by curl.
   const auth = `admin:${env("GANTRY_ADMIN_PASSWORD")}`;
-  const uploaded = curl("-w", "%{http_code}", "-o", "/dev/null", "-u", auth, "--data-binary", `@${env("GANTRY_PACKAGE")}`, `${base}/upack/unapproved/upload`);
-  assert.equal(uploaded, "201", "upload to unapproved");
   const other = curl("-w", "%{http_code}", "-o", "/dev/null", "-u", auth, "--data-binary", `@${env("GANTRY_OTHER_PACKAGE")}`, `${base}/upack/other/upload`);
   assert.equal(other, "201", "upload to other");
 
   log("browse to the version");
   await page.goto(`${base}/feeds`);
-  await shot("03-feeds");
+  await shot("04a-feeds");
   await page.getByRole("link", { name: "unapproved" }).first().click();
   await page.getByRole("link", { name: "acme/hammer" }).click();
-  await shot("04-package");
+  await shot("04b-package");
   await page.getByRole("link", { name: "1.0.0" }).first().click();
   await page.getByRole("heading", { name: /acme\/hammer/ }).waitFor();
   await shot("05-version-overview");
@@ -155,7 +160,7 @@ try {
   assert.equal(await page.locator("#new-key").count(), 0, "the secret is shown once");
 
   log("other pages render");
-  for (const [name, url] of [["11-admin", "/admin"], ["12-admin-feeds", "/admin/feeds"], ["13-deployments", "/feeds/approved/packages/hammer/1.0.0?group=acme&tab=deployments"]]) {
+  for (const [name, url] of [["11-admin", "/admin"], ["12-admin-feeds", "/admin/feeds"], ["13-deployments", "/feeds/approved/packages/hammer/1.0.0?group=acme&tab=deployments"], ["13a-users", "/admin/security/users"], ["13b-permissions", "/admin/security/permissions"], ["13c-connectors", "/admin/connectors"], ["13d-my-api-keys", "/account/api-keys"]]) {
     await page.goto(`${base}${url}`);
     await shot(name);
   }

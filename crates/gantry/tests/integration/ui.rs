@@ -747,3 +747,155 @@ async fn a_proxy_feeds_upstream_versions_can_be_viewed_and_promoted_before_anyon
         );
     }
 }
+
+/// Posts the feed page's upload form: the CSRF token first, then the file.
+async fn upload_form(
+    browser: &Browser,
+    feed: &str,
+    csrf: &str,
+    file_name: &str,
+    bytes: Vec<u8>,
+) -> reqwest::Response {
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.to_owned())
+        .part(
+            "package",
+            reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned()),
+        );
+    browser
+        .request(Method::POST, &format!("/feeds/{feed}/upload"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("POST")
+}
+
+#[tokio::test]
+async fn packages_are_uploaded_from_the_feed_page_with_the_protocols_rules() {
+    for app in seeded().await {
+        app.create_feed("npm-feed", "npm").await;
+        app.update_feed("approved", json!({"usage": "validated"})).await;
+        let boss = Browser::signed_in(&app, "boss", PASSWORD).await;
+        let page = boss.page("/feeds/unapproved").await;
+        assert!(page.contains("Upload a package"));
+        assert!(
+            !boss.page("/feeds/approved").await.contains("Upload a package"),
+            "validated: promotion only"
+        );
+        assert!(
+            !boss.page("/feeds/npm-feed").await.contains("Upload a package"),
+            "npm publishes with npm"
+        );
+        assert!(!Browser::new(&app)
+            .page("/feeds/unapproved")
+            .await
+            .contains("Upload a package"));
+        let csrf = csrf_of(&page);
+
+        let uploaded = upload_form(
+            &boss,
+            "unapproved",
+            &csrf,
+            "saw-2.0.0.upack",
+            upack("acme", "saw", "2.0.0", b"saw"),
+        )
+        .await;
+        assert_eq!(uploaded.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            location(&uploaded),
+            "/feeds/unapproved/packages/saw/2.0.0?group=acme&done=uploaded"
+        );
+        let version = boss.page(&location(&uploaded)).await;
+        assert!(version.contains("The package was uploaded.") && version.contains("by boss"));
+        let bytes = app
+            .anonymous(Method::GET, "/upack/unapproved/download/acme/saw/2.0.0")
+            .send()
+            .await
+            .expect("GET")
+            .bytes()
+            .await
+            .expect("body");
+        assert_eq!(
+            bytes.as_ref(),
+            upack("acme", "saw", "2.0.0", b"saw").as_slice(),
+            "the bytes uploaded"
+        );
+
+        // An administrator may replace a version; a publisher may not.
+        let replaced = upload_form(
+            &boss,
+            "unapproved",
+            &csrf,
+            "saw.upack",
+            upack("acme", "saw", "2.0.0", b"new"),
+        )
+        .await;
+        assert_eq!(replaced.status(), StatusCode::SEE_OTHER);
+        create_user(&app, "publisher", PASSWORD, &[]).await;
+        grant(&app, "publisher", "Publish Packages", Some("unapproved")).await;
+        let publisher = Browser::signed_in(&app, "publisher", PASSWORD).await;
+        let publisher_csrf = csrf_of(&publisher.page("/feeds/unapproved").await);
+        let again = upload_form(
+            &publisher,
+            "unapproved",
+            &publisher_csrf,
+            "saw.upack",
+            upack("acme", "saw", "2.0.0", b"other"),
+        )
+        .await;
+        assert_eq!(
+            again.status(),
+            StatusCode::CONFLICT,
+            "without the overwrite right"
+        );
+        assert!(again.text().await.expect("body").contains("already exists"));
+        let junk = upload_form(&boss, "unapproved", &csrf, "junk.upack", b"not a zip".to_vec()).await;
+        assert_eq!(junk.status(), StatusCode::BAD_REQUEST);
+        let validated = upload_form(
+            &boss,
+            "approved",
+            &csrf,
+            "saw.upack",
+            upack("acme", "saw", "3.0.0", b"x"),
+        )
+        .await;
+        assert_eq!(validated.status(), StatusCode::FORBIDDEN);
+        assert!(validated.text().await.expect("body").contains("promotion"));
+        let forged = upload_form(
+            &boss,
+            "unapproved",
+            "forged",
+            "saw.upack",
+            upack("acme", "saw", "4.0.0", b"x"),
+        )
+        .await;
+        assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+        let npm = upload_form(&boss, "npm-feed", &csrf, "x.tgz", b"x".to_vec()).await;
+        assert_eq!(npm.status(), StatusCode::BAD_REQUEST);
+
+        create_user(&app, "viewer", PASSWORD, &[]).await;
+        let viewer = Browser::signed_in(&app, "viewer", PASSWORD).await;
+        let csrf = csrf_of(&viewer.page("/feeds/unapproved").await);
+        let refused = upload_form(
+            &viewer,
+            "unapproved",
+            &csrf,
+            "saw.upack",
+            upack("acme", "saw", "5.0.0", b"x"),
+        )
+        .await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+        let versions = app
+            .admin_json("/api/packages/unapproved/versions?name=saw&group=acme")
+            .await;
+        assert_eq!(
+            versions.as_array().map(Vec::len),
+            Some(1),
+            "only the one good upload is stored: {versions}"
+        );
+        assert!(
+            app.staging_files().is_empty(),
+            "refused uploads leave nothing in staging"
+        );
+    }
+}

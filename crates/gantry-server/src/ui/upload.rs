@@ -1,0 +1,90 @@
+//! Uploading a package file from a feed's page (universal packages and the
+//! NuGet family; npm packages arrive by `npm publish`, whose body is not a
+//! file). The same checks and the same publish code as the protocols' own
+//! upload endpoints: permission and feed rules before a byte is read, the
+//! file streamed to staging within the upload limit, one transaction.
+
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::response::Response;
+use futures::TryStreamExt;
+use gantry_core::{Attribute, FeedType};
+
+use super::page::{see_other, UiError};
+use super::session::Viewer;
+use super::view;
+use crate::feeds::nuget::push::parse_nupkg;
+use crate::feeds::upack::parse_upack;
+use crate::feeds::upload::{check_may_upload, stage_stream};
+use crate::services::feeds;
+use crate::services::publish::publish;
+use crate::state::AppState;
+
+/// Whether packages of this type can be uploaded as a file from the page.
+pub fn takes_files(feed_type: FeedType) -> bool {
+    matches!(
+        feed_type,
+        FeedType::Universal | FeedType::NuGet | FeedType::Chocolatey | FeedType::PowerShell
+    )
+}
+
+fn bad_form(reason: impl std::fmt::Display) -> UiError {
+    UiError::bad_request(format!("The upload form could not be read: {reason}"))
+}
+
+/// `POST /feeds/{feed}/upload`: a multipart form whose first field is the
+/// CSRF token and whose second is the package file.
+pub async fn upload(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(feed_name): Path<String>,
+    request: Request,
+) -> Result<Response, UiError> {
+    let (feed, format) =
+        feeds::find_authorized(&state, &viewer.caller, &feed_name, Attribute::ViewPackages).await?;
+    let mut form = Multipart::from_request(request, &state)
+        .await
+        .map_err(|e| bad_form(e.body_text()))?;
+    // The token comes first, so that a forged form is refused before its
+    // file is read.
+    let token = match form.next_field().await.map_err(bad_form)? {
+        Some(field) if field.name() == Some("csrf") => field.text().await.map_err(bad_form)?,
+        _ => String::new(),
+    };
+    viewer.check_csrf(&token)?;
+    check_may_upload(&state, &viewer.caller, &feed)?;
+    if !takes_files(feed.settings.feed_type) {
+        return Err(UiError::bad_request(format!(
+            "{} packages are not uploaded as files: publish them with their client.",
+            view::type_label(feed.settings.feed_type)
+        )));
+    }
+    let field = form
+        .next_field()
+        .await
+        .map_err(bad_form)?
+        .filter(|f| f.name() == Some("package"))
+        .ok_or_else(|| UiError::bad_request("Choose a package file to upload."))?;
+    let staged = stage_stream(&state, field.map_err(|e| e.to_string())).await?;
+    if staged.info().size == 0 {
+        return Err(UiError::bad_request("The chosen file is empty."));
+    }
+    let parsed = if feed.settings.feed_type == FeedType::Universal {
+        parse_upack(&staged).await?
+    } else {
+        parse_nupkg(&state, &staged).await?
+    };
+    let record = publish(&state, &viewer.caller, &feed, format, staged, parsed).await?;
+    let mut location = view::version_link(
+        &feed.settings.name,
+        &record.group,
+        &record.name,
+        &record.version,
+        None,
+    );
+    location.push_str(if location.contains('?') {
+        "&done=uploaded"
+    } else {
+        "?done=uploaded"
+    });
+    Ok(see_other(&location))
+}
