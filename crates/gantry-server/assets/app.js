@@ -36,18 +36,27 @@ function copyButtons(root) {
 }
 
 // Dialogs: data-dialog opens one; data-close closes the one it is in.
+// Openers and Cancel may be links (the page with the dialog open, and the
+// page again), which is how they work without this script.
 function dialogs(root) {
   for (const opener of root.querySelectorAll("[data-dialog]")) {
-    opener.addEventListener("click", () => {
+    opener.addEventListener("click", (event) => {
       const dialog = document.getElementById(opener.dataset.dialog);
       if (!dialog) return;
+      event.preventDefault();
       const menu = opener.closest("details");
       if (menu) menu.open = false;
+      if (dialog.open) dialog.close();
       dialog.showModal();
     });
   }
   for (const closer of root.querySelectorAll("[data-close]")) {
-    closer.addEventListener("click", () => closer.closest("dialog")?.close());
+    closer.addEventListener("click", (event) => {
+      const dialog = closer.closest("dialog");
+      if (!dialog) return;
+      event.preventDefault();
+      dialog.close();
+    });
   }
 }
 
@@ -103,8 +112,18 @@ function menus(root) {
   });
 }
 
+// A dialog the server rendered open (the page was asked for with
+// ?dialog=...) becomes a modal one.
+function openDialogs(root) {
+  for (const dialog of root.querySelectorAll("dialog[open]")) {
+    dialog.close();
+    dialog.showModal();
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   localTimes(document);
+  openDialogs(document);
   copyButtons(document);
   dialogs(document);
   fetchForms(document);

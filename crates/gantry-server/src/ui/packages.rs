@@ -157,6 +157,9 @@ pub struct PackageQuery {
     pub action: Option<String>,
     /// A change that just succeeded (fixed texts only).
     pub done: Option<String>,
+    /// An action's dialog to show open: how the Actions menu works
+    /// without script.
+    pub dialog: Option<String>,
 }
 
 /// A version in the package page's list.
@@ -322,6 +325,10 @@ struct VersionPage {
     may_unlist: bool,
     may_delete: bool,
     action_base: String,
+    /// This page's address with `dialog=` to append an action's name.
+    dialog_link: String,
+    /// The dialog rendered open (`promote`, `listing`, `deprecate`, `delete`), or "".
+    open_dialog: &'static str,
 }
 
 /// The History tab's actions, for its filter: stored kind and label.
@@ -496,6 +503,18 @@ pub async fn version(
         })
         .collect();
     let stored = record.remote.is_none();
+    let open_dialog = match query.dialog.as_deref() {
+        Some("promote") => "promote",
+        Some("listing") => "listing",
+        Some("deprecate") => "deprecate",
+        Some("delete") => "delete",
+        _ => "",
+    };
+    let this_link = view::version_link(&feed.settings.name, &group, &name, &version, None);
+    let dialog_link = format!(
+        "{this_link}{}dialog=",
+        if this_link.contains('?') { '&' } else { '?' }
+    );
     let display_name = view::display_name(&group, &name);
     let page = Page::new(&state, &viewer, format!("{display_name} {version}"), "feeds")
         .with_notice(done_notice(query.done.as_deref()));
@@ -516,7 +535,9 @@ pub async fn version(
         ),
         page,
         package_link: view::package_link(&feed.settings.name, &group, &name),
-        this_link: view::version_link(&feed.settings.name, &group, &name, &version, None),
+        this_link,
+        dialog_link,
+        open_dialog,
         install: install_command(
             base.as_str(),
             &feed.settings.name,

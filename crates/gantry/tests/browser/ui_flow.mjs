@@ -107,7 +107,7 @@ try {
 
   log("promote through the dialog");
   await page.getByText("Actions").click();
-  await page.getByRole("button", { name: "Promote Package" }).click();
+  await page.getByRole("link", { name: "Promote Package" }).click();
   const dialog = page.getByRole("dialog", { name: "Promote Package" });
   await dialog.waitFor();
   const offered = await dialog.getByLabel("To feed").locator("option").allTextContents();
@@ -132,7 +132,7 @@ try {
   log("a refusal shows the server's reason in the dialog");
   await page.goto(`${base}/feeds/other/packages/hammer/1.0.0?group=acme`);
   await page.getByText("Actions").click();
-  await page.getByRole("button", { name: "Promote Package" }).click();
+  await page.getByRole("link", { name: "Promote Package" }).click();
   const refusal = page.getByRole("dialog", { name: "Promote Package" });
   await refusal.getByLabel("To feed").selectOption("approved");
   await refusal.getByRole("button", { name: "Promote" }).click();
@@ -140,7 +140,8 @@ try {
   await reason.waitFor({ state: "visible" });
   assert.match(await reason.textContent(), /approved/, "the reason names the feed");
   await shot("09-promote-refused");
-  await refusal.getByRole("button", { name: "Cancel" }).click();
+  await refusal.getByRole("link", { name: "Cancel" }).click();
+  await refusal.waitFor({ state: "hidden" });
 
   log("create an API key, copy it, use it with curl");
   await page.goto(`${base}/admin/api-keys`);
@@ -183,7 +184,7 @@ try {
   assert.notEqual(outline, "none", "focus is visible");
   await page.locator("summary").focus();
   await page.keyboard.press("Enter");
-  await page.getByRole("button", { name: "Promote Package" }).waitFor({ state: "visible" });
+  await page.getByRole("link", { name: "Promote Package" }).waitFor({ state: "visible" });
   await page.keyboard.press("Escape");
 
   log("no horizontal scrolling at 360 px");
@@ -200,6 +201,25 @@ try {
   }
   await page.setViewportSize({ width: 1280, height: 800 });
 
+  log("without script: the menu's link opens the dialog as part of the page, the form posts");
+  const plain = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1280, height: 800 } });
+  const noScript = await plain.newPage();
+  await noScript.goto(`${base}/signin`);
+  await noScript.getByLabel("User name").fill("admin");
+  await noScript.getByLabel("Password").fill(env("GANTRY_ADMIN_PASSWORD"));
+  await Promise.all([noScript.waitForURL(`${base}/`), noScript.getByRole("button", { name: "Sign in" }).click()]);
+  await noScript.goto(`${base}/feeds/other/packages/hammer/1.0.0?group=acme`);
+  await noScript.getByText("Actions").click();
+  await noScript.getByRole("link", { name: "Promote Package" }).click();
+  const inline = noScript.locator("#promote-dialog");
+  await inline.getByLabel("To feed").selectOption("approved");
+  await inline.getByLabel("Comment").fill("no script");
+  await noScript.screenshot({ path: path.join(shots, "09b-promote-without-script.png"), fullPage: true });
+  await inline.getByRole("button", { name: "Promote" }).click();
+  await noScript.getByRole("alert").waitFor();
+  assert.match(await noScript.getByRole("alert").textContent(), /approved/, "the refusal page gives the reason");
+  await plain.close();
+
   log("sign out");
   await page.getByRole("button", { name: "Sign out" }).click();
   await page.getByRole("link", { name: "Sign in" }).waitFor();
@@ -210,7 +230,7 @@ try {
   await page.getByLabel("Password").fill(env("GANTRY_VIEWER_PASSWORD"));
   await Promise.all([page.waitForURL(`${base}/`), page.getByRole("button", { name: "Sign in" }).click()]);
   await page.goto(`${base}/feeds/unapproved/packages/hammer/1.0.0?group=acme`);
-  assert.equal(await page.getByRole("button", { name: "Promote Package" }).count(), 0);
+  assert.equal(await page.getByRole("link", { name: "Promote Package" }).count(), 0);
   assert.equal(await page.getByText("Actions").count(), 0);
   await shot("19-version-as-viewer");
   const forged = await page.evaluate(async () => {

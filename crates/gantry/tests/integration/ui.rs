@@ -257,6 +257,13 @@ async fn promoting_through_the_version_page_records_who_and_why() {
         let boss = Browser::signed_in(&app, "boss", PASSWORD).await;
         let page = boss.page(VERSION_PAGE).await;
         assert!(page.contains("Promote Package"));
+        // Without script, the menu's links ask for the page with the dialog open.
+        assert!(page.contains(
+            "href=\"/feeds/unapproved/packages/hammer/1.0.0?group=acme&#38;dialog=promote#promote-dialog\""
+        ));
+        assert!(!page.contains("aria-labelledby=\"promote-title\" open"));
+        let open = boss.page(&format!("{VERSION_PAGE}&dialog=promote")).await;
+        assert!(open.contains("<dialog id=\"promote-dialog\" aria-labelledby=\"promote-title\" open>"));
         // The pipeline allows only its target.
         assert!(page.contains("<option value=\"approved\">approved</option>"));
         assert!(
