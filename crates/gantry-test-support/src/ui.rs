@@ -129,6 +129,18 @@ pub fn location(response: &Response) -> String {
         .to_owned()
 }
 
+/// The `Set-Cookie` header that sets the session cookie, whole (with its
+/// attributes), if the response has one.
+pub fn session_cookie(response: &Response) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("gantry_session="))
+        .map(str::to_owned)
+}
+
 /// Creates a user with a password (through the API, as the admin key).
 pub async fn create_user(app: &TestApp, name: &str, password: &str, groups: &[&str]) {
     let response = app

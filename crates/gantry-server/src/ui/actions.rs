@@ -49,15 +49,14 @@ pub async fn promote(
     )
     .await?;
     let p = &promoted.package;
-    let mut location = view::version_link(
+    let history = view::version_link(
         &promoted.promotion.to_feed,
         &p.group,
         &p.name,
         &p.version,
         Some("history"),
     );
-    location.push_str("&done=promoted");
-    Ok(see_other(&location))
+    Ok(see_other(&view::with_param(&history, "done", "promoted")))
 }
 
 /// The status dialogs' form: each sends only what it changes.
@@ -120,14 +119,8 @@ pub async fn status(
     )
     .await?;
     let v = answer.0;
-    let mut location = view::version_link(&feed, &form.group, &v.name, &v.version, None);
-    location.push_str(if location.contains('?') {
-        "&done="
-    } else {
-        "?done="
-    });
-    location.push_str(done);
-    Ok(see_other(&location))
+    let page = view::version_link(&feed, &form.group, &v.name, &v.version, None);
+    Ok(see_other(&view::with_param(&page, "done", done)))
 }
 
 /// The delete dialog's form.
@@ -153,5 +146,9 @@ pub async fn delete(
         QueryParams(selector(form.group, name, version)),
     )
     .await?;
-    Ok(see_other(&format!("{}?done=deleted", view::feed_link(&feed))))
+    Ok(see_other(&view::with_param(
+        &view::feed_link(&feed),
+        "done",
+        "deleted",
+    )))
 }

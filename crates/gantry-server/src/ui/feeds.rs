@@ -36,6 +36,28 @@ pub struct FeedRow {
     pub active: bool,
 }
 
+impl FeedRow {
+    fn new(
+        feed: &FeedRecord,
+        packages: i64,
+        versions: i64,
+        health: &HashMap<String, (String, String)>,
+    ) -> Self {
+        Self {
+            name: feed.settings.name.clone(),
+            link: view::feed_link(&feed.settings.name),
+            type_label: view::type_label(feed.settings.feed_type),
+            usage: view::usage_label(feed.settings.usage),
+            description: feed.settings.description.clone(),
+            packages,
+            versions,
+            promote_to: feed.promote_to_feed.clone(),
+            connectors: badges(&feed.settings.connectors, health),
+            active: feed.settings.active,
+        }
+    }
+}
+
 /// A connector and its health, as a badge.
 pub struct ConnectorBadge {
     pub name: String,
@@ -75,22 +97,11 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
         .into_iter()
         .map(|f| {
             let (packages, versions) = counts.get(&f.id).copied().unwrap_or_default();
-            FeedRow {
-                name: f.settings.name.clone(),
-                link: view::feed_link(&f.settings.name),
-                type_label: view::type_label(f.settings.feed_type),
-                usage: view::usage_label(f.settings.usage),
-                description: f.settings.description.clone(),
-                packages,
-                versions,
-                promote_to: f.promote_to_feed.clone(),
-                connectors: badges(&f.settings.connectors, &health),
-                active: f.settings.active,
-            }
+            FeedRow::new(f, packages, versions, &health)
         })
         .collect();
     let page = Page::new(&state, &viewer, "Feeds", "feeds");
-    let may_create = state.may(&viewer.caller, Attribute::ManageFeeds, None) && viewer.session.is_some();
+    let may_create = viewer.may_act(&state, Attribute::ManageFeeds, None);
     render(&FeedsPage {
         page,
         feeds,
@@ -211,26 +222,16 @@ pub async fn show(
     let packages = package_rows(&state, &feed, format, &summaries.items).await?;
     let pages = ((summaries.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let link_to = |n: i64| {
-        let mut link = format!("{}?page={n}", view::feed_link(&feed.settings.name));
-        if !search.is_empty() {
-            link.push_str("&q=");
-            link.push_str(&view::enc(&search));
+        let link = format!("{}?page={n}", view::feed_link(&feed.settings.name));
+        if search.is_empty() {
+            link
+        } else {
+            view::with_param(&link, "q", &search)
         }
-        link
     };
     let health = connector_health(&state).await?;
-    let row = FeedRow {
-        name: feed.settings.name.clone(),
-        link: view::feed_link(&feed.settings.name),
-        type_label: view::type_label(feed.settings.feed_type),
-        usage: view::usage_label(feed.settings.usage),
-        description: feed.settings.description.clone(),
-        packages: summaries.total,
-        versions: 0,
-        promote_to: feed.promote_to_feed.clone(),
-        connectors: badges(&feed.settings.connectors, &health),
-        active: feed.settings.active,
-    };
+    // The feed page counts packages (what matched) but not versions.
+    let row = FeedRow::new(&feed, summaries.total, 0, &health);
     let notice = match query.done.as_deref() {
         Some("deleted") => Some("The package version was deleted.".to_owned()),
         Some("created") => Some("The feed was created.".to_owned()),
@@ -242,8 +243,7 @@ pub async fn show(
     render(&FeedPage {
         page: Page::new(&state, &viewer, feed.settings.name.clone(), "feeds").with_notice(notice),
         snippets: feed_snippets(base.as_str(), &feed.settings.name, feed.settings.feed_type),
-        may_manage: viewer.session.is_some()
-            && state.may(&viewer.caller, Attribute::ManageFeeds, Some(&feed)),
+        may_manage: viewer.may_act(&state, Attribute::ManageFeeds, Some(&feed)),
         may_upload: viewer.session.is_some()
             && super::upload::takes_files(feed.settings.feed_type)
             && crate::feeds::upload::check_may_upload(&state, &viewer.caller, &feed).is_ok(),

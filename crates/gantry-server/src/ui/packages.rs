@@ -511,22 +511,16 @@ pub async fn version(
         _ => "",
     };
     let this_link = view::version_link(&feed.settings.name, &group, &name, &version, None);
-    let dialog_link = format!(
-        "{this_link}{}dialog=",
-        if this_link.contains('?') { '&' } else { '?' }
-    );
+    // The template appends the action's name.
+    let dialog_link = view::with_param(&this_link, "dialog", "");
     let display_name = view::display_name(&group, &name);
     let page = Page::new(&state, &viewer, format!("{display_name} {version}"), "feeds")
         .with_notice(done_notice(query.done.as_deref()));
     render(&VersionPage {
         targets: promotion_targets(&state, &viewer, &feed).await?,
         pipeline_target: feed.promote_to_feed.clone(),
-        may_unlist: stored
-            && viewer.session.is_some()
-            && state.may(&viewer.caller, Attribute::UnlistPackage, Some(&feed)),
-        may_delete: stored
-            && viewer.session.is_some()
-            && state.may(&viewer.caller, Attribute::DeletePackage, Some(&feed)),
+        may_unlist: stored && viewer.may_act(&state, Attribute::UnlistPackage, Some(&feed)),
+        may_delete: stored && viewer.may_act(&state, Attribute::DeletePackage, Some(&feed)),
         action_base: format!(
             "/feeds/{}/packages/{}/{}",
             view::enc(&feed.settings.name),

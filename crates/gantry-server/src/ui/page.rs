@@ -43,10 +43,9 @@ impl Page {
                 .as_ref()
                 .map(|s| s.csrf_token.clone())
                 .unwrap_or_default(),
-            admin: viewer.session.is_some()
-                && [Attribute::Administer, Attribute::ManageFeeds]
-                    .into_iter()
-                    .any(|a| state.may(&viewer.caller, a, None)),
+            admin: [Attribute::Administer, Attribute::ManageFeeds]
+                .into_iter()
+                .any(|a| viewer.may_act(state, a, None)),
             section,
             notice: None,
             version: env!("CARGO_PKG_VERSION"),

@@ -9,7 +9,8 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use axum_extra::extract::CookieJar;
 use gantry_core::Principal;
@@ -52,6 +53,27 @@ impl Viewer {
     /// The signed-in user's name.
     pub fn user_name(&self) -> Option<&str> {
         self.session.as_ref().map(|s| s.user_name.as_str())
+    }
+
+    /// Refuses an anonymous viewer: a 401, which a GET turns into the
+    /// sign-in page (see `ui::layers`).
+    pub fn require_session(&self) -> Result<(), UiError> {
+        if self.session.is_none() {
+            return Err(crate::error::ApiError::challenge().into());
+        }
+        Ok(())
+    }
+
+    /// Whether the viewer is signed in and may act with `attribute` on
+    /// `feed`: what decides whether a page offers an action, since its form
+    /// needs the session's token.
+    pub fn may_act(
+        &self,
+        state: &AppState,
+        attribute: gantry_core::Attribute,
+        feed: Option<&gantry_store::FeedRecord>,
+    ) -> bool {
+        self.session.is_some() && state.may(&self.caller, attribute, feed)
     }
 
     /// Refuses a form whose CSRF token is not this session's: it did not
@@ -192,7 +214,9 @@ pub fn removal(name: &'static str, secure: bool) -> Cookie<'static> {
     gone
 }
 
-/// The `Set-Cookie` header of a cookie.
-pub fn set_cookie_header(cookie: &Cookie<'_>) -> (header::HeaderName, String) {
-    (header::SET_COOKIE, cookie.to_string())
+/// Adds a `Set-Cookie` header for `cookie` to `response`.
+pub fn append_cookie(response: &mut Response, cookie: &Cookie<'_>) {
+    if let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
 }

@@ -9,7 +9,7 @@ use axum_extra::extract::{CookieJar, Form};
 use serde::Deserialize;
 
 use super::page::{render, see_other, Page, UiError};
-use super::session::{self, same_secret, set_cookie_header, Viewer, SESSION_COOKIE, SIGN_IN_COOKIE};
+use super::session::{self, append_cookie, same_secret, Viewer, SESSION_COOKIE, SIGN_IN_COOKIE};
 use crate::auth::{keys, Caller};
 use crate::state::AppState;
 
@@ -56,10 +56,10 @@ fn sign_in_page(
         error,
     })?;
     *response.status_mut() = status;
-    let (name, value) = set_cookie_header(&session::cookie(SIGN_IN_COOKIE, token, viewer.secure));
-    if let Ok(value) = value.parse() {
-        response.headers_mut().append(name, value);
-    }
+    append_cookie(
+        &mut response,
+        &session::cookie(SIGN_IN_COOKIE, token, viewer.secure),
+    );
     Ok(response)
 }
 
@@ -117,12 +117,8 @@ pub async fn submit(
             session::end(&state, &headers).await?;
             let cookie = session::start(&state, caller.user_name(), viewer.secure).await?;
             let mut response = see_other(&next);
-            for c in [cookie, session::removal(SIGN_IN_COOKIE, viewer.secure)] {
-                let (name, value) = set_cookie_header(&c);
-                if let Ok(value) = value.parse() {
-                    response.headers_mut().append(name, value);
-                }
-            }
+            append_cookie(&mut response, &cookie);
+            append_cookie(&mut response, &session::removal(SIGN_IN_COOKIE, viewer.secure));
             Ok(response)
         }
         Err(e) => {
@@ -164,9 +160,6 @@ pub async fn sign_out(
         session::end(&state, &headers).await?;
     }
     let mut response = see_other("/");
-    let (name, value) = set_cookie_header(&session::removal(SESSION_COOKIE, viewer.secure));
-    if let Ok(value) = value.parse() {
-        response.headers_mut().append(name, value);
-    }
+    append_cookie(&mut response, &session::removal(SESSION_COOKIE, viewer.secure));
     Ok(response.into_response())
 }

@@ -74,17 +74,12 @@ pub async fn upload(
         parse_nupkg(&state, &staged).await?
     };
     let record = publish(&state, &viewer.caller, &feed, format, staged, parsed).await?;
-    let mut location = view::version_link(
+    let page = view::version_link(
         &feed.settings.name,
         &record.group,
         &record.name,
         &record.version,
         None,
     );
-    location.push_str(if location.contains('?') {
-        "&done=uploaded"
-    } else {
-        "?done=uploaded"
-    });
-    Ok(see_other(&location))
+    Ok(see_other(&view::with_param(&page, "done", "uploaded")))
 }

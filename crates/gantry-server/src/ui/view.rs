@@ -95,6 +95,12 @@ pub fn version_link(feed: &str, group: &str, name: &str, version: &str, tab: Opt
     link
 }
 
+/// `link` with `name=value` added to its query string (value encoded).
+pub fn with_param(link: &str, name: &str, value: &str) -> String {
+    let separator = if link.contains('?') { '&' } else { '?' };
+    format!("{link}{separator}{name}={}", enc(value))
+}
+
 /// How a package is named in its ecosystem: `@scope/name` for npm,
 /// `group/name` for universal packages, the name alone otherwise.
 pub fn display_name(group: &str, name: &str) -> String {

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use gantry_store::sql::Backend;
-use gantry_test_support::ui::{location, Browser};
+use gantry_test_support::ui::{location, session_cookie, Browser};
 use gantry_test_support::{
     files_under, noise, trickle_body, upack, S3Server, TestProcess, ADMIN_KEY, S3_ACCESS_KEY, S3_BUCKET,
     S3_PREFIX, S3_SECRET_KEY,
@@ -358,15 +358,8 @@ async fn a_web_ui_session_started_on_one_node_works_and_ends_on_the_other() {
     let on_a = Browser::at(&c.a.url(""));
     let signed_in = on_a.sign_in("ann", password).await;
     assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
-    let cookie = signed_in
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("gantry_session="))
-        .and_then(|v| v.split(';').next())
-        .expect("session cookie")
-        .to_owned();
+    let header = session_cookie(&signed_in).expect("session cookie");
+    let cookie = header.split(';').next().unwrap_or_default().to_owned();
 
     // The load balancer sends the next request to node B: same session.
     let on_b = on_a.same_browser_at(&c.b.url(""));

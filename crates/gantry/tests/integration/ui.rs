@@ -4,7 +4,7 @@
 //! version page's form with its history, status changes and delete, and
 //! escaping. The same flows in a real browser are in `ui_browser.rs`.
 
-use gantry_test_support::ui::{create_user, csrf_of, grant, location, Browser};
+use gantry_test_support::ui::{create_user, csrf_of, grant, location, session_cookie, Browser};
 use gantry_test_support::{upack, upack_with_manifest, TestApp, ADMIN_KEY};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -51,14 +51,7 @@ async fn sign_in_sets_a_strict_session_cookie_and_sign_out_ends_the_session() {
         let response = browser.sign_in("boss", PASSWORD).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         assert_eq!(location(&response), "/");
-        let cookie = response
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|c| c.starts_with("gantry_session="))
-            .expect("session cookie")
-            .to_owned();
+        let cookie = session_cookie(&response).expect("session cookie");
         for flag in ["HttpOnly", "SameSite=Lax", "Path=/"] {
             assert!(cookie.contains(flag), "{cookie} lacks {flag}");
         }
@@ -120,14 +113,7 @@ async fn behind_https_the_cookie_is_secure_and_sign_in_needs_the_forms_own_token
             .expect("POST");
         assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
         assert_eq!(location(&signed_in), "/feeds");
-        let cookie = signed_in
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|c| c.starts_with("gantry_session="))
-            .unwrap_or_default()
-            .to_owned();
+        let cookie = session_cookie(&signed_in).unwrap_or_default();
         assert!(cookie.contains("Secure"), "{cookie}");
 
         // A sign-in form posted from elsewhere has no matching token cookie.

@@ -9,14 +9,13 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use axum_extra::extract::Form;
-use gantry_core::{Attribute, Principal};
+use gantry_core::Attribute;
 use gantry_store::ApiKeyRecord;
 use serde::Deserialize;
 
 use super::{done_notice, require, with_status, Choice, CsrfForm, DoneQuery};
 use crate::api::api_keys::ApiKeyInput;
 use crate::api::extract::{JsonBody, QueryParams};
-use crate::error::ApiError;
 use crate::state::AppState;
 use crate::ui::page::{render, see_other, Page, UiError};
 use crate::ui::session::Viewer;
@@ -159,9 +158,7 @@ async fn own_list(
     viewer: Viewer,
     Query(q): Query<DoneQuery>,
 ) -> Result<Response, UiError> {
-    if viewer.session.is_none() {
-        return Err(ApiError::challenge().into());
-    }
+    viewer.require_session()?;
     keys_page(&state, &viewer, false, None, None, q.done.as_deref()).await
 }
 
@@ -276,9 +273,7 @@ async fn own_delete(
     Path(id): Path<i64>,
     Form(fields): Form<CsrfForm>,
 ) -> Result<Response, UiError> {
-    if !matches!(viewer.caller.principal, Principal::User { .. }) {
-        return Err(ApiError::challenge().into());
-    }
+    viewer.require_session()?;
     delete(state, &viewer, id, &fields).await?;
     Ok(see_other("/account/api-keys?done=deleted"))
 }

@@ -15,7 +15,6 @@ use serde::Deserialize;
 use super::{done_notice, require, segment, with_status, Choice, CsrfForm, DoneQuery};
 use crate::api::extract::JsonBody;
 use crate::api::feeds::model::FeedInput;
-use crate::auth::INSUFFICIENT_USER;
 use crate::error::ApiError;
 use crate::services::feeds::{check_type_supported, find};
 use crate::state::AppState;
@@ -323,13 +322,9 @@ async fn refused(
 
 /// The feed to edit, if this viewer may manage it.
 async fn managed_feed(state: &AppState, viewer: &Viewer, name: &str) -> Result<FeedRecord, UiError> {
-    if viewer.session.is_none() {
-        return Err(ApiError::challenge().into());
-    }
+    viewer.require_session()?;
     let feed = find(state, name).await?;
-    if !state.may(&viewer.caller, Attribute::ManageFeeds, Some(&feed)) {
-        return Err(UiError::new(StatusCode::FORBIDDEN, INSUFFICIENT_USER));
-    }
+    state.authorize(&viewer.caller, Attribute::ManageFeeds, Some(&feed))?;
     Ok(feed)
 }
 

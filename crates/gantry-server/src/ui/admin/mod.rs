@@ -20,7 +20,6 @@ use serde::Deserialize;
 
 use super::page::{render, Page, UiError};
 use super::session::Viewer;
-use crate::error::ApiError;
 use crate::state::AppState;
 use crate::ui::view::enc;
 
@@ -37,9 +36,7 @@ pub fn routes() -> Router<AppState> {
 /// Refuses anonymous viewers with a sign-in redirect (on GET), and signed-in
 /// viewers without `attribute` (server-wide) with 403.
 pub fn require(state: &AppState, viewer: &Viewer, attribute: Attribute) -> Result<(), UiError> {
-    if viewer.session.is_none() {
-        return Err(ApiError::challenge().into());
-    }
+    viewer.require_session()?;
     Ok(state.authorize(&viewer.caller, attribute, None)?)
 }
 
@@ -75,9 +72,7 @@ struct Overview {
 
 /// The administration overview: links to what the viewer may manage.
 async fn overview(State(state): State<AppState>, viewer: Viewer) -> Result<Response, UiError> {
-    if viewer.session.is_none() {
-        return Err(ApiError::challenge().into());
-    }
+    viewer.require_session()?;
     let may_administer = state.may(&viewer.caller, Attribute::Administer, None);
     let may_manage_feeds = state.may(&viewer.caller, Attribute::ManageFeeds, None);
     // The connector API asks Manage Feeds, and so do the connector pages.
