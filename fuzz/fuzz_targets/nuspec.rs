@@ -17,7 +17,11 @@ fuzz_target!(|data: &[u8]| {
 
     assert!(validate_id(&nuspec.id).is_ok(), "an accepted id is valid");
     let version = nuspec.parsed_version().expect("the stored version parses");
-    assert_eq!(version.to_full_string(), nuspec.version, "the stored version is normalised");
+    assert_eq!(
+        version.to_full_string(),
+        nuspec.version,
+        "the stored version is normalised"
+    );
     let original = NuGetVersion::parse(&nuspec.original_version).expect("the original version parses");
     assert_eq!(original, version);
     assert_eq!(original.key(), version.key());

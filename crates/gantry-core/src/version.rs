@@ -4,6 +4,13 @@
 use std::cmp::Ordering;
 use std::fmt;
 
+/// The longest version accepted, in bytes. npm's `semver` refuses versions
+/// over 256 characters (its `MAX_LENGTH`), so no version an npm client can
+/// publish is refused here; nuget.org stops at 64 and SemVer 2 sets no
+/// limit. Without one, a megabyte-long version would be parsed, stored and
+/// echoed back in error messages.
+pub const MAX_VERSION_LEN: usize = 256;
+
 /// A strict SemVer 2.0.0 version (`1.2.3`, `1.0.0-rc.1+build.5`).
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct SemVer2(semver::Version);
@@ -19,8 +26,15 @@ pub struct VersionError {
 }
 
 impl SemVer2 {
-    /// Parses a version; leading zeros, missing parts and a leading `v` are refused.
+    /// Parses a version; leading zeros, missing parts, a leading `v` and
+    /// more than [`MAX_VERSION_LEN`] bytes are refused.
     pub fn parse(raw: &str) -> Result<Self, VersionError> {
+        if raw.len() > MAX_VERSION_LEN {
+            return Err(VersionError {
+                input: shorten(raw),
+                reason: format!("it is longer than {MAX_VERSION_LEN} characters"),
+            });
+        }
         semver::Version::parse(raw).map(Self).map_err(|e| VersionError {
             input: raw.escape_debug().to_string(),
             reason: e.to_string(),
@@ -36,6 +50,15 @@ impl SemVer2 {
     pub fn key(&self) -> String {
         self.0.to_string().to_ascii_lowercase()
     }
+}
+
+/// The start of an over-long version, for an error message that stays short.
+fn shorten(raw: &str) -> String {
+    let mut end = 40.min(raw.len());
+    while !raw.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", raw[..end].escape_debug())
 }
 
 impl Ord for SemVer2 {
@@ -97,6 +120,22 @@ mod tests {
 
     fn v(s: &str) -> SemVer2 {
         SemVer2::parse(s).expect("valid version")
+    }
+
+    #[test]
+    fn refuses_versions_over_the_length_limit() {
+        let longest = format!("1.0.0-{}", "a".repeat(MAX_VERSION_LEN - 6));
+        assert_eq!(longest.len(), MAX_VERSION_LEN);
+        assert!(SemVer2::parse(&longest).is_ok());
+        let too_long = format!("{longest}a");
+        let err = SemVer2::parse(&too_long).expect_err("too long");
+        assert!(err.reason.contains("longer than 256"), "{err}");
+        assert!(err.to_string().len() < 150, "the message stays short: {err}");
+        let huge = format!("1.0.0+{}", "é".repeat(1_000_000));
+        let started = std::time::Instant::now();
+        let err = SemVer2::parse(&huge).expect_err("huge");
+        assert!(started.elapsed() < std::time::Duration::from_millis(100));
+        assert!(err.input.ends_with('…') && err.input.len() < 100, "{}", err.input);
     }
 
     #[test]

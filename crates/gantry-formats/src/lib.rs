@@ -8,6 +8,9 @@
 pub mod npm;
 pub mod nuget;
 pub mod upack;
+mod ziplimits;
+
+pub use ziplimits::{MAX_CENTRAL_DIRECTORY_BYTES, MAX_COMPRESSION_RATIO, MAX_ZIP_ENTRIES};
 
 use std::cmp::Ordering;
 use std::fmt::Write as _;

@@ -13,7 +13,10 @@ mod tarball;
 
 pub use manifest::{abbreviate, has_install_script, ABBREVIATED_FIELDS};
 pub use name::{full_name, split_name, validate_new_name, MAX_NAME_LEN};
-pub use tarball::{read_tarball, TarballContents, MAX_PACKAGE_JSON_BYTES, MAX_UNPACKED_BYTES};
+pub use tarball::{
+    parse_package_json, read_tarball, read_tarball_from, TarballContents, MAX_PACKAGE_JSON_BYTES,
+    MAX_UNPACKED_BYTES,
+};
 
 use std::cmp::Ordering;
 

@@ -54,9 +54,14 @@ pub struct TarballContents {
 /// tarball over 4 GiB decompressed. The archive is read as a stream, entry
 /// by entry; only `package.json` is kept in memory.
 pub fn read_tarball(path: &Path) -> Result<TarballContents, FormatError> {
-    let open = || File::open(path).map_err(|e| FormatError(format!("cannot read the package: {e}")));
+    let file = File::open(path).map_err(|e| FormatError(format!("cannot read the package: {e}")))?;
+    read_tarball_from(file)
+}
+
+/// [`read_tarball`] on any reader (the fuzz target reads from memory).
+pub fn read_tarball_from<R: Read>(mut reader: R) -> Result<TarballContents, FormatError> {
     let mut magic = [0_u8; 2];
-    let is_gzip = open()?.read_exact(&mut magic).is_ok() && magic == [0x1f, 0x8b];
+    let is_gzip = reader.read_exact(&mut magic).is_ok() && magic == [0x1f, 0x8b];
     if !is_gzip {
         return Err(FormatError(
             "the package is not a gzip-compressed tarball (.tgz)".into(),
@@ -64,7 +69,7 @@ pub fn read_tarball(path: &Path) -> Result<TarballContents, FormatError> {
     }
     let over_limit = Rc::new(Cell::new(false));
     let reader = LimitedReader {
-        inner: GzipMembers::new(BufReader::new(open()?)),
+        inner: GzipMembers::new(BufReader::new(io::Cursor::new(magic).chain(reader))),
         read: 0,
         limit: MAX_UNPACKED_BYTES,
         over_limit: Rc::clone(&over_limit),
@@ -372,8 +377,11 @@ fn show(bytes: &[u8]) -> String {
 }
 
 /// Parses `package.json` (a leading byte-order mark is skipped, as npm
-/// does) and takes its name and version.
-fn parse_package_json(bytes: &[u8]) -> Result<TarballContents, FormatError> {
+/// does) and takes its name and version. The caller bounds its size
+/// ([`read_tarball`] reads at most [`MAX_PACKAGE_JSON_BYTES`]); serde_json
+/// refuses nesting deeper than 128 arrays or objects, so a hostile document
+/// can exhaust neither the stack nor (when dropped) the heap.
+pub fn parse_package_json(bytes: &[u8]) -> Result<TarballContents, FormatError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let package_json: Value = serde_json::from_slice(bytes)
         .map_err(|e| FormatError(format!("the package's package.json is not valid JSON: {e}")))?;
@@ -783,5 +791,99 @@ mod tests {
         let mut tar = h.as_bytes().to_vec();
         tar.extend_from_slice(&[0; 1024]);
         assert!(refusal(&file_with(&gzip(&tar))).contains("larger than 4 GiB"));
+    }
+
+    /// A gzip stream of `header` followed by `len` bytes of `fill` and the
+    /// end of the archive, built from repeated gzip members so that a
+    /// 100 MB entry costs one compressed megabyte to make and ~100 KB to hold.
+    fn gzip_of_large_entry(header: &Header, len: u64, fill: u8) -> Vec<u8> {
+        const CHUNK: u64 = 1 << 20;
+        let mut out = gzip(header.as_bytes());
+        let chunk = gzip(&vec![fill; CHUNK as usize]);
+        for _ in 0..len / CHUNK {
+            out.extend_from_slice(&chunk);
+        }
+        let rest = len % CHUNK;
+        let padding = (BLOCK as u64 - len % BLOCK as u64) % BLOCK as u64;
+        let mut tail = vec![fill; rest as usize];
+        tail.resize((rest + padding) as usize + 2 * BLOCK, 0);
+        out.extend_from_slice(&gzip(&tail));
+        out
+    }
+
+    /// Reads a tarball from memory; returns the outcome and the compressed
+    /// bytes read, after checking it took under two seconds.
+    fn read_counting(bytes: Vec<u8>) -> (Result<TarballContents, FormatError>, u64) {
+        let read = Rc::new(Cell::new(0));
+        let started = std::time::Instant::now();
+        let outcome = read_tarball_from(crate::ziplimits::tests::Counting {
+            inner: io::Cursor::new(bytes),
+            read: Rc::clone(&read),
+        });
+        let elapsed = started.elapsed();
+        assert!(elapsed < std::time::Duration::from_secs(2), "took {elapsed:?}");
+        (outcome, read.get())
+    }
+
+    #[test]
+    fn refuses_a_100_mb_package_json_without_reading_it() {
+        let len = 100 * 1000 * 1000;
+        let mut h = header(EntryType::Regular, len);
+        h.set_path("package/package.json").expect("path");
+        h.set_cksum();
+        let bytes = gzip_of_large_entry(&h, len, b' ');
+        assert!(bytes.len() < 1 << 20, "{} bytes", bytes.len());
+        let (outcome, read) = read_counting(bytes);
+        assert_eq!(
+            outcome.expect_err("refused").0,
+            "the package's package.json is larger than 1 MiB"
+        );
+        assert!(read < 64 * 1024, "read {read} compressed bytes");
+        // The same stream with another name is read to its end, and passes.
+        let mut h = header(EntryType::Regular, 3 << 20);
+        h.set_path("package/big.bin").expect("path");
+        h.set_cksum();
+        let mut bytes = gzip(&tar_bytes(&[Item::File("package/package.json", MANIFEST)])[..1024]);
+        bytes.extend_from_slice(&gzip_of_large_entry(&h, 3 << 20, 0));
+        assert_eq!(read_counting(bytes).0.expect("valid").name, "@acme/widget");
+    }
+
+    #[test]
+    fn refuses_deeply_nested_package_json() {
+        let nested = |depth: usize| {
+            let mut json = br#"{"name":"x","version":"1.0.0","x":"#.to_vec();
+            json.extend(std::iter::repeat_n(b'[', depth));
+            json.extend(std::iter::repeat_n(b']', depth));
+            json.push(b'}');
+            json
+        };
+        // serde_json's limit: 128 levels, the outer object included.
+        assert!(parse_package_json(&nested(126)).is_ok());
+        let err = parse_package_json(&nested(127)).expect_err("too deep").0;
+        assert!(err.contains("recursion limit exceeded"), "{err}");
+        let file = tgz(&[Item::File("package/package.json", &nested(500_000))]);
+        let err = refusal(&file);
+        assert!(err.contains("recursion limit exceeded"), "{err}");
+    }
+
+    #[test]
+    fn refuses_a_linked_package_json() {
+        for item in [
+            Item::Symlink("package/package.json", "/etc/passwd"),
+            Item::HardLink("package/package.json", "../../etc/passwd"),
+        ] {
+            let err = refusal(&tgz(&[item]));
+            assert!(err.contains("link at 'package/package.json'"), "{err}");
+        }
+    }
+
+    #[test]
+    fn refuses_overlong_versions_in_the_version_key() {
+        let version = format!("1.0.0-{}", "a".repeat(300));
+        let body = format!(r#"{{"name":"x","version":"{version}"}}"#);
+        let contents = read_tarball(tgz(&[Item::File("package/package.json", body.as_bytes())]).path())
+            .expect("the tarball reader leaves versions to the format");
+        let err = crate::npm::version_key(&contents.version).expect_err("too long");
+        assert!(err.0.contains("longer than 256 characters"), "{err}");
     }
 }

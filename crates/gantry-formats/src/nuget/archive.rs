@@ -1,13 +1,16 @@
 //! Reading a `.nupkg` (a zip with `{id}.nuspec` at its root) from a staged file.
 
 use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Seek};
 use std::path::Path;
 
-use zip::ZipArchive;
-
 use super::nuspec::{parse_nuspec, Nuspec, MAX_NUSPEC_BYTES};
-use crate::FormatError;
+use crate::{ziplimits, FormatError};
+
+/// The most a `.nupkg` may declare once decompressed. nuget.org takes
+/// packages up to 250 MB; Chocolatey packages that embed installers are
+/// larger, but none comes near this.
+pub const MAX_UNPACKED_BYTES: u64 = 8 * 1024 * 1024 * 1024;
 
 /// What [`read_package`] takes from a `.nupkg`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,15 +31,24 @@ pub struct NupkgContents {
 /// [`parse_nuspec`] refuses; and a nuspec whose file name is not its id
 /// (`nuget pack` always writes `{id}.nuspec`). Only the central directory and
 /// the manifest are read, never the content. Blocking: call it off the
-/// async runtime.
+/// async runtime. The zip bounds of [`read_package_from`] apply.
 pub fn read_package(path: &Path) -> Result<NupkgContents, FormatError> {
-    let not_a_zip =
-        |e: zip::result::ZipError| FormatError(format!("the package is not a valid .nupkg (zip) file: {e}"));
     let file = File::open(path).map_err(|e| FormatError(format!("cannot read the package: {e}")))?;
-    let mut archive = ZipArchive::new(file).map_err(not_a_zip)?;
+    read_package_from(file)
+}
+
+/// [`read_package`] on any seekable reader (the fuzz target reads from
+/// memory). Also refuses more than [`crate::MAX_ZIP_ENTRIES`] entries,
+/// duplicate entry names, symbolic links, more than [`MAX_UNPACKED_BYTES`]
+/// declared in all, and a nuspec compressed more than
+/// [`crate::MAX_COMPRESSION_RATIO`] to 1.
+pub fn read_package_from<R: Read + Seek>(reader: R) -> Result<NupkgContents, FormatError> {
+    let not_a_zip =
+        |e: &dyn std::fmt::Display| FormatError(format!("the package is not a valid .nupkg (zip) file: {e}"));
+    let mut archive = ziplimits::open(reader, MAX_UNPACKED_BYTES, &not_a_zip)?;
     let mut nuspec_entry: Option<(usize, String)> = None;
     for index in 0..archive.len() {
-        let entry = archive.by_index_raw(index).map_err(not_a_zip)?;
+        let entry = archive.entry(index)?;
         let name = entry.name().to_owned();
         if entry.enclosed_name().is_none() || escapes(&name) {
             return Err(FormatError(format!(
@@ -44,6 +56,8 @@ pub fn read_package(path: &Path) -> Result<NupkgContents, FormatError> {
                 name.escape_debug()
             )));
         }
+        drop(entry);
+        archive.check_entry(index)?;
         if is_root_nuspec(&name) {
             if let Some((_, first)) = &nuspec_entry {
                 return Err(FormatError(format!(
@@ -57,25 +71,17 @@ pub fn read_package(path: &Path) -> Result<NupkgContents, FormatError> {
     }
     let (index, file_name) =
         nuspec_entry.ok_or_else(|| FormatError("the package contains no .nuspec at its root".into()))?;
-    let cannot_read = |e: &dyn std::fmt::Display| {
-        FormatError(format!(
-            "cannot read '{}' from the package: {e}",
-            file_name.escape_debug()
-        ))
-    };
-    let too_large = || FormatError(format!("'{}' is larger than 1 MiB", file_name.escape_debug()));
-    let entry = archive.by_index(index).map_err(|e| cannot_read(&e))?;
-    if entry.size() > MAX_NUSPEC_BYTES as u64 {
-        return Err(too_large());
-    }
-    let mut nuspec_xml = Vec::new();
-    entry
-        .take(MAX_NUSPEC_BYTES as u64 + 1)
-        .read_to_end(&mut nuspec_xml)
-        .map_err(|e| cannot_read(&e))?;
-    if nuspec_xml.len() > MAX_NUSPEC_BYTES {
-        return Err(too_large());
-    }
+    let nuspec_xml = archive.read_small_entry(
+        index,
+        MAX_NUSPEC_BYTES as u64,
+        &|| FormatError(format!("'{}' is larger than 1 MiB", file_name.escape_debug())),
+        &|e| {
+            FormatError(format!(
+                "cannot read '{}' from the package: {e}",
+                file_name.escape_debug()
+            ))
+        },
+    )?;
     let nuspec = parse_nuspec(&nuspec_xml)?;
     let stem = &file_name[..file_name.len() - ".nuspec".len()];
     if !stem.eq_ignore_ascii_case(&nuspec.id) {
@@ -228,5 +234,149 @@ mod tests {
             err.starts_with("the package is not a valid .nupkg (zip) file: "),
             "{err}"
         );
+    }
+
+    mod hostile {
+        use std::cell::Cell;
+        use std::io::{Cursor, Write};
+        use std::rc::Rc;
+        use std::time::{Duration, Instant};
+
+        use zip::write::SimpleFileOptions;
+
+        use super::super::*;
+        use super::NUSPEC;
+        use crate::ziplimits::tests::{raw_zip, Counting, RawEnd, RawEntry};
+
+        fn read(bytes: Vec<u8>) -> (Result<NupkgContents, FormatError>, u64, Duration) {
+            let read = Rc::new(Cell::new(0));
+            let started = Instant::now();
+            let outcome = read_package_from(Counting {
+                inner: Cursor::new(bytes),
+                read: Rc::clone(&read),
+            });
+            (outcome, read.get(), started.elapsed())
+        }
+
+        fn refusal(bytes: Vec<u8>) -> String {
+            let (outcome, _, elapsed) = read(bytes);
+            assert!(elapsed < Duration::from_secs(2), "took {elapsed:?}");
+            outcome.expect_err("refused").0
+        }
+
+        #[test]
+        fn a_million_entries_claimed_are_refused_before_the_directory_is_read() {
+            let bytes = raw_zip(
+                &[RawEntry::file("Acme.Hammer.nuspec", NUSPEC)],
+                RawEnd {
+                    zip64: true,
+                    declared_entries: Some(1_000_000),
+                },
+            );
+            let (outcome, read_bytes, elapsed) = read(bytes);
+            assert_eq!(
+                outcome.expect_err("refused").0,
+                "the package's zip declares 1000000 entries; at most 100000 are accepted"
+            );
+            assert!(read_bytes < 4096, "read {read_bytes} bytes");
+            assert!(elapsed < Duration::from_secs(1), "took {elapsed:?}");
+        }
+
+        #[test]
+        fn refuses_duplicate_entries() {
+            // The zip crate keeps one of two same-named entries silently, so
+            // a second nuspec (or a second copy of a dll) would go unseen.
+            let evil = String::from_utf8_lossy(NUSPEC).replace("Hits things.", "Evil.");
+            let bytes = raw_zip(
+                &[
+                    RawEntry::file("Acme.Hammer.nuspec", NUSPEC),
+                    RawEntry::file("Acme.Hammer.nuspec", evil.as_bytes()),
+                ],
+                RawEnd::default(),
+            );
+            let err = refusal(bytes);
+            assert!(err.contains("duplicate entry names are not allowed"), "{err}");
+        }
+
+        #[test]
+        fn refuses_a_nuspec_compressed_like_a_bomb() {
+            let mut nuspec = NUSPEC.to_vec();
+            let at = nuspec
+                .windows(12)
+                .position(|w| w == b"Hits things.")
+                .expect("description");
+            nuspec.splice(at..at, std::iter::repeat_n(b' ', 1000 * 1024));
+            let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+            writer
+                .start_file("Acme.Hammer.nuspec", SimpleFileOptions::default())
+                .expect("entry");
+            writer.write_all(&nuspec).expect("write");
+            let bytes = writer.finish().expect("finish").into_inner();
+            let (outcome, read_bytes, _) = read(bytes);
+            assert_eq!(
+                outcome.expect_err("refused").0,
+                "'Acme.Hammer.nuspec' is compressed more than 100 to 1; refusing it as a possible zip bomb"
+            );
+            assert!(read_bytes < 16 * 1024, "read {read_bytes} bytes");
+        }
+
+        #[test]
+        fn refuses_more_than_8_gib_declared() {
+            let mut entries = vec![RawEntry::file("Acme.Hammer.nuspec", NUSPEC)];
+            for name in ["lib/a.dll", "lib/b.dll", "lib/c.dll"] {
+                entries.push(RawEntry {
+                    declared_size: Some(u32::MAX - 4096),
+                    ..RawEntry::file(name, b"MZ")
+                });
+            }
+            assert_eq!(
+                refusal(raw_zip(&entries, RawEnd::default())),
+                "the package is larger than 8 GiB once decompressed"
+            );
+            entries.pop();
+            assert!(read(raw_zip(&entries, RawEnd::default())).0.is_ok());
+        }
+
+        #[test]
+        fn refuses_symbolic_links() {
+            let link = RawEntry {
+                symlink: true,
+                ..RawEntry::file("lib/net8.0/x.dll", b"/etc/passwd")
+            };
+            let err = refusal(raw_zip(
+                &[RawEntry::file("Acme.Hammer.nuspec", NUSPEC), link],
+                RawEnd::default(),
+            ));
+            assert!(err.contains("symbolic link at 'lib/net8.0/x.dll'"), "{err}");
+        }
+
+        #[test]
+        fn refuses_a_nuspec_with_entity_declarations() {
+            let laughs = br#"<?xml version="1.0"?>
+<!DOCTYPE package [
+  <!ENTITY lol "lol">
+  <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+  <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+  <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+  <!ENTITY lol9 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+]>
+<package><metadata><id>Acme.Hammer</id><version>1.0.0</version><description>&lol9;</description></metadata></package>"#;
+            let err = refusal(raw_zip(
+                &[RawEntry::file("Acme.Hammer.nuspec", laughs)],
+                RawEnd::default(),
+            ));
+            assert_eq!(err, "the .nuspec must not contain a DTD (<!DOCTYPE>)");
+        }
+
+        #[test]
+        fn refuses_overlong_versions() {
+            let long = format!("1.0.0-{}", "a".repeat(300));
+            let nuspec = String::from_utf8_lossy(NUSPEC).replace("1.2.0-beta+abc", &long);
+            let err = refusal(raw_zip(
+                &[RawEntry::file("Acme.Hammer.nuspec", nuspec.as_bytes())],
+                RawEnd::default(),
+            ));
+            assert!(err.contains("longer than 256 characters"), "{err}");
+        }
     }
 }

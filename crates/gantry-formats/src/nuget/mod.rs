@@ -11,7 +11,7 @@ mod id;
 mod nuspec;
 mod version;
 
-pub use archive::{read_package, NupkgContents};
+pub use archive::{read_package, read_package_from, NupkgContents, MAX_UNPACKED_BYTES};
 pub use id::{validate_id, MAX_ID_LEN};
 pub use nuspec::{
     parse_nuspec, Dependency, DependencyGroup, License, Nuspec, PackageTypeRef, Repository, MAX_NUSPEC_BYTES,

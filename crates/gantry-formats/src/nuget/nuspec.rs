@@ -844,6 +844,31 @@ mod tests {
     }
 
     #[test]
+    fn entity_expansion_never_happens() {
+        use std::fmt::Write as _;
+
+        // Billion laughs: refused at the DTD, before any entity is read.
+        let mut laughs = String::from("<?xml version=\"1.0\"?>\n<!DOCTYPE package [\n<!ENTITY l0 \"lol\">\n");
+        for level in 1..10 {
+            let previous = format!("&l{};", level - 1).repeat(10);
+            writeln!(laughs, "<!ENTITY l{level} \"{previous}\">").expect("write to a String");
+        }
+        laughs.push_str("]>\n<package><metadata><id>a</id><version>1.0.0</version><description>&l9;</description></metadata></package>");
+        let started = std::time::Instant::now();
+        assert_eq!(err(&laughs), "the .nuspec must not contain a DTD (<!DOCTYPE>)");
+        assert!(started.elapsed() < std::time::Duration::from_millis(100));
+        // Without the DTD the same references are undeclared, in text and
+        // in attributes, and an external entity is never fetched.
+        let used = minimal("<id>a</id><version>1.0.0</version><description>&l9;&l9;</description>");
+        assert!(err(&used).contains("undeclared entity '&l9;'"));
+        let parameter = format!(
+            "<!DOCTYPE p [<!ENTITY % x SYSTEM \"http://127.0.0.1:1/\"> %x;]>{}",
+            minimal("<id>a</id><version>1</version>")
+        );
+        assert!(err(&parameter).contains("DTD"));
+    }
+
+    #[test]
     fn round_trips_through_json() {
         for xml in [
             FULL.to_owned(),

@@ -11,6 +11,8 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::str::FromStr;
 
+use gantry_core::version::MAX_VERSION_LEN;
+
 use crate::FormatError;
 
 /// A parsed NuGet version.
@@ -35,8 +37,20 @@ impl NuGetVersion {
     ///
     /// Every numeric part must fit in a 32-bit signed integer; leading zeros
     /// are allowed and dropped. Labels are `[0-9A-Za-z-]+`. Surrounding
-    /// whitespace and a leading `v` are refused.
+    /// whitespace, a leading `v` and more than
+    /// [`MAX_VERSION_LEN`](gantry_core::version::MAX_VERSION_LEN) bytes
+    /// (256, as for SemVer versions; nuget.org allows 64) are refused.
     pub fn parse(raw: &str) -> Result<Self, FormatError> {
+        if raw.len() > MAX_VERSION_LEN {
+            let mut end = 40;
+            while !raw.is_char_boundary(end) {
+                end -= 1;
+            }
+            return Err(FormatError(format!(
+                "'{}…' is not a valid NuGet version: it is longer than {MAX_VERSION_LEN} characters",
+                raw[..end].escape_debug()
+            )));
+        }
         let bad = |reason: &str| {
             FormatError(format!(
                 "'{}' is not a valid NuGet version: {reason}",
@@ -84,7 +98,7 @@ impl NuGetVersion {
             *slot = value as u32;
         }
         let [major, minor, patch, revision] = values;
-        Ok(Self {
+        let version = Self {
             major,
             minor,
             patch,
@@ -94,7 +108,15 @@ impl NuGetVersion {
                 .unwrap_or_default(),
             metadata: metadata.to_owned(),
             original: raw.to_owned(),
-        })
+        };
+        // `1-x` is stored as `1.0.0-x`: the normalised form, which is parsed
+        // again when read back, must fit too.
+        if version.to_full_string().len() > MAX_VERSION_LEN {
+            return Err(bad(&format!(
+                "it is longer than {MAX_VERSION_LEN} characters once normalised"
+            )));
+        }
+        Ok(version)
     }
 
     /// The major version.
@@ -292,6 +314,32 @@ mod tests {
 
     fn v(raw: &str) -> NuGetVersion {
         NuGetVersion::parse(raw).unwrap_or_else(|e| panic!("{raw}: {e}"))
+    }
+
+    #[test]
+    fn refuses_versions_over_the_length_limit() {
+        let longest = format!("1.0.0-{}", "a".repeat(MAX_VERSION_LEN - 6));
+        assert!(NuGetVersion::parse(&longest).is_ok());
+        let err = NuGetVersion::parse(&format!("{longest}a")).expect_err("too long");
+        assert!(err.0.contains("longer than 256 characters"), "{err}");
+        let err = NuGetVersion::parse(&format!("1.0.0-{}", "é".repeat(100_000))).expect_err("huge");
+        assert!(err.0.len() < 150, "the message stays short: {err}");
+        // Found by fuzz/fuzz_targets/versions.rs: a version that fits but
+        // whose normalised form (stored, and parsed again) did not.
+        let short_form = format!("1-{}", "a".repeat(MAX_VERSION_LEN - 2));
+        assert_eq!(short_form.len(), MAX_VERSION_LEN);
+        let err = NuGetVersion::parse(&short_form).expect_err("too long once normalised");
+        assert!(
+            err.0.ends_with("longer than 256 characters once normalised"),
+            "{err}"
+        );
+        let fits = format!("1-{}", "a".repeat(MAX_VERSION_LEN - 6));
+        let parsed = NuGetVersion::parse(&fits).expect("fits once normalised");
+        assert_eq!(parsed.to_full_string().len(), MAX_VERSION_LEN);
+        assert_eq!(
+            NuGetVersion::parse(&parsed.to_full_string()).expect("parses again"),
+            parsed
+        );
     }
 
     #[test]

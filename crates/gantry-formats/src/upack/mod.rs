@@ -8,7 +8,7 @@
 mod archive;
 mod manifest;
 
-pub use archive::read_package;
+pub use archive::{read_package, read_package_from, MAX_UNPACKED_BYTES};
 pub use manifest::UpackManifest;
 
 use std::cmp::Ordering;

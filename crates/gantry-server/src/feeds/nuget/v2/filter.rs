@@ -29,6 +29,14 @@ use super::query::Row;
 /// far above what clients send, low enough that recursion cannot exhaust the stack.
 const MAX_DEPTH: usize = 40;
 
+/// The most `and` and `or` operators accepted in one filter. A chain of
+/// them parses into a tree as deep as it is long, which evaluation and
+/// dropping walk recursively: unbounded, 45,000 of them (~400 KB) overflowed
+/// the fuzz target's 8 MiB stack, and a server worker thread has 2 MiB (a
+/// stack overflow aborts the process). Clients send a handful; IIS-hosted
+/// feeds cap query strings at 2,048 characters anyway.
+const MAX_OPERATORS: usize = 1000;
+
 /// A parsed `$filter`: a condition on one package version.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Condition {
@@ -190,6 +198,7 @@ impl Condition {
             tokens,
             position: 0,
             depth: 0,
+            operators: 0,
         };
         let expression = parser.or()?;
         if let Some(token) = parser.peek() {
@@ -362,6 +371,7 @@ struct Parser {
     tokens: Vec<Token>,
     position: usize,
     depth: usize,
+    operators: usize,
 }
 
 /// Operators OData has but Gantry does not evaluate: named in the refusal.
@@ -410,10 +420,22 @@ impl Parser {
         Ok(())
     }
 
+    /// Counts one more `and` or `or` against [`MAX_OPERATORS`].
+    fn join(&mut self) -> Result<(), String> {
+        self.operators += 1;
+        if self.operators > MAX_OPERATORS {
+            return Err(format!(
+                "it joins more than {MAX_OPERATORS} conditions with 'and' or 'or'"
+            ));
+        }
+        Ok(())
+    }
+
     fn or(&mut self) -> Result<Expression, String> {
         self.descend()?;
         let mut left = self.and()?;
         while self.eat_word("or") {
+            self.join()?;
             let right = self.and()?;
             left = Expression::Condition(Condition::Or(
                 Box::new(left.into_condition("each side of 'or'")?),
@@ -427,6 +449,7 @@ impl Parser {
     fn and(&mut self) -> Result<Expression, String> {
         let mut left = self.unary()?;
         while self.eat_word("and") {
+            self.join()?;
             let right = self.unary()?;
             left = Expression::Condition(Condition::And(
                 Box::new(left.into_condition("each side of 'and'")?),
@@ -560,6 +583,22 @@ impl Parser {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_and_or_chains_are_refused_before_they_overflow_the_stack() {
+        // Found by fuzz/fuzz_targets/odata_filter.rs: 45,000 `and`s parsed
+        // into a tree whose evaluation overflowed the stack. (That target
+        // also evaluates what parses; here the longest chain is built and
+        // dropped, which recurses as deep.)
+        let chain = |op: &str, terms: usize| vec!["Listed"; terms].join(&format!(" {op} "));
+        for op in ["and", "or"] {
+            Condition::parse(&chain(op, MAX_OPERATORS + 1)).expect("at the limit");
+            let err = Condition::parse(&chain(op, 45_000)).expect_err("too long");
+            assert_eq!(err, "it joins more than 1000 conditions with 'and' or 'or'");
+        }
+        let mixed = format!("{} or {}", chain("and", 600), chain("and", 600));
+        assert!(Condition::parse(&mixed).is_err());
+    }
 
     #[test]
     fn filters_name_the_ids_they_ask_for() {
