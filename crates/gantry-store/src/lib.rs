@@ -7,6 +7,7 @@
 
 pub mod blob;
 pub mod error;
+pub mod fsck;
 pub mod metadata;
 pub mod migrate;
 pub mod sql;
@@ -19,10 +20,10 @@ pub use blob::{BlobInfo, BlobRead, BlobStore, S3Settings, StageError, StagedBlob
 pub use error::{StoreError, StoreResult};
 pub use metadata::{
     AddOutcome, ApiKeyRecord, ConnectorHealth, ConnectorRecord, ConnectorSettings, DeploymentQuery,
-    DeploymentRecord, DistTag, FeedRecord, FeedSettings, MetadataStore, NewApiKey, NewDeployment, NewDistTag,
-    NewPackage, NewPromotion, PackageEvent, PackageFileRecord, PackageKey, PackageQuery, PackageRecord,
-    PackageStatusChange, PromoteOutcome, PromotionQuery, PromotionRecord, RemoteOrigin, SecurityStore,
-    TagMove,
+    DeploymentRecord, DistTag, FeedRecord, FeedSettings, FeedVisibility, MetadataStore, NewApiKey,
+    NewDeployment, NewDistTag, NewPackage, NewPromotion, PackageEvent, PackageFileRecord, PackageKey,
+    PackageQuery, PackageRecord, PackageStatusChange, PromoteOutcome, PromotionQuery, PromotionRecord,
+    RemoteOrigin, SecurityStore, TagMove,
 };
 pub use metadata::{
     FeedCounts, NewSession, PackageSummary, SessionRecord, SummaryPage, SummaryQuery, VersionBrief,

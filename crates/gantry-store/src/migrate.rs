@@ -234,6 +234,7 @@ const TABLES: &[Table] = &[
             ("user_name", Kind::OptText),
             ("expires_at", Kind::OptInt),
             ("created_at", Kind::Int),
+            ("feed_id", Kind::OptInt),
         ],
         order: &["id"],
     },

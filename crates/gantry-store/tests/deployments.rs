@@ -2,7 +2,7 @@
 
 use gantry_store::sql::PoolSettings;
 use gantry_store::testing::{backends, fresh_database};
-use gantry_store::{DeploymentQuery, MetadataStore, NewDeployment, PackageKey, SqlStore};
+use gantry_store::{DeploymentQuery, FeedVisibility, MetadataStore, NewDeployment, PackageKey, SqlStore};
 
 fn deployment(version: &str, target: &str, at: i64) -> NewDeployment {
     NewDeployment {
@@ -105,7 +105,7 @@ async fn deployments_answer_where_each_version_runs() {
         );
         assert_eq!(
             count(DeploymentQuery {
-                visible_feed_keys: Some(vec!["other".into()]),
+                visible: FeedVisibility::Only(vec!["other".into()]),
                 ..Default::default()
             })
             .await,

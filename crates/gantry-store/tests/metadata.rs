@@ -202,8 +202,13 @@ async fn packages_add_find_overwrite_delete_with_history() {
             vec![b1.sha256.clone()]
         );
         // A lease newer than the cutoff protects the blob.
-        assert!(!f.store.forget_blob(&b1.sha256, 0).await.expect("forget"));
-        assert!(f.store.forget_blob(&b1.sha256, i64::MAX).await.expect("forget"));
+        assert!(!f.store.claim_blob(&b1.sha256, 0, 1).await.expect("claim"));
+        assert!(f.store.claim_blob(&b1.sha256, i64::MAX, 1).await.expect("claim"));
+        assert!(
+            !f.store.drop_claimed_blob(&b1.sha256, 2).await.expect("drop"),
+            "another claim's stamp"
+        );
+        assert!(f.store.drop_claimed_blob(&b1.sha256, 1).await.expect("drop"));
         assert!(!f.store.blob_known(&b1.sha256).await.expect("known"));
 
         let history = f.store.package_events(&[], &found[0].key).await.expect("events");
@@ -357,6 +362,8 @@ async fn api_keys_round_trip_by_hash() {
     for backend in backends() {
         let f = open(backend).await;
         assert_eq!(f.store.count_api_keys().await.expect("count"), 0);
+        // A feed key belongs to an existing feed.
+        f.store.create_feed(&feed("Approved")).await.expect("feed");
         let key = f
             .store
             .create_api_key(

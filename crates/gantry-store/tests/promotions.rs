@@ -7,8 +7,9 @@ use gantry_core::{FeedType, FeedUsage, Sha256Digest};
 use gantry_store::sql::{Backend, PoolSettings};
 use gantry_store::testing::{backends, fresh_database};
 use gantry_store::{
-    AddOutcome, BlobInfo, FeedRecord, FeedSettings, MetadataStore, NewDistTag, NewPackage, NewPromotion,
-    PackageKey, PackageQuery, PackageRecord, PromoteOutcome, PromotionQuery, SqlStore, StoreError, TagMove,
+    AddOutcome, BlobInfo, FeedRecord, FeedSettings, FeedVisibility, MetadataStore, NewDistTag, NewPackage,
+    NewPromotion, PackageKey, PackageQuery, PackageRecord, PromoteOutcome, PromotionQuery, SqlStore,
+    StoreError, TagMove,
 };
 
 struct Fixture {
@@ -326,32 +327,38 @@ async fn promotion_records_filter_and_paginate() {
             .await
             .expect("list");
         assert_eq!(rest.iter().map(|p| p.id).collect::<Vec<_>>(), [all[2].id]);
-        let only_dev = PromotionQuery {
-            visible_feed_keys: Some(vec!["dev".into()]),
-            ..Default::default()
-        };
-        assert_eq!(
-            count(only_dev).await,
-            2,
-            "{backend:?}: only the promotions out of dev"
-        );
-        let only_prod = PromotionQuery {
-            visible_feed_keys: Some(vec!["prod".into()]),
-            ..Default::default()
-        };
-        assert_eq!(
-            count(only_prod).await,
-            1,
-            "{backend:?}: only the promotion into prod"
-        );
-        assert_eq!(
-            count(PromotionQuery {
-                visible_feed_keys: Some(vec![]),
-                ..Default::default()
-            })
-            .await,
-            0
-        );
+        // A promotion is visible only when both of its feeds are.
+        for (visible, expected, why) in [
+            (
+                FeedVisibility::Only(vec!["dev".into(), "rc".into()]),
+                2,
+                "dev and rc: the two into rc",
+            ),
+            (
+                FeedVisibility::Only(vec!["rc".into(), "prod".into()]),
+                1,
+                "rc and prod: the one into prod",
+            ),
+            (
+                FeedVisibility::Only(vec!["dev".into()]),
+                0,
+                "dev alone: each names another feed",
+            ),
+            (FeedVisibility::Only(vec![]), 0, "no feed"),
+            (FeedVisibility::AllBut(vec!["prod".into()]), 2, "all but prod"),
+            (FeedVisibility::AllBut(vec!["dev".into()]), 1, "all but dev"),
+            (FeedVisibility::AllBut(vec![]), 3, "all"),
+        ] {
+            assert_eq!(
+                count(PromotionQuery {
+                    visible,
+                    ..Default::default()
+                })
+                .await,
+                expected,
+                "{backend:?}: {why}"
+            );
+        }
     }
 }
 

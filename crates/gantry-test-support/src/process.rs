@@ -59,6 +59,32 @@ impl TestProcess {
         TestProcess { addr: ready, child }
     }
 
+    /// Runs `binary` with `args` (a command such as `fsck`) and the settings
+    /// [`TestProcess::start_with`] gives a server — data folder, database,
+    /// environment — to completion, and returns its output.
+    pub async fn run_command(
+        binary: &Path,
+        args: &[&str],
+        data_dir: &Path,
+        database_url: &str,
+        env: &[(&str, &str)],
+    ) -> std::process::Output {
+        let run = Command::new(binary)
+            .args(args)
+            .arg("--data-dir")
+            .arg(data_dir)
+            .envs(env.iter().copied())
+            .env("GANTRY_DATABASE_URL", database_url)
+            .env("GANTRY_LOG", "warn")
+            .stdin(Stdio::null())
+            .kill_on_drop(true)
+            .output();
+        tokio::time::timeout(Duration::from_mins(2), run)
+            .await
+            .unwrap_or_else(|_| panic!("gantry {args:?} did not finish within 120 s"))
+            .expect("gantry runs")
+    }
+
     /// `http://127.0.0.1:PORT` + `path`.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)

@@ -29,6 +29,11 @@ enum Command {
     /// every id and history record, then verify row counts and blob digests.
     /// Safe to run again: it resumes where an interrupted run stopped.
     Migrate(MigrateArgs),
+    /// Check that the database and the blob store agree: every package's
+    /// files stored whole with their recorded size and SHA-256, no rows
+    /// pointing at nothing. Reads only. Exit code: 0 clean, 1 problems
+    /// found, 2 the check could not run.
+    Fsck(FsckArgs),
     /// Inspect the configuration.
     Config {
         #[command(subcommand)]
@@ -58,6 +63,24 @@ struct MigrateArgs {
     /// connection settings are the --s3-* ones.
     #[arg(long = "to-blobs", value_name = "BLOB_STORE_URL")]
     to_blobs: String,
+}
+
+#[derive(Args)]
+struct FsckArgs {
+    /// The deployment to check (the settings `serve` takes).
+    #[command(flatten)]
+    server: ServerArgs,
+    /// Check that each blob exists with its recorded size, without reading
+    /// and re-hashing its bytes.
+    #[arg(long)]
+    quick: bool,
+    /// Also count as problems the unreferenced blobs older than the grace
+    /// period (`blob_grace_secs`): ones the sweep should have collected.
+    #[arg(long)]
+    strict: bool,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Subcommand)]
@@ -125,6 +148,13 @@ struct ServerArgs {
     /// protocols (default: each request's Host).
     #[arg(long, env = "GANTRY_PUBLIC_URL")]
     public_url: Option<String>,
+    /// Reverse proxies (addresses or networks, comma-separated) whose
+    /// X-Forwarded-For names the client.
+    #[arg(long, env = "GANTRY_TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxies: Option<Vec<String>>,
+    /// Connections served at once; more wait until one closes.
+    #[arg(long, env = "GANTRY_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
 }
 
 fn parse_log_format(raw: &str) -> Result<LogFormat, String> {
@@ -155,6 +185,8 @@ impl ServerArgs {
             max_upload_bytes: self.max_upload_bytes,
             log_format: self.log_format,
             public_url: self.public_url,
+            trusted_proxies: self.trusted_proxies,
+            max_connections: self.max_connections,
         };
         Ok(Config::load(self.config.as_deref(), overrides)?)
     }
@@ -186,6 +218,7 @@ fn main() -> ExitCode {
         }
         Command::Serve(args) => serve(args),
         Command::Migrate(args) => migrate(args),
+        Command::Fsck(args) => return fsck(args),
         Command::Config {
             command: ConfigCommand::Show(args),
         } => args.load().map(|config| {
@@ -242,4 +275,170 @@ fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
         );
         Ok(())
     })
+}
+
+/// `gantry fsck`: 0 when clean, 1 when problems were found, 2 when the
+/// check could not run (like `diff`; clap's usage errors are 2 as well).
+fn fsck(args: FsckArgs) -> ExitCode {
+    let json = args.json;
+    match run_fsck(args) {
+        Ok(report) => {
+            if json {
+                match serde_json::to_string_pretty(&report) {
+                    Ok(text) => output(&format!("{text}\n")),
+                    Err(e) => {
+                        eprintln!("gantry fsck: {e}");
+                        return ExitCode::from(2);
+                    }
+                }
+            } else {
+                output(&fsck_summary(&report));
+            }
+            if report.is_clean() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(e) => {
+            eprintln!("gantry fsck: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Writes to stdout; a closed pipe (`gantry fsck | head`) is not an error
+/// worth a panic, and the exit code still tells the outcome.
+fn output(text: &str) {
+    use std::io::Write as _;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
+fn run_fsck(args: FsckArgs) -> anyhow::Result<gantry_store::fsck::FsckReport> {
+    use anyhow::Context;
+    use gantry_store::sql::{redact_url, PoolSettings, SqlStore};
+
+    let config = args.server.load()?;
+    init_logging(config.log_format);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let url = config.effective_database_url();
+        // A whole-store scan outlasts the server's 30 s statement timeout.
+        let settings = PoolSettings {
+            max_connections: 2,
+            statement_timeout: std::time::Duration::from_hours(1),
+            ..PoolSettings::default()
+        };
+        let meta = SqlStore::connect_existing(&url, &settings)
+            .await
+            .with_context(|| format!("cannot open the database {}", redact_url(&url)))?;
+        let blobs = gantry_store::blob::open(
+            config.blob_store.as_deref(),
+            &config.s3,
+            &config.data_dir,
+            &config.data_dir.join("tmp"),
+        )
+        .await
+        .context("cannot open the blob store")?;
+        let options = gantry_store::fsck::FsckOptions {
+            quick: args.quick,
+            grace_millis: i64::try_from(config.blob_grace_secs.saturating_mul(1000)).unwrap_or(i64::MAX),
+            strict: args.strict,
+        };
+        let report = gantry_store::fsck::fsck(&meta, &blobs, &options)
+            .await
+            .context("the check stopped")?;
+        meta.close().await;
+        Ok(report)
+    })
+}
+
+/// The human summary: one line per problem, then the totals.
+fn fsck_summary(report: &gantry_store::fsck::FsckReport) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let c = &report.checked;
+    let _ = writeln!(
+        out,
+        "checked {} blob rows ({} used by packages), {} stored objects, {} bytes re-hashed{}",
+        c.blob_rows,
+        c.used_blobs,
+        c.objects,
+        c.bytes_hashed,
+        if report.quick { " (quick: sizes only)" } else { "" }
+    );
+    for problem in &report.blobs {
+        let users: Vec<String> = problem
+            .used_by
+            .iter()
+            .map(|p| {
+                let name = if p.group.is_empty() {
+                    p.name.clone()
+                } else {
+                    format!("{}/{}", p.group, p.name)
+                };
+                format!("{}:{name}@{}", p.feed, p.version)
+            })
+            .collect();
+        let fault = match &problem.fault {
+            gantry_store::fsck::BlobFault::Missing => "missing from the blob store".to_owned(),
+            gantry_store::fsck::BlobFault::SizeMismatch { recorded, stored } => {
+                format!("size {stored}, recorded {recorded}")
+            }
+            gantry_store::fsck::BlobFault::DigestMismatch { actual } => format!("bytes hash to {actual}"),
+            gantry_store::fsck::BlobFault::Claimed => "being deleted by the blob sweep".to_owned(),
+            gantry_store::fsck::BlobFault::BadDigest => "not a SHA-256 digest".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "BLOB {}: {fault}; used by {}",
+            problem.sha256,
+            users.join(", ")
+        );
+    }
+    for p in &report.packages_without_files {
+        let _ = writeln!(
+            out,
+            "PACKAGE {}:{}@{} (id {}) has no file",
+            p.feed, p.name, p.version, p.package_id
+        );
+    }
+    for p in &report.packages_without_history {
+        let _ = writeln!(
+            out,
+            "PACKAGE {}:{}@{} (id {}) has no history event",
+            p.feed, p.name, p.version, p.package_id
+        );
+    }
+    for t in &report.dangling_dist_tags {
+        let _ = writeln!(
+            out,
+            "DIST-TAG {}:{} {} names {}, which the feed does not hold",
+            t.feed, t.name_key, t.tag, t.version
+        );
+    }
+    let past = report.collectable_past_grace();
+    let _ = writeln!(
+        out,
+        "{} unreferenced blobs, collectable by the sweep ({past} older than the grace period{})",
+        report.collectable.len(),
+        if report.strict {
+            ", counted as problems"
+        } else {
+            ""
+        }
+    );
+    if !report.being_collected.is_empty() {
+        let _ = writeln!(
+            out,
+            "{} blobs are being collected by a sweep",
+            report.being_collected.len()
+        );
+    }
+    if report.is_clean() {
+        let _ = writeln!(out, "clean");
+    } else {
+        let _ = writeln!(out, "problems: {}", report.problems);
+    }
+    out
 }

@@ -213,6 +213,15 @@ impl BlobStore {
         }
     }
 
+    /// A stored blob's size in bytes; `None` when it is not stored.
+    pub async fn size_of(&self, digest: &Sha256Digest) -> StoreResult<Option<u64>> {
+        match self.objects.head(&object_key(digest)).await {
+            Ok(meta) => Ok(Some(meta.size)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Opens a blob, or a byte range of it, as a stream.
     pub async fn open(&self, digest: &Sha256Digest, range: Option<Range<u64>>) -> StoreResult<BlobRead> {
         let options = GetOptions {

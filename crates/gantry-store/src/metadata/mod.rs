@@ -3,12 +3,14 @@
 
 mod browse;
 mod connectors;
+mod consistency;
 mod records;
 mod security;
 mod sessions;
 
 pub use browse::*;
 pub use connectors::*;
+pub use consistency::*;
 pub use records::*;
 pub use security::*;
 pub use sessions::*;
@@ -116,12 +118,42 @@ pub trait MetadataStore: SecurityStore + Send + Sync + 'static {
     /// Blobs no package references whose lease ended before `cutoff_millis`.
     async fn unreferenced_blobs(&self, cutoff_millis: i64, limit: i64) -> StoreResult<Vec<Sha256Digest>>;
 
-    /// Forgets a blob if it is still unreferenced and unleased since
-    /// `cutoff_millis`; true when the row was removed and the bytes may go.
-    async fn forget_blob(&self, digest: &Sha256Digest, cutoff_millis: i64) -> StoreResult<bool>;
+    /// Claims a blob for the sweep if it is still unreferenced, unleased
+    /// since `cutoff_millis` and not claimed by a live sweep; the claim is
+    /// stamped `now_millis`. While claimed, leases wait and the bytes may go.
+    async fn claim_blob(
+        &self,
+        digest: &Sha256Digest,
+        cutoff_millis: i64,
+        now_millis: i64,
+    ) -> StoreResult<bool>;
+
+    /// Claims a stored object that has no row (a placeholder row, claimed at
+    /// `now_millis`); false when the blob has a row.
+    async fn claim_orphan_blob(&self, digest: &Sha256Digest, now_millis: i64) -> StoreResult<bool>;
+
+    /// Deletes a claimed blob's row once its bytes are gone; false when the
+    /// claim stamped `claimed_at` no longer holds it.
+    async fn drop_claimed_blob(&self, digest: &Sha256Digest, claimed_at: i64) -> StoreResult<bool>;
 
     /// Whether a blob row exists.
     async fn blob_known(&self, digest: &Sha256Digest) -> StoreResult<bool>;
+
+    /// Every blob row with its lease, claim and reference count, by digest
+    /// (for the consistency check).
+    async fn blob_rows(&self) -> StoreResult<Vec<BlobRow>>;
+
+    /// The package versions whose files use a blob (for the consistency check).
+    async fn packages_using_blob(&self, sha256: &str) -> StoreResult<Vec<PackageRef>>;
+
+    /// Package versions with no file row (every package type stores one).
+    async fn packages_without_files(&self) -> StoreResult<Vec<PackageRef>>;
+
+    /// Package versions with no history event (every change writes one).
+    async fn packages_without_history(&self) -> StoreResult<Vec<PackageRef>>;
+
+    /// Dist-tags naming a version their feed does not hold.
+    async fn dangling_dist_tags(&self) -> StoreResult<Vec<DanglingTag>>;
 
     /// Records a deployment and its `deployed` history event in one transaction.
     async fn record_deployment(&self, deployment: &NewDeployment) -> StoreResult<DeploymentRecord>;

@@ -418,9 +418,9 @@ pub struct PromotionQuery {
     pub after_id: Option<i64>,
     /// At most this many records.
     pub limit: Option<i64>,
-    /// When set, only promotions whose source or target is among these
-    /// case-folded feed names (what the caller may view).
-    pub visible_feed_keys: Option<Vec<String>>,
+    /// The feeds the caller may view: a promotion is listed only when both
+    /// its source and its target are visible.
+    pub visible: FeedVisibility,
 }
 
 /// A deployment to record.
@@ -505,6 +505,33 @@ pub struct DeploymentQuery {
     pub before_id: Option<i64>,
     /// At most this many.
     pub limit: Option<i64>,
-    /// When set, only records of these case-folded feed names.
-    pub visible_feed_keys: Option<Vec<String>>,
+    /// The feeds the caller may view: only records of visible feeds.
+    pub visible: FeedVisibility,
+}
+
+/// Which feeds' records a caller may see, decided feed by feed by the
+/// server's authorization and handed to the store as case-folded names.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum FeedVisibility {
+    /// Every feed's records.
+    #[default]
+    Every,
+    /// Every feed's records except these feeds'. Records naming a feed that
+    /// no longer exists are visible: no rule of that feed is left to deny them.
+    AllBut(Vec<String>),
+    /// Only records of these feeds.
+    Only(Vec<String>),
+}
+
+impl FeedVisibility {
+    /// Whether records of the feed named `feed_name` are visible.
+    #[must_use]
+    pub fn allows(&self, feed_name: &str) -> bool {
+        let key = feed_name.to_ascii_lowercase();
+        match self {
+            Self::Every => true,
+            Self::AllBut(hidden) => !hidden.contains(&key),
+            Self::Only(visible) => visible.contains(&key),
+        }
+    }
 }

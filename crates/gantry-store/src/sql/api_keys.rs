@@ -9,15 +9,19 @@ use crate::metadata::{ApiKeyRecord, NewApiKey};
 use crate::time::now_millis;
 use crate::{StoreError, StoreResult};
 
-const SELECT_KEY: &str = "SELECT id, key_type, display_name, description, system_apis, package_permissions, \
-     feed_name, user_name, expires_at, created_at FROM api_keys";
+/// A feed key reads its feed's current name through `feed_id`: it follows a
+/// rename, and it is gone with its feed (foreign-key cascade).
+const SELECT_KEY: &str = "SELECT k.id, k.key_type, k.display_name, k.description, k.system_apis, \
+     k.package_permissions, COALESCE(f.name, k.feed_name) AS feed_name, k.user_name, k.expires_at, k.created_at \
+     FROM api_keys k LEFT JOIN feeds f ON f.id = k.feed_id";
 
 pub async fn create(pool: &AnyPool, key: &NewApiKey, actor: &str) -> StoreResult<ApiKeyRecord> {
     let mut tx = pool.begin().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO api_keys (key_hash, key_type, display_name, description, system_apis, \
-         package_permissions, feed_name, user_name, expires_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+         package_permissions, feed_name, user_name, expires_at, created_at, feed_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, (SELECT id FROM feeds WHERE name_key = $11)) \
+         RETURNING id",
     )
     .bind(&key.key_hash)
     .bind(&key.key_type)
@@ -29,6 +33,7 @@ pub async fn create(pool: &AnyPool, key: &NewApiKey, actor: &str) -> StoreResult
     .bind(&key.user_name)
     .bind(key.expires_at)
     .bind(now_millis())
+    .bind(key.feed_name.as_ref().map(|f| f.to_ascii_lowercase()))
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| {
@@ -38,25 +43,39 @@ pub async fn create(pool: &AnyPool, key: &NewApiKey, actor: &str) -> StoreResult
             e.into()
         }
     })?;
-    let row = sqlx::query(&format!("{SELECT_KEY} WHERE id = $1"))
+    let row = sqlx::query(&format!("{SELECT_KEY} WHERE k.id = $1"))
         .bind(id)
         .fetch_one(&mut *tx)
         .await?;
     let record = from_row(&row)?;
+    if record.key_type == "feed" && record.feed_name.is_some() {
+        // A feed key whose feed does not exist would wait for the next feed
+        // of that name: refuse it instead.
+        let bound: Option<i64> = sqlx::query_scalar("SELECT feed_id FROM api_keys WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if bound.is_none() {
+            return Err(StoreError::NotFound(format!(
+                "there is no feed named '{}'",
+                record.feed_name.unwrap_or_default()
+            )));
+        }
+    }
     super::security::record_event(&mut tx, actor, "api-key.created", &describe(&record), "").await?;
     tx.commit().await?;
     Ok(record)
 }
 
 pub async fn list(pool: &AnyPool) -> StoreResult<Vec<ApiKeyRecord>> {
-    let rows = sqlx::query(&format!("{SELECT_KEY} ORDER BY id"))
+    let rows = sqlx::query(&format!("{SELECT_KEY} ORDER BY k.id"))
         .fetch_all(pool)
         .await?;
     rows.iter().map(from_row).collect()
 }
 
 pub async fn find(pool: &AnyPool, key_hash: &str) -> StoreResult<Option<ApiKeyRecord>> {
-    let row = sqlx::query(&format!("{SELECT_KEY} WHERE key_hash = $1"))
+    let row = sqlx::query(&format!("{SELECT_KEY} WHERE k.key_hash = $1"))
         .bind(key_hash)
         .fetch_optional(pool)
         .await?;
@@ -65,7 +84,7 @@ pub async fn find(pool: &AnyPool, key_hash: &str) -> StoreResult<Option<ApiKeyRe
 
 pub async fn delete(pool: &AnyPool, id: i64, actor: &str) -> StoreResult<bool> {
     let mut tx = pool.begin().await?;
-    let Some(row) = sqlx::query(&format!("{SELECT_KEY} WHERE id = $1"))
+    let Some(row) = sqlx::query(&format!("{SELECT_KEY} WHERE k.id = $1"))
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?

@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use sqlx::any::AnyArguments;
 use sqlx::Arguments;
 
+use crate::metadata::FeedVisibility;
 use crate::StoreResult;
 
 /// A SQL statement being built, with its arguments.
@@ -60,6 +61,28 @@ impl Conditions {
         let alternatives: Vec<String> = columns.iter().map(|c| format!("{c} IN ({list})")).collect();
         let _ = write!(self.sql, " AND ({})", alternatives.join(" OR "));
         Ok(self)
+    }
+
+    /// Limits the rows to feeds the caller may view: every one of
+    /// `columns` (case-folded feed names) must name a visible feed. Returns
+    /// `false` when nothing can be visible, so the caller need not query.
+    pub fn visible_feeds(&mut self, columns: &[&str], visibility: &FeedVisibility) -> StoreResult<bool> {
+        let (values, negate) = match visibility {
+            FeedVisibility::Every => return Ok(true),
+            FeedVisibility::AllBut(hidden) if hidden.is_empty() => return Ok(true),
+            FeedVisibility::Only(visible) if visible.is_empty() => return Ok(false),
+            FeedVisibility::AllBut(hidden) => (hidden, " NOT"),
+            FeedVisibility::Only(visible) => (visible, ""),
+        };
+        let mut placeholders = Vec::with_capacity(values.len());
+        for value in values {
+            placeholders.push(self.bind(value.clone())?);
+        }
+        let list = placeholders.join(", ");
+        for column in columns {
+            let _ = write!(self.sql, " AND {column}{negate} IN ({list})");
+        }
+        Ok(true)
     }
 
     /// Adds `AND {column} IN (...)` with the given numbers.

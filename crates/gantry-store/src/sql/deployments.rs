@@ -103,11 +103,8 @@ pub async fn list(pool: &AnyPool, q: &DeploymentQuery) -> StoreResult<Vec<Deploy
         .compare("d.at >=", q.since)?
         .compare("d.at <", q.until)?
         .compare("d.id <", q.before_id)?;
-    if let Some(visible) = &q.visible_feed_keys {
-        if visible.is_empty() {
-            return Ok(Vec::new());
-        }
-        c.any_in(&["d.feed_key"], visible)?;
+    if !c.visible_feeds(&["d.feed_key"], &q.visible)? {
+        return Ok(Vec::new());
     }
     c.push(" ORDER BY d.id DESC").limit(q.limit)?;
     let (sql, args) = c.finish();

@@ -12,6 +12,7 @@ mod blobs;
 mod browse;
 mod conditions;
 mod connectors;
+mod consistency;
 mod deployments;
 mod dist_tags;
 mod feeds;
@@ -103,6 +104,37 @@ static INSTALL_DRIVERS: Once = Once::new();
 impl SqlStore {
     /// Connects to `url`, creating an SQLite file if needed, and runs the migrations.
     pub async fn connect(url: &str, settings: &PoolSettings) -> StoreResult<Self> {
+        let store = Self::open_pools(url, settings).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Connects to an existing database without changing it (for read-only
+    /// tools such as `gantry fsck`); [`StoreError::Config`] when its schema
+    /// is not the one this version of Gantry writes.
+    pub async fn connect_existing(url: &str, settings: &PoolSettings) -> StoreResult<Self> {
+        let store = Self::open_pools(url, settings).await?;
+        let migrator = match store.backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
+        };
+        let expected = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+        let applied: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations")
+            .fetch_one(&store.read)
+            .await
+            .map_err(|e| StoreError::Config(format!("the database holds no Gantry schema ({e})")))?;
+        if applied != Some(expected) {
+            store.close().await;
+            return Err(StoreError::Config(format!(
+                "the database schema is at migration {}, this Gantry expects {expected}: \
+                 start `gantry serve` of this version once to migrate it",
+                applied.unwrap_or(0)
+            )));
+        }
+        Ok(store)
+    }
+
+    async fn open_pools(url: &str, settings: &PoolSettings) -> StoreResult<Self> {
         INSTALL_DRIVERS.call_once(sqlx::any::install_default_drivers);
         let backend = Backend::of_url(url)?;
         let options = AnyConnectOptions::from_str(url)?;
@@ -135,7 +167,6 @@ impl SqlStore {
                 }
             }
         };
-        store.migrate().await?;
         Ok(store)
     }
 
@@ -318,12 +349,45 @@ impl MetadataStore for SqlStore {
         blobs::unreferenced(&self.read, cutoff_millis, limit).await
     }
 
-    async fn forget_blob(&self, digest: &Sha256Digest, cutoff_millis: i64) -> StoreResult<bool> {
-        blobs::forget(&self.write, digest, cutoff_millis).await
+    async fn claim_blob(
+        &self,
+        digest: &Sha256Digest,
+        cutoff_millis: i64,
+        now_millis: i64,
+    ) -> StoreResult<bool> {
+        blobs::claim(&self.write, digest, cutoff_millis, now_millis).await
+    }
+
+    async fn claim_orphan_blob(&self, digest: &Sha256Digest, now_millis: i64) -> StoreResult<bool> {
+        blobs::claim_orphan(&self.write, digest, now_millis).await
+    }
+
+    async fn drop_claimed_blob(&self, digest: &Sha256Digest, claimed_at: i64) -> StoreResult<bool> {
+        blobs::drop_claimed(&self.write, digest, claimed_at).await
     }
 
     async fn blob_known(&self, digest: &Sha256Digest) -> StoreResult<bool> {
         blobs::known(&self.read, digest).await
+    }
+
+    async fn blob_rows(&self) -> StoreResult<Vec<crate::metadata::BlobRow>> {
+        consistency::blob_rows(&self.read).await
+    }
+
+    async fn packages_using_blob(&self, sha256: &str) -> StoreResult<Vec<crate::metadata::PackageRef>> {
+        consistency::packages_using_blob(&self.read, sha256).await
+    }
+
+    async fn packages_without_files(&self) -> StoreResult<Vec<crate::metadata::PackageRef>> {
+        consistency::packages_without_files(&self.read).await
+    }
+
+    async fn packages_without_history(&self) -> StoreResult<Vec<crate::metadata::PackageRef>> {
+        consistency::packages_without_history(&self.read).await
+    }
+
+    async fn dangling_dist_tags(&self) -> StoreResult<Vec<crate::metadata::DanglingTag>> {
+        consistency::dangling_dist_tags(&self.read).await
     }
 
     async fn record_deployment(&self, deployment: &NewDeployment) -> StoreResult<DeploymentRecord> {

@@ -90,6 +90,21 @@ pub async fn add(pool: &AnyPool, package: &NewPackage, overwrite: bool) -> Store
             .bind(digest.as_str())
             .execute(&mut *tx)
             .await?;
+        // The file's blob must not be one the sweep is collecting: its lease
+        // waited for any claim, but an upload slower than the grace period
+        // could meet a later one. Renewing here, in the transaction, orders
+        // this against the sweep's claim on the same row.
+        let renewed =
+            sqlx::query("UPDATE blobs SET last_used_at = $1 WHERE sha256 = $2 AND claimed_at IS NULL")
+                .bind(now)
+                .bind(digest.as_str())
+                .execute(&mut *tx)
+                .await?;
+        if renewed.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!(
+                "blob {digest} is being collected by the blob sweep; upload it again"
+            )));
+        }
     }
     for tag in &package.dist_tags {
         super::dist_tags::upsert(&mut tx, package.feed_id, &package.key, &package.version, tag).await?;

@@ -7,7 +7,7 @@ use super::conditions::Conditions;
 use super::packages::{bump_revision, insert_event, load, load_optional, EventRow};
 use crate::metadata::{NewPromotion, PackageRecord, PromoteOutcome, PromotionQuery, PromotionRecord};
 use crate::time::now_millis;
-use crate::StoreResult;
+use crate::{StoreError, StoreResult};
 
 /// Two versions hold the same content when their files match one for one.
 fn same_files(a: &PackageRecord, b: &PackageRecord) -> bool {
@@ -102,6 +102,20 @@ pub async fn promote(pool: &AnyPool, p: &NewPromotion) -> StoreResult<PromoteOut
     .bind(package.id)
     .execute(&mut *tx)
     .await?;
+    // A blob the sweep claimed (its source version deleted meanwhile) is
+    // losing its bytes: the copy must not be recorded against it.
+    let claimed: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM blobs WHERE claimed_at IS NOT NULL \
+         AND sha256 IN (SELECT sha256 FROM package_files WHERE package_id = $1)",
+    )
+    .bind(package.id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if claimed > 0 {
+        return Err(StoreError::Conflict(
+            "the version's files are being collected by the blob sweep".into(),
+        ));
+    }
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO promotions (package_type, group_name, group_key, name, name_key, version, version_key, \
          from_feed, from_feed_key, to_feed, to_feed_key, user_name, at, comments) \
@@ -178,11 +192,8 @@ pub async fn list(pool: &AnyPool, q: &PromotionQuery) -> StoreResult<Vec<Promoti
         .compare("at >=", q.since)?
         .compare("at <", q.until)?
         .compare("id >", q.after_id)?;
-    if let Some(visible) = &q.visible_feed_keys {
-        if visible.is_empty() {
-            return Ok(Vec::new());
-        }
-        c.any_in(&["from_feed_key", "to_feed_key"], visible)?;
+    if !c.visible_feeds(&["from_feed_key", "to_feed_key"], &q.visible)? {
+        return Ok(Vec::new());
     }
     c.push(" ORDER BY id").limit(q.limit)?;
     let (sql, args) = c.finish();
