@@ -45,6 +45,23 @@ pub struct Config {
     /// used in the absolute links of package protocols (NuGet service
     /// index, npm tarball URLs). Unset: taken from each request's `Host`.
     pub public_url: Option<String>,
+    /// Seconds a client may take to send a request head; a keep-alive
+    /// connection idle this long is closed too.
+    pub header_read_timeout_secs: u64,
+    /// Seconds a client may leave a request body without its next piece,
+    /// or a response without taking its next piece.
+    pub idle_timeout_secs: u64,
+    /// Connections served at once; more wait until one closes.
+    pub max_connections: usize,
+    /// Addresses or networks (`10.0.0.0/8`, `::1`) of reverse proxies whose
+    /// `X-Forwarded-For` names the client. From any other peer the header
+    /// is ignored: the peer itself is the client.
+    pub trusted_proxies: Vec<String>,
+    /// Seconds a web UI session lasts without being used (8 hours).
+    pub session_idle_secs: u64,
+    /// Seconds a web UI session lasts at most, used or not (24 hours):
+    /// a stolen session cookie does not work forever.
+    pub session_max_secs: u64,
 }
 
 /// How log lines are written.
@@ -78,6 +95,12 @@ impl Default for Config {
             blob_grace_secs: 3600,
             log_format: LogFormat::Text,
             public_url: None,
+            header_read_timeout_secs: 30,
+            idle_timeout_secs: 60,
+            max_connections: 4096,
+            trusted_proxies: Vec::new(),
+            session_idle_secs: 8 * 3600,
+            session_max_secs: 24 * 3600,
         }
     }
 }
@@ -103,6 +126,8 @@ pub struct Overrides {
     pub max_upload_bytes: Option<u64>,
     pub log_format: Option<LogFormat>,
     pub public_url: Option<String>,
+    pub trusted_proxies: Option<Vec<String>>,
+    pub max_connections: Option<usize>,
 }
 
 /// The configuration could not be read.
@@ -150,6 +175,8 @@ impl Config {
             max_upload_bytes,
             log_format,
             public_url,
+            trusted_proxies,
+            max_connections,
         } = overrides;
         for (value, slot) in [
             (s3_endpoint, &mut config.s3.endpoint),
@@ -200,6 +227,25 @@ impl Config {
         if public_url.is_some() {
             config.public_url = public_url;
         }
+        if let Some(v) = trusted_proxies {
+            config.trusted_proxies = v;
+        }
+        if let Some(v) = max_connections {
+            config.max_connections = v;
+        }
+        crate::auth::client_address::TrustedProxies::parse(&config.trusted_proxies)
+            .map_err(ConfigError::Invalid)?;
+        for (name, value) in [
+            ("header_read_timeout_secs", config.header_read_timeout_secs),
+            ("idle_timeout_secs", config.idle_timeout_secs),
+            ("max_connections", config.max_connections as u64),
+            ("session_idle_secs", config.session_idle_secs),
+            ("session_max_secs", config.session_max_secs),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::Invalid(format!("{name} must be at least 1")));
+            }
+        }
         if let Some(url) = &mut config.public_url {
             let trimmed = url.trim_end_matches('/');
             if !(trimmed.starts_with("http://") || trimmed.starts_with("https://")) {
@@ -210,6 +256,15 @@ impl Config {
             *url = trimmed.to_owned();
         }
         Ok(config)
+    }
+
+    /// The limits every connection is served with.
+    pub fn connection_limits(&self) -> crate::connections::ConnectionLimits {
+        crate::connections::ConnectionLimits {
+            header_read_timeout: std::time::Duration::from_secs(self.header_read_timeout_secs),
+            idle_timeout: std::time::Duration::from_secs(self.idle_timeout_secs),
+            max_connections: self.max_connections,
+        }
     }
 
     /// The database URL in effect.

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use axum::serve::ListenerExt;
 use gantry_store::sql::PoolSettings;
 use gantry_store::{MetadataStore, NewApiKey, SqlStore};
 use tokio::net::TcpListener;
@@ -76,18 +75,10 @@ impl Server {
         } = self;
         let sweeper = tokio::spawn(sweep_periodically(state.clone()));
         let watcher = tokio::spawn(watch_security(state.clone()));
+        let limits = state.config().connection_limits();
         let app = crate::api::app(state);
         tracing::info!(address = %listener.local_addr()?, "serving");
-        // Without TCP_NODELAY a response written in two parts (headers, then
-        // body) waits for the client's delayed ACK: 40 ms on small downloads.
-        let listener = listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::debug!(error = %e, "cannot set TCP_NODELAY");
-            }
-        });
-        // The peer address is what failed sign-ins are counted by.
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
+        crate::connections::serve(listener, app, limits, shutdown)
             .await
             .context("server failed")?;
         sweeper.abort();

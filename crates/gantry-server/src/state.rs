@@ -5,6 +5,7 @@ use std::sync::Arc;
 use gantry_store::{BlobStore, MetadataStore};
 
 use crate::auth::cache::SecurityCache;
+use crate::auth::client_address::TrustedProxies;
 use crate::auth::passwords::VerifiedPasswords;
 use crate::auth::throttle::LoginThrottle;
 use crate::config::Config;
@@ -24,6 +25,7 @@ struct Inner {
     security: SecurityCache,
     passwords: VerifiedPasswords,
     throttle: LoginThrottle,
+    trusted_proxies: TrustedProxies,
     documents: DocumentCache,
     connectors: Connectors,
 }
@@ -31,6 +33,12 @@ struct Inner {
 impl AppState {
     /// Bundles the configuration and the stores.
     pub fn new(config: Config, meta: Arc<dyn MetadataStore>, blobs: BlobStore) -> Self {
+        // Checked when the configuration was loaded; a hand-built one with a
+        // bad entry trusts no proxy rather than the wrong ones.
+        let trusted_proxies = TrustedProxies::parse(&config.trusted_proxies).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "trusting no reverse proxy");
+            TrustedProxies::default()
+        });
         Self(Arc::new(Inner {
             config,
             meta,
@@ -39,6 +47,7 @@ impl AppState {
             security: SecurityCache::default(),
             passwords: VerifiedPasswords::default(),
             throttle: LoginThrottle::default(),
+            trusted_proxies,
             documents: DocumentCache::default(),
             connectors: Connectors::default(),
         }))
@@ -77,6 +86,11 @@ impl AppState {
     /// Failed sign-in counts.
     pub fn throttle(&self) -> &LoginThrottle {
         &self.0.throttle
+    }
+
+    /// The reverse proxies whose `X-Forwarded-For` is believed.
+    pub fn trusted_proxies(&self) -> &TrustedProxies {
+        &self.0.trusted_proxies
     }
 
     /// Rendered protocol documents, by feed revision.

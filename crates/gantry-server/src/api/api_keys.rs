@@ -100,7 +100,7 @@ pub struct ApiKeyInput {
 /// Creates a key and returns it with its secret (shown only this once).
 #[utoipa::path(post, path = "/api/api-keys/create", tag = "api-keys",
     request_body = ApiKeyInput,
-    responses((status = 200, body = ApiKeyInfo), (status = 400), (status = 401), (status = 403)))]
+    responses((status = 200, body = ApiKeyInfo), (status = 400), (status = 401), (status = 403), (status = 415, description = "the body is not sent as application/json")))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -197,6 +197,20 @@ pub async fn create(
             return Err(ApiError::bad_request("expiration: the date is in the past."));
         }
         new.expires_at = Some(at);
+    }
+    // A key made with an expiring key expires with it at the latest:
+    // otherwise one leaked short-lived key would mint a permanent one.
+    if let Some(limit) = caller.key_expires_at {
+        match new.expires_at {
+            None => new.expires_at = Some(limit),
+            Some(at) if at > limit => {
+                return Err(ApiError::bad_request(format!(
+                    "expiration: a key made with an expiring API key cannot outlive it (it expires {}).",
+                    gantry_store::time::format_millis(limit)
+                )));
+            }
+            Some(_) => {}
+        }
     }
     let secret = match input.key {
         Some(custom) => {

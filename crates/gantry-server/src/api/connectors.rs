@@ -62,7 +62,7 @@ impl ConnectorInfo {
         let s = &record.settings;
         Self {
             name: s.name.clone(),
-            url: s.url.clone(),
+            url: crate::connectors::upstream::without_credentials(&s.url),
             feed_type: s.feed_type.id().to_owned(),
             timeout: s.timeout_secs,
             metadata_cache_enabled: s.metadata_cache_enabled,
@@ -118,13 +118,13 @@ pub struct ConnectorInput {
 #[utoipa::path(post, path = "/api/management/connectors/create", tag = "connectors",
     request_body = ConnectorInput,
     responses((status = 201, body = ConnectorInfo), (status = 400, description = "invalid connector"),
-        (status = 401), (status = 403), (status = 409, description = "the name is taken")))]
+        (status = 401), (status = 403), (status = 409, description = "the name is taken"), (status = 415, description = "the body is not sent as application/json")))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
     JsonBody(input): JsonBody<ConnectorInput>,
 ) -> ApiResult<(StatusCode, Json<ConnectorInfo>)> {
-    state.authorize(&caller, Attribute::ManageFeeds, None)?;
+    state.authorize(&caller, Attribute::ManageConnectors, None)?;
     let name = input
         .name
         .as_deref()
@@ -145,10 +145,11 @@ pub async fn create(
         .url
         .as_deref()
         .ok_or_else(|| ApiError::bad_request("url is required."))?;
+    let url = checked_url(url)?;
     let mut settings = ConnectorSettings {
         name: checked_name(name)?,
         feed_type,
-        url: checked_url(url)?,
+        url: url.address,
         timeout_secs: 30,
         metadata_cache_enabled: true,
         metadata_cache_minutes: 30,
@@ -157,6 +158,7 @@ pub async fn create(
         password: None,
         filters: Vec::new(),
     };
+    adopt_url_credentials(&mut settings, url.username, url.password);
     apply(&mut settings, &input)?;
     let record = state.meta().create_connector(&settings).await?;
     tracing::info!(connector = %record.settings.name, url = %record.settings.url, "connector created");
@@ -167,7 +169,7 @@ pub async fn create(
 #[utoipa::path(get, path = "/api/management/connectors/list", tag = "connectors",
     responses((status = 200, body = [ConnectorInfo]), (status = 401), (status = 403)))]
 pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<ConnectorInfo>>> {
-    state.authorize(&caller, Attribute::ManageFeeds, None)?;
+    state.authorize(&caller, Attribute::ManageConnectors, None)?;
     let connectors = state.meta().list_connectors().await?;
     Ok(Json(
         connectors.iter().map(|c| ConnectorInfo::new(c, &state)).collect(),
@@ -183,7 +185,7 @@ pub async fn get(
     caller: Caller,
     Path(name): Path<String>,
 ) -> ApiResult<Json<ConnectorInfo>> {
-    state.authorize(&caller, Attribute::ManageFeeds, None)?;
+    state.authorize(&caller, Attribute::ManageConnectors, None)?;
     let record = find(&state, &name).await?;
     Ok(Json(ConnectorInfo::new(&record, &state)))
 }
@@ -192,14 +194,14 @@ pub async fn get(
 #[utoipa::path(post, path = "/api/management/connectors/update/{name}", tag = "connectors",
     params(("name" = String, Path, description = "connector name")),
     request_body = ConnectorInput,
-    responses((status = 200, body = ConnectorInfo), (status = 400), (status = 401), (status = 403), (status = 404), (status = 409)))]
+    responses((status = 200, body = ConnectorInfo), (status = 400), (status = 401), (status = 403), (status = 404), (status = 409), (status = 415, description = "the body is not sent as application/json")))]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
     Path(name): Path<String>,
     JsonBody(input): JsonBody<ConnectorInput>,
 ) -> ApiResult<Json<ConnectorInfo>> {
-    state.authorize(&caller, Attribute::ManageFeeds, None)?;
+    state.authorize(&caller, Attribute::ManageConnectors, None)?;
     let record = find(&state, &name).await?;
     let mut settings = record.settings.clone();
     if let Some(new_name) = &input.name {
@@ -212,7 +214,15 @@ pub async fn update(
         "connector",
     )?;
     if let Some(url) = &input.url {
-        settings.url = checked_url(url)?;
+        let url = checked_url(url)?;
+        // Stored credentials were given for the old upstream: pointing the
+        // connector elsewhere must not hand them to the new host.
+        if origin_of(&url.address) != origin_of(&settings.url) {
+            settings.username = None;
+            settings.password = None;
+        }
+        settings.url = url.address;
+        adopt_url_credentials(&mut settings, url.username, url.password);
     }
     apply(&mut settings, &input)?;
     let updated = state.meta().update_connector(record.id, &settings).await?;
@@ -229,7 +239,7 @@ pub async fn delete(
     caller: Caller,
     Path(name): Path<String>,
 ) -> ApiResult<StatusCode> {
-    state.authorize(&caller, Attribute::ManageFeeds, None)?;
+    state.authorize(&caller, Attribute::ManageConnectors, None)?;
     let record = find(&state, &name).await?;
     state.meta().delete_connector(record.id).await?;
     state.connectors().forget(record.id);
@@ -252,20 +262,69 @@ fn checked_name(name: &str) -> ApiResult<String> {
         .map_err(|e| ApiError::bad_request(e.0.replace("feed", "connector")))
 }
 
-fn checked_url(url: &str) -> ApiResult<String> {
-    let parsed = reqwest::Url::parse(url)
-        .map_err(|e| ApiError::bad_request(format!("url: '{url}' is not a URL: {e}.")))?;
+/// A checked upstream address, with any `user:password@` taken out of it.
+struct CheckedUrl {
+    /// The address without credentials: what is stored, shown and logged.
+    address: String,
+    username: Option<String>,
+    password: Option<String>,
+}
+
+fn checked_url(url: &str) -> ApiResult<CheckedUrl> {
+    // Never quote the address back: it may hold a password.
+    let mut parsed = reqwest::Url::parse(url)
+        .map_err(|e| ApiError::bad_request(format!("url: the value is not a URL: {e}.")))?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-        return Err(ApiError::bad_request(format!(
-            "url: '{url}' must be an http or https address."
-        )));
+        return Err(ApiError::bad_request(
+            "url: the connector's address must be an http or https address.",
+        ));
     }
     if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(ApiError::bad_request(format!(
-            "url: '{url}' must not carry a query or fragment."
-        )));
+        return Err(ApiError::bad_request(
+            "url: the address must not carry a query or fragment.",
+        ));
     }
-    Ok(url.to_owned())
+    let decode = |text: &str| {
+        percent_encoding::percent_decode_str(text)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    let username = Some(decode(parsed.username())).filter(|u| !u.is_empty());
+    let password = parsed.password().map(decode).filter(|p| !p.is_empty());
+    if username.is_some() || password.is_some() {
+        // Setting empty credentials on an http(s) URL cannot fail.
+        let _ = parsed.set_username("");
+        let _ = parsed.set_password(None);
+    }
+    let address = if username.is_some() || password.is_some() {
+        parsed.to_string()
+    } else {
+        url.to_owned()
+    };
+    Ok(CheckedUrl {
+        address,
+        username,
+        password,
+    })
+}
+
+/// Credentials written into the URL become the connector's own (where the
+/// request's `username`/`password` fields do not say otherwise).
+fn adopt_url_credentials(
+    settings: &mut ConnectorSettings,
+    username: Option<String>,
+    password: Option<String>,
+) {
+    if username.is_some() || password.is_some() {
+        settings.username = username;
+        settings.password = password;
+    }
+}
+
+/// Scheme, host and port: where credentials may be sent.
+fn origin_of(url: &str) -> Option<String> {
+    let parsed = reqwest::Url::parse(url).ok()?;
+    Some(parsed.origin().ascii_serialization())
 }
 
 /// Copies the plain fields of `input` onto `settings`, checking ranges.

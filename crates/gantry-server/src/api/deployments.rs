@@ -234,7 +234,7 @@ pub async fn list(
             until: q.date("until")?,
             before_id,
             limit,
-            visible_feed_keys: crate::api::promotions::visible_feeds(&state, &caller).await?,
+            visible: crate::services::feeds::visibility(&state, &caller).await?,
         })
         .await?;
     let mut response = Json(records.iter().map(DeploymentInfo::from).collect::<Vec<_>>()).into_response();

@@ -50,7 +50,9 @@ impl QueryPairs {
             .transpose()
     }
 
-    /// `limit`, from 1 to [`MAX_LIMIT`].
+    /// `limit`, from 1 to [`MAX_LIMIT`]; [`MAX_LIMIT`] when absent, so that
+    /// no request makes the server read and send a whole table (the
+    /// `X-Gantry-Next-Cursor` header then says where the rest starts).
     pub fn limit(&self) -> ApiResult<Option<i64>> {
         self.get(&["limit"])
             .map(|l| {
@@ -62,6 +64,7 @@ impl QueryPairs {
                     })
             })
             .transpose()
+            .map(|l| Some(l.unwrap_or(MAX_LIMIT)))
     }
 
     /// `cursor`, as handed out in `X-Gantry-Next-Cursor`.

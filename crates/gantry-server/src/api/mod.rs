@@ -7,6 +7,7 @@
 pub mod api_keys;
 pub mod connectors;
 pub mod deployments;
+pub mod error_docs;
 pub mod extract;
 pub mod feeds;
 pub mod health;
@@ -19,7 +20,7 @@ pub mod security;
 use std::time::Duration;
 
 use axum::extract::{MatchedPath, Request};
-use axum::http::{HeaderName, HeaderValue, Method, Response};
+use axum::http::{header, HeaderName, HeaderValue, Method, Response};
 use axum::{Json, Router};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -50,7 +51,7 @@ struct ApiDoc;
 
 /// The OpenAPI document and the API routes, built together.
 fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let api = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::health))
         .routes(routes!(feeds::create))
         .routes(routes!(feeds::list))
@@ -97,7 +98,10 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(security::permissions::add))
         .routes(routes!(security::permissions::delete))
         .routes(routes!(security::audit::list))
-        .split_for_parts()
+        .split_for_parts();
+    let (router, mut doc) = api;
+    error_docs::document_error_bodies(&mut doc);
+    (router, doc)
 }
 
 /// The OpenAPI document of Gantry's API.
@@ -119,6 +123,7 @@ fn other_routes() -> Routes {
         )
         .add("/api/openapi.json", &[Method::GET], openapi_document)
         .merge(crate::feeds::routes())
+        .merge(crate::ui::routes())
 }
 
 async fn openapi_document() -> Json<utoipa::openapi::OpenApi> {
@@ -154,13 +159,20 @@ pub fn route_table() -> Vec<RouteEntry> {
     table
 }
 
+/// The Content-Security-Policy of every answer that is not a UI page: a
+/// document rendered from it runs no script and loads nothing.
+pub const INERT_CONTENT_POLICY: &str = "sandbox; default-src 'none'; frame-ancestors 'none'";
+
 /// The whole application: API, protocols, and the layers every request goes through.
 pub fn app(state: AppState) -> Router {
     let (api, _) = api_routes();
     let (others, _) = other_routes().into_parts();
     api.merge(others)
-        .merge(crate::ui::routes())
         .fallback(|| async { ApiError::not_found("There is nothing at this address.") })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::client_address::resolve,
+        ))
         .layer(
             TraceLayer::new_for_http()
                 // One span per request, named by the matched route: the path
@@ -179,6 +191,20 @@ pub fn app(state: AppState) -> Router {
                     tracing::info!(status = response.status().as_u16(), latency_ms = latency.as_millis() as u64, "served");
                 }),
         )
+        // Much of what the server sends is bytes a publisher chose (nuspecs,
+        // packuments, package files, readmes). No browser may sniff them
+        // into something else, and any that a browser renders anyway (an
+        // XML file with an XHTML <script>) runs sandboxed, with no script,
+        // no origin and nothing loaded. Pages of the UI carry their own,
+        // stricter-for-pages policy, which this layer leaves in place.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(INERT_CONTENT_POLICY),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         .layer(SetResponseHeaderLayer::overriding(
             HeaderName::from_static("x-gantry-version"),
             HeaderValue::from_static(env!("CARGO_PKG_VERSION")),

@@ -238,7 +238,8 @@ pub async fn latest(
 /// Downloads one version's file.
 #[utoipa::path(get, path = "/api/packages/{feed}/download", tag = "packages",
     params(("feed" = String, Path, description = "feed name"), PackageSelector),
-    responses((status = 200, description = "the package file", content_type = "application/octet-stream"),
+    responses((status = 200, description = "the package file: a zip for universal packages, bytes otherwise",
+            content(("application/zip"), ("application/octet-stream"))),
         (status = 400), (status = 401), (status = 403), (status = 404)))]
 pub async fn download(
     State(state): State<AppState>,
@@ -304,7 +305,7 @@ const MAX_DEPRECATION_REASON: usize = 4000;
 #[utoipa::path(post, path = "/api/packages/{feed}/status", tag = "packages",
     params(("feed" = String, Path, description = "feed name"), PackageSelector),
     request_body = PackageStatus,
-    responses((status = 200, body = PackageVersionInfo), (status = 400), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = PackageVersionInfo), (status = 400), (status = 401), (status = 403), (status = 404), (status = 415, description = "the body is not sent as application/json")))]
 pub async fn status(
     State(state): State<AppState>,
     caller: Caller,

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use axum::extract::{RawQuery, Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use gantry_core::{Attribute, FeedType, Principal};
+use gantry_core::FeedType;
 use gantry_formats::{format_for, PackageFormat};
 use gantry_store::time::format_millis;
 use gantry_store::{PromotionQuery, PromotionRecord};
@@ -16,7 +16,7 @@ use crate::api::extract::{caller_with_body_key, read_fields};
 use crate::api::listing::{announce_next_page, IdentityFilter, QueryPairs};
 use crate::auth::credentials::Presented;
 use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::services::promote::{promote as promote_package, PromoteRequest};
 use crate::state::AppState;
 
@@ -201,7 +201,7 @@ pub async fn list(
     let limit = q.limit()?;
     let after_id = q.cursor()?;
 
-    let visible_feed_keys = visible_feeds(&state, &caller).await?;
+    let visible = crate::services::feeds::visibility(&state, &caller).await?;
     let records = state
         .meta()
         .list_promotions(&PromotionQuery {
@@ -214,7 +214,7 @@ pub async fn list(
             until: q.date("until")?,
             after_id,
             limit,
-            visible_feed_keys,
+            visible,
         })
         .await?;
 
@@ -236,22 +236,4 @@ pub async fn list(
     let mut response = Json(packages).into_response();
     announce_next_page(&mut response, limit, records.len(), records.last().map(|r| r.id));
     Ok(response)
-}
-
-/// The feeds whose promotions the caller may see: `None` for all of them.
-/// Anonymous callers who may see nothing are challenged (401).
-pub async fn visible_feeds(state: &AppState, caller: &Caller) -> ApiResult<Option<Vec<String>>> {
-    if state.may(caller, Attribute::ViewPackages, None) {
-        return Ok(None);
-    }
-    let feeds = state.meta().list_feeds().await?;
-    let visible: Vec<String> = feeds
-        .iter()
-        .filter(|f| state.may(caller, Attribute::ViewPackages, Some(f)))
-        .map(|f| f.settings.name.to_ascii_lowercase())
-        .collect();
-    if visible.is_empty() && caller.principal == Principal::Anonymous {
-        return Err(ApiError::challenge());
-    }
-    Ok(Some(visible))
 }

@@ -67,6 +67,33 @@ impl Routes {
         self
     }
 
+    /// Routes `GET` on `path` to `handler`.
+    #[must_use]
+    pub fn get<H, T>(self, path: &str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(path, &[Method::GET], handler)
+    }
+
+    /// Routes `POST` on `path` to `handler`.
+    #[must_use]
+    pub fn post<H, T>(self, path: &str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(path, &[Method::POST], handler)
+    }
+
+    /// Applies `layer` to every route added so far (the table is unchanged).
+    #[must_use]
+    pub fn layer_all(mut self, layer: impl FnOnce(Router<AppState>) -> Router<AppState>) -> Self {
+        self.router = layer(self.router);
+        self
+    }
+
     /// Both route sets in one.
     #[must_use]
     pub fn merge(mut self, other: Routes) -> Self {

@@ -32,10 +32,18 @@ impl Presented {
     /// credentials are a 400, never taken for anonymous.
     pub fn from_parts(parts: &Parts) -> Result<Self, ApiError> {
         let credential = find(&parts.headers, parts.uri.query()).map_err(|e| ApiError::bad_request(e.0))?;
+        // The address the client-address middleware settled on (behind a
+        // trusted proxy, the one it forwarded for); else the peer's.
         let address = parts
             .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|info| info.0.ip());
+            .get::<super::client_address::ClientAddress>()
+            .map(|client| client.0)
+            .or_else(|| {
+                parts
+                    .extensions
+                    .get::<ConnectInfo<SocketAddr>>()
+                    .map(|info| info.0.ip())
+            });
         Ok(Self { credential, address })
     }
 }

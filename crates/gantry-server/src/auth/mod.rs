@@ -5,6 +5,7 @@
 //! [`gantry_core::SecurityModel::decide`], on the node's cached model.
 
 pub mod cache;
+pub mod client_address;
 pub mod credentials;
 pub mod keys;
 pub mod passwords;
@@ -22,6 +23,7 @@ use gantry_store::FeedRecord;
 use crate::error::{ApiError, INSUFFICIENT_KEY};
 use crate::state::AppState;
 use credentials::{Credential, Presented};
+use throttle::Refusal;
 
 /// The text for a user name and password that do not sign in: the same
 /// whether the user is unknown, disabled or the password is wrong.
@@ -36,6 +38,9 @@ pub const INSUFFICIENT_USER: &str = "The user does not have the proper permissio
 pub struct Caller {
     /// Who it is.
     pub principal: Principal,
+    /// When the API key the request came with expires, if it does: keys
+    /// made with it may not outlive it.
+    pub key_expires_at: Option<i64>,
     model: Arc<SecurityModel>,
 }
 
@@ -60,18 +65,24 @@ impl Caller {
     /// repeated wrong passwords with 429 for a while.
     pub async fn authenticate(state: &AppState, presented: Presented) -> Result<Self, ApiError> {
         let model = state.security().model(state.meta()).await?;
+        let mut key_expires_at = None;
         let principal = match presented.credential {
             None => Principal::Anonymous,
             Some(Credential::ApiKey(secret)) => {
                 let record = state.meta().find_api_key(&keys::hash(&secret)).await?;
                 let record = record.ok_or_else(|| ApiError::forbidden(INSUFFICIENT_KEY))?;
+                key_expires_at = record.expires_at;
                 keys::principal(&record, now_millis(), &model).map_err(ApiError::forbidden)?
             }
             Some(Credential::UserPassword { user, password }) => {
                 sign_in(state, &user, &password, presented.address).await?
             }
         };
-        Ok(Self { principal, model })
+        Ok(Self {
+            principal,
+            key_expires_at,
+            model,
+        })
     }
 }
 
@@ -80,7 +91,11 @@ impl Caller {
     /// the node's current permission model.
     pub async fn for_principal(state: &AppState, principal: Principal) -> Result<Self, ApiError> {
         let model = state.security().model(state.meta()).await?;
-        Ok(Self { principal, model })
+        Ok(Self {
+            principal,
+            key_expires_at: None,
+            model,
+        })
     }
 
     /// Checks a user name and password the way every sign-in does
@@ -96,6 +111,10 @@ impl Caller {
     }
 }
 
+/// How long a sign-in waits for its turn among the checks in flight for
+/// the same user name or address before it is refused.
+const SIGN_IN_QUEUE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Checks a user name and password, throttling repeated failures.
 async fn sign_in(
     state: &AppState,
@@ -103,10 +122,34 @@ async fn sign_in(
     password: &str,
     address: Option<IpAddr>,
 ) -> Result<Principal, ApiError> {
-    if let Some(wait) = state.throttle().retry_after(user, address) {
-        return Err(ApiError::too_many_attempts(wait));
-    }
     let found = state.meta().find_user(&user.to_ascii_lowercase()).await?;
+    let known_right = |found: &Option<(gantry_store::metadata::UserRecord, String)>| {
+        found.as_ref().is_some_and(|(record, hash)| {
+            !record.disabled && state.passwords().recently_verified(hash, password)
+        })
+    };
+    // A client sending the same right password on many parallel requests
+    // (npm and NuGet restores do) waits for the first check to finish
+    // rather than being refused; guesses wait in the same line, and are
+    // counted before any is judged.
+    let queued_until = tokio::time::Instant::now() + SIGN_IN_QUEUE;
+    let attempt = loop {
+        if let Some((record, _)) = found.as_ref().filter(|_| known_right(&found)) {
+            return Ok(Principal::User {
+                id: record.id,
+                name: record.name.clone(),
+                via_key: None,
+            });
+        }
+        match state.throttle().admit(user, address) {
+            Ok(attempt) => break attempt,
+            Err(Refusal::Busy) if tokio::time::Instant::now() < queued_until => {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            Err(Refusal::Busy) => return Err(ApiError::too_many_attempts(std::time::Duration::from_secs(1))),
+            Err(Refusal::HeldBack(wait)) => return Err(ApiError::too_many_attempts(wait)),
+        }
+    };
     let signed_in = match &found {
         Some((record, hash)) if !record.disabled => state.passwords().verify(hash, password).await,
         _ => {
@@ -118,7 +161,7 @@ async fn sign_in(
     };
     match found {
         Some((record, _)) if signed_in => {
-            state.throttle().succeeded(user, address);
+            attempt.succeeded();
             Ok(Principal::User {
                 id: record.id,
                 name: record.name,
@@ -126,7 +169,8 @@ async fn sign_in(
             })
         }
         _ => {
-            state.throttle().failed(user, address);
+            // The attempt was counted as failed when it was admitted.
+            drop(attempt);
             tracing::info!(address = ?address, "failed sign-in");
             Err(ApiError::forbidden(BAD_SIGN_IN))
         }

@@ -86,6 +86,12 @@ impl VerifiedPasswords {
         ok
     }
 
+    /// Whether `password` passed against `stored` recently: then it is
+    /// known right, and needs neither argon2 nor the guessing throttle.
+    pub fn recently_verified(&self, stored: &str, password: &str) -> bool {
+        self.remembered(&Self::key(stored, password))
+    }
+
     fn remembered(&self, key: &[u8; 32]) -> bool {
         let entries = self
             .entries

@@ -1,11 +1,15 @@
 //! Slowing down password guessing.
 //!
-//! Failed sign-ins are counted per user name and per client address. After
-//! a few failures further attempts are refused for a while, the wait
-//! doubling with each failure. A user name's wait is capped at
-//! [`USER_MAX_WAIT`], so an attacker cannot lock a real user out for long;
-//! an address's wait grows to [`ADDRESS_MAX_WAIT`]. A success clears both.
-//! Counts are kept per node (a restart or another node starts afresh).
+//! Sign-in attempts are counted per user name and per client address. An
+//! attempt is counted as a failure *before* its password is checked, and
+//! only a success takes it back: so a burst of parallel guesses is counted
+//! in full before any of them is judged, and the wait applies to all but
+//! the first few. Checks in flight at once are also bounded per user name
+//! and per address. After a few failures further attempts are refused for a
+//! while, the wait doubling with each failure. A user name's wait is capped
+//! at [`USER_MAX_WAIT`], so an attacker cannot lock a real user out for
+//! long; an address's wait grows to [`ADDRESS_MAX_WAIT`]. Counts are kept
+//! per node (a restart or another node starts afresh).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -20,6 +24,10 @@ pub const ADDRESS_FREE_FAILURES: u32 = 10;
 pub const USER_MAX_WAIT: Duration = Duration::from_secs(30);
 /// The longest an address is held back.
 pub const ADDRESS_MAX_WAIT: Duration = Duration::from_mins(15);
+/// Password checks of one user name at once (a browser and a script).
+pub const USER_MAX_IN_FLIGHT: u32 = 2;
+/// Password checks from one address at once.
+pub const ADDRESS_MAX_IN_FLIGHT: u32 = 8;
 /// Failures older than this are forgotten.
 const FORGET_AFTER: Duration = Duration::from_mins(30);
 /// Entries kept before old ones are pruned.
@@ -28,11 +36,12 @@ const CAPACITY: usize = 50_000;
 #[derive(Clone, Copy)]
 struct Entry {
     failures: u32,
+    in_flight: u32,
     last_failure: Instant,
     blocked_until: Option<Instant>,
 }
 
-/// Failed sign-in counts by user name and address.
+/// Sign-in attempt counts by user name and address.
 #[derive(Default)]
 pub struct LoginThrottle {
     entries: Mutex<HashMap<String, Entry>>,
@@ -52,37 +61,83 @@ fn wait(failures: u32, free: u32, max: Duration) -> Option<Duration> {
     Some(Duration::from_secs(secs).min(max))
 }
 
+/// The limits of one counted key.
+struct Limits {
+    free: u32,
+    max_wait: Duration,
+    max_in_flight: u32,
+}
+
+const USER_LIMITS: Limits = Limits {
+    free: USER_FREE_FAILURES,
+    max_wait: USER_MAX_WAIT,
+    max_in_flight: USER_MAX_IN_FLIGHT,
+};
+
+const ADDRESS_LIMITS: Limits = Limits {
+    free: ADDRESS_FREE_FAILURES,
+    max_wait: ADDRESS_MAX_WAIT,
+    max_in_flight: ADDRESS_MAX_IN_FLIGHT,
+};
+
+/// Why an attempt was not admitted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// Too many checks of this user name or address are in flight: try
+    /// again as soon as one ends.
+    Busy,
+    /// Held back by earlier failures for this long.
+    HeldBack(Duration),
+}
+
+/// An admitted sign-in attempt: counted as failed until [`Attempt::succeeded`];
+/// its place among the checks in flight is given back when it is dropped.
+pub struct Attempt<'a> {
+    throttle: &'a LoginThrottle,
+    keys: Vec<(String, &'static Limits)>,
+}
+
 impl LoginThrottle {
-    /// How long the caller must wait before trying again, if at all.
-    pub fn retry_after(&self, user: &str, address: Option<IpAddr>) -> Option<Duration> {
-        let now = Instant::now();
-        let entries = self
-            .entries
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
+        self.entries
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut keys = vec![user_key(user)];
-        keys.extend(address.map(address_key));
-        keys.iter()
-            .filter_map(|k| entries.get(k))
-            .filter_map(|e| e.blocked_until)
-            .filter(|until| *until > now)
-            .map(|until| until - now)
-            .max()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Counts a failed sign-in.
-    pub fn failed(&self, user: &str, address: Option<IpAddr>) {
+    /// Admits one sign-in attempt for `user` from `address`, or refuses it:
+    /// while either is held back by earlier failures, or already has as
+    /// many checks in flight as allowed. An admitted attempt is counted as
+    /// a failure at once.
+    pub fn admit(&self, user: &str, address: Option<IpAddr>) -> Result<Attempt<'_>, Refusal> {
         let now = Instant::now();
-        let mut entries = self
-            .entries
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut keys: Vec<(String, &'static Limits)> = vec![(user_key(user), &USER_LIMITS)];
+        keys.extend(address.map(|a| (address_key(a), &ADDRESS_LIMITS)));
+        let mut entries = self.lock();
         if entries.len() >= CAPACITY {
-            entries.retain(|_, e| now.duration_since(e.last_failure) < FORGET_AFTER);
+            entries.retain(|_, e| e.in_flight > 0 || now.duration_since(e.last_failure) < FORGET_AFTER);
         }
-        let mut count = |key: String, free: u32, max: Duration| {
-            let entry = entries.entry(key).or_insert(Entry {
+        // Decide on every key before counting on any.
+        let mut held_back = None;
+        let mut busy = false;
+        for (key, limits) in &keys {
+            let Some(entry) = entries.get(key) else { continue };
+            let blocked = entry
+                .blocked_until
+                .filter(|until| *until > now)
+                .map(|until| until - now);
+            held_back = held_back.max(blocked);
+            busy |= entry.in_flight >= limits.max_in_flight;
+        }
+        if let Some(wait) = held_back {
+            return Err(Refusal::HeldBack(wait));
+        }
+        if busy {
+            return Err(Refusal::Busy);
+        }
+        for (key, limits) in &keys {
+            let entry = entries.entry(key.clone()).or_insert(Entry {
                 failures: 0,
+                in_flight: 0,
                 last_failure: now,
                 blocked_until: None,
             });
@@ -90,24 +145,41 @@ impl LoginThrottle {
                 entry.failures = 0;
             }
             entry.failures = entry.failures.saturating_add(1);
+            entry.in_flight = entry.in_flight.saturating_add(1);
             entry.last_failure = now;
-            entry.blocked_until = wait(entry.failures, free, max).map(|w| now + w);
-        };
-        count(user_key(user), USER_FREE_FAILURES, USER_MAX_WAIT);
-        if let Some(address) = address {
-            count(address_key(address), ADDRESS_FREE_FAILURES, ADDRESS_MAX_WAIT);
+            entry.blocked_until = wait(entry.failures, limits.free, limits.max_wait).map(|w| now + w);
+        }
+        drop(entries);
+        Ok(Attempt { throttle: self, keys })
+    }
+}
+
+impl Attempt<'_> {
+    /// The password was right: the user name's failures are cleared, and
+    /// this attempt no longer counts against the address.
+    pub fn succeeded(self) {
+        let now = Instant::now();
+        let mut entries = self.throttle.lock();
+        for (index, (key, limits)) in self.keys.iter().enumerate() {
+            if let Some(entry) = entries.get_mut(key) {
+                entry.failures = if index == 0 {
+                    0
+                } else {
+                    entry.failures.saturating_sub(1)
+                };
+                entry.blocked_until = wait(entry.failures, limits.free, limits.max_wait).map(|w| now + w);
+            }
         }
     }
+}
 
-    /// Clears the counts after a successful sign-in.
-    pub fn succeeded(&self, user: &str, address: Option<IpAddr>) {
-        let mut entries = self
-            .entries
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        entries.remove(&user_key(user));
-        if let Some(address) = address {
-            entries.remove(&address_key(address));
+impl Drop for Attempt<'_> {
+    fn drop(&mut self) {
+        let mut entries = self.throttle.lock();
+        for (key, _) in &self.keys {
+            if let Some(entry) = entries.get_mut(key) {
+                entry.in_flight = entry.in_flight.saturating_sub(1);
+            }
         }
     }
 }
@@ -125,21 +197,56 @@ mod tests {
         assert_eq!(wait(200, 10, ADDRESS_MAX_WAIT), Some(ADDRESS_MAX_WAIT));
     }
 
+    fn fail(throttle: &LoginThrottle, user: &str, address: Option<IpAddr>) {
+        drop(throttle.admit(user, address).expect("admitted"));
+    }
+
     #[test]
     fn a_user_is_held_back_briefly_and_a_success_clears_it() {
         let throttle = LoginThrottle::default();
         let address: IpAddr = [127, 0, 0, 9].into();
         for _ in 0..USER_FREE_FAILURES - 1 {
-            throttle.failed("Alice", Some(address));
+            fail(&throttle, "Alice", Some(address));
         }
-        assert_eq!(throttle.retry_after("alice", Some(address)), None);
-        throttle.failed("alice", Some(address));
-        let held = throttle.retry_after("ALICE", None).expect("held back");
+        let last = throttle
+            .admit("alice", Some(address))
+            .expect("the fifth is still admitted");
+        // Counted before it is judged: the next is held back already.
+        let Err(Refusal::HeldBack(held)) = throttle.admit("ALICE", None) else {
+            panic!("held back")
+        };
         assert!(held <= Duration::from_secs(1));
         // Another user from elsewhere is not affected.
-        assert_eq!(throttle.retry_after("bob", Some([127, 0, 0, 10].into())), None);
-        throttle.succeeded("alice", Some(address));
-        assert_eq!(throttle.retry_after("alice", Some(address)), None);
+        assert!(throttle.admit("bob", Some([127, 0, 0, 10].into())).is_ok());
+        last.succeeded();
+        assert!(throttle.admit("alice", Some(address)).is_ok());
+    }
+
+    #[test]
+    fn parallel_guesses_are_counted_before_any_is_judged() {
+        let throttle = LoginThrottle::default();
+        let mut admitted = Vec::new();
+        let mut refused = 0;
+        for i in 0..120u8 {
+            match throttle.admit("alice", Some([127, 0, 1, i].into())) {
+                Ok(attempt) => admitted.push(attempt),
+                Err(refusal) => {
+                    assert_eq!(refusal, Refusal::Busy);
+                    refused += 1;
+                }
+            }
+        }
+        assert_eq!(admitted.len(), USER_MAX_IN_FLIGHT as usize, "in flight at once");
+        assert_eq!(refused, 120 - USER_MAX_IN_FLIGHT as usize);
+        admitted.clear();
+        let mut judged = USER_MAX_IN_FLIGHT;
+        while throttle.admit("alice", None).map(drop).is_ok() {
+            judged += 1;
+        }
+        assert_eq!(
+            judged, USER_FREE_FAILURES,
+            "no more than the free failures are ever checked"
+        );
     }
 
     #[test]
@@ -147,12 +254,9 @@ mod tests {
         let throttle = LoginThrottle::default();
         let address: IpAddr = [127, 0, 0, 7].into();
         for i in 0..ADDRESS_FREE_FAILURES {
-            throttle.failed(&format!("user{i}"), Some(address));
+            fail(&throttle, &format!("user{i}"), Some(address));
         }
-        assert!(throttle.retry_after("someone-new", Some(address)).is_some());
-        assert_eq!(
-            throttle.retry_after("someone-new", Some([127, 0, 0, 8].into())),
-            None
-        );
+        assert!(throttle.admit("someone-new", Some(address)).is_err());
+        assert!(throttle.admit("someone-new", Some([127, 0, 0, 8].into())).is_ok());
     }
 }

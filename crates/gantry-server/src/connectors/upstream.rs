@@ -349,9 +349,23 @@ fn same_origin(a: &str, b: &str) -> bool {
     }
 }
 
+/// `url` without any `user:password@`, for showing and logging: new
+/// connectors never store credentials in their URL, but ones made before
+/// that rule may.
+pub fn without_credentials(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
+            let _ = parsed.set_username("");
+            let _ = parsed.set_password(None);
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::same_origin;
+    use super::{same_origin, without_credentials};
 
     #[test]
     fn credentials_go_only_to_the_connector_origin() {
@@ -370,5 +384,13 @@ mod tests {
             "https://cdn.example/a.tgz"
         ));
         assert!(!same_origin("https://registry.example/", "not a url"));
+        assert_eq!(
+            without_credentials("https://me:secret@registry.example/npm/"),
+            "https://registry.example/npm/"
+        );
+        assert_eq!(
+            without_credentials("https://registry.example/"),
+            "https://registry.example/"
+        );
     }
 }

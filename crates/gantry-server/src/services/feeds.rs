@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use gantry_core::{Attribute, FeedName, FeedType};
 use gantry_formats::{format_for, PackageFormat};
-use gantry_store::{FeedRecord, FeedSettings};
+use gantry_store::{FeedRecord, FeedSettings, FeedVisibility};
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
@@ -36,6 +36,32 @@ pub async fn find_for_protocol(state: &AppState, name: &str, expected: &[FeedTyp
         )));
     }
     Ok(feed)
+}
+
+/// Which feeds' records (promotions, deployments, history events) `caller`
+/// may see, decided feed by feed: a per-feed deny hides that feed's records
+/// even from a caller who may view every other feed. An anonymous caller
+/// who may see no feed at all is challenged (401).
+pub async fn visibility(state: &AppState, caller: &Caller) -> ApiResult<FeedVisibility> {
+    let feeds = state.meta().list_feeds().await?;
+    let (visible, hidden): (Vec<&FeedRecord>, Vec<&FeedRecord>) = feeds
+        .iter()
+        .partition(|f| state.may(caller, Attribute::ViewPackages, Some(f)));
+    let keys = |feeds: Vec<&FeedRecord>| -> Vec<String> {
+        feeds
+            .iter()
+            .map(|f| f.settings.name.to_ascii_lowercase())
+            .collect()
+    };
+    if state.may(caller, Attribute::ViewPackages, None) {
+        // Records of deleted feeds stay visible to those who may view all
+        // feeds: no rule of theirs is left to deny them.
+        return Ok(FeedVisibility::AllBut(keys(hidden)));
+    }
+    if visible.is_empty() && caller.principal == gantry_core::Principal::Anonymous {
+        return Err(ApiError::challenge());
+    }
+    Ok(FeedVisibility::Only(keys(visible)))
 }
 
 /// The feed named `name` with its format, once `caller` is allowed `attribute` on it.
@@ -162,13 +188,25 @@ pub async fn resolve_pipeline_target(
 
 /// Checks the connectors a feed lists: each must exist, serve the feed's
 /// package type, and be listed once.
-pub async fn check_connectors(state: &AppState, settings: &FeedSettings) -> ApiResult<()> {
+///
+/// Adding a connector that the feed did not list (`previous`) also needs
+/// the right to manage connectors: a connector may carry an upstream's
+/// credentials, and whoever attaches it reads that upstream through them.
+pub async fn check_connectors(
+    state: &AppState,
+    caller: &Caller,
+    settings: &FeedSettings,
+    previous: &[String],
+) -> ApiResult<()> {
     let mut seen = HashSet::new();
     for name in &settings.connectors {
         if !seen.insert(name.to_ascii_lowercase()) {
             return Err(ApiError::bad_request(format!(
                 "connectors: '{name}' is listed twice."
             )));
+        }
+        if !previous.iter().any(|p| p.eq_ignore_ascii_case(name)) {
+            state.authorize(caller, Attribute::ManageConnectors, None)?;
         }
         let connector = state
             .meta()

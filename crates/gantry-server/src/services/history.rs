@@ -23,12 +23,16 @@ pub async fn of_version(
         .filter(|t| t.promotion_family() == family)
         .map(|t| t.package_type().to_owned())
         .collect();
-    let visible = crate::api::promotions::visible_feeds(state, caller).await?;
+    let visible = crate::services::feeds::visibility(state, caller).await?;
     let mut events = state.meta().package_events(&types, key).await?;
+    // An event is listed only when every feed it names is visible: a
+    // promotion's event also names the feed it came from.
     events.retain(|e| {
-        visible
-            .as_ref()
-            .is_none_or(|v| v.contains(&e.feed_name.to_ascii_lowercase()))
+        visible.allows(&e.feed_name)
+            && e.details
+                .get("fromFeed")
+                .and_then(serde_json::Value::as_str)
+                .is_none_or(|from| visible.allows(from))
     });
     Ok(events)
 }

@@ -20,32 +20,33 @@ pub mod upload;
 pub mod usage;
 pub mod view;
 
-use axum::routing::{get, post};
-use axum::Router;
+use axum::http::Method;
 
-use crate::state::AppState;
+use crate::api::routes::Routes;
 
 /// Every page of the UI, with the layers they share (security headers,
-/// sign-in redirects, plain-text errors for the page's script).
-pub fn routes() -> Router<AppState> {
+/// sign-in redirects, plain-text errors for the page's script). They are in
+/// the route table, so the authorization matrix walks them too.
+pub fn routes() -> Routes {
     let version = "/feeds/{feed}/packages/{name}/{version}";
-    Router::new()
-        .route("/", get(feeds::list))
-        .route("/feeds", get(feeds::list))
-        .route("/feeds/{feed}", get(feeds::show))
-        // The upload streams to staging within the server's own upload limit.
-        .route(
-            "/feeds/{feed}/upload",
-            post(upload::upload).layer(axum::extract::DefaultBodyLimit::disable()),
-        )
-        .route("/feeds/{feed}/packages/{name}", get(packages::package))
-        .route(version, get(packages::version))
-        .route(&format!("{version}/promote"), post(actions::promote))
-        .route(&format!("{version}/status"), post(actions::status))
-        .route(&format!("{version}/delete"), post(actions::delete))
-        .route("/signin", get(signin::form).post(signin::submit))
-        .route("/signout", post(signin::sign_out))
-        .route("/ui/assets/{name}", get(assets::serve))
+    Routes::default()
+        .get("/", feeds::list)
+        .get("/feeds", feeds::list)
+        .get("/feeds/{feed}", feeds::show)
+        // The upload streams to staging within the server's own upload limit,
+        // once the caller is known to be allowed to publish.
+        .add_with("/feeds/{feed}/upload", &[Method::POST], upload::upload, |r| {
+            r.layer(axum::extract::DefaultBodyLimit::disable())
+        })
+        .get("/feeds/{feed}/packages/{name}", packages::package)
+        .get(version, packages::version)
+        .post(&format!("{version}/promote"), actions::promote)
+        .post(&format!("{version}/status"), actions::status)
+        .post(&format!("{version}/delete"), actions::delete)
+        .get("/signin", signin::form)
+        .post("/signin", signin::submit)
+        .post("/signout", signin::sign_out)
+        .get("/ui/assets/{name}", assets::serve)
         .merge(admin::routes())
-        .layer(axum::middleware::from_fn(layers::pages))
+        .layer_all(|router| router.layer(axum::middleware::from_fn(layers::pages)))
 }

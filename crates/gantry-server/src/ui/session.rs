@@ -25,8 +25,14 @@ use crate::state::AppState;
 pub const SESSION_COOKIE: &str = "gantry_session";
 /// The cookie holding the sign-in form's CSRF token (before any session exists).
 pub const SIGN_IN_COOKIE: &str = "gantry_signin";
-/// How long a session lasts without being used.
-pub const SESSION_MINUTES: i64 = 8 * 60;
+/// When a session used at `now` ends: the idle time later, but never past
+/// its absolute lifetime from `created_at`.
+fn session_end(state: &AppState, created_at: i64, now: i64) -> i64 {
+    let millis = |secs: u64| i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+    let config = state.config();
+    now.saturating_add(millis(config.session_idle_secs))
+        .min(created_at.saturating_add(millis(config.session_max_secs)))
+}
 
 /// The viewer of a page: their caller identity (Anonymous without a
 /// session) and, when signed in, the session.
@@ -131,7 +137,7 @@ impl FromRequestParts<AppState> for Viewer {
                 .map_err(UiError::from_store)?
             {
                 // Slide the end forward, but write at most every few minutes.
-                let renewed = now + SESSION_MINUTES * 60_000;
+                let renewed = session_end(state, found.created_at, now);
                 if renewed - found.expires_at > 5 * 60_000 {
                     state
                         .meta()
@@ -177,7 +183,7 @@ pub async fn start(state: &AppState, user_name: &str, secure: bool) -> Result<Co
             user_id: user.id,
             password_changed_at: user.password_changed_at,
             csrf_token: keys::generate(),
-            expires_at: now_millis() + SESSION_MINUTES * 60_000,
+            expires_at: session_end(state, now_millis(), now_millis()),
         })
         .await
         .map_err(UiError::from_store)?;

@@ -1,7 +1,7 @@
 //! Signing in and out.
 
 use askama::Template;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::page::{render, see_other, Page, UiError};
 use super::session::{self, append_cookie, same_secret, Viewer, SESSION_COOKIE, SIGN_IN_COOKIE};
+use crate::auth::client_address::ClientAddress;
 use crate::auth::{keys, Caller};
 use crate::state::AppState;
 
@@ -24,10 +25,31 @@ struct SignInPage {
 }
 
 /// Where to go after signing in: only a path on this site.
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_owned(),
-        _ => "/".to_owned(),
+///
+/// The value is judged as a browser will read it from `Location`: browsers
+/// drop tabs and newlines anywhere in a URL and read `\\` as `/`, so
+/// `/\t/evil.example` and `/\\evil.example` both mean `//evil.example`, another
+/// site. What is kept is the normalised path, which must start with exactly
+/// one `/`; anything else (or any other control character) goes home.
+pub fn safe_next(next: Option<&str>) -> String {
+    let Some(next) = next else {
+        return "/".to_owned();
+    };
+    if next
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    {
+        return "/".to_owned();
+    }
+    let normalised: String = next
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .map(|c| if c == '\\' { '/' } else { c })
+        .collect();
+    if normalised.starts_with('/') && !normalised.starts_with("//") {
+        normalised
+    } else {
+        "/".to_owned()
     }
 }
 
@@ -94,7 +116,7 @@ pub async fn submit(
     State(state): State<AppState>,
     viewer: Viewer,
     headers: HeaderMap,
-    connect: Option<Extension<ConnectInfo<std::net::SocketAddr>>>,
+    client: Option<Extension<ClientAddress>>,
     Form(form): Form<SignInForm>,
 ) -> Result<Response, UiError> {
     let jar = CookieJar::from_headers(&headers);
@@ -109,7 +131,7 @@ pub async fn submit(
         ));
     }
     let next = safe_next(Some(&form.next));
-    let address = connect.map(|c| (c.0).0.ip());
+    let address = client.map(|c| (c.0).0);
     match Caller::sign_in(&state, form.username.trim(), &form.password, address).await {
         Ok(caller) => {
             // Any earlier session of this browser ends here: a new sign-in

@@ -31,8 +31,32 @@ fn bad_form(reason: impl std::fmt::Display) -> UiError {
     UiError::bad_request(format!("The upload form could not be read: {reason}"))
 }
 
+/// The longest text field the upload form has (the CSRF token is 43
+/// characters): anything longer is not this form.
+const MAX_TEXT_FIELD: usize = 1024;
+
+/// Reads a text field of the form, refusing it once it grows past
+/// [`MAX_TEXT_FIELD`] instead of buffering whatever the sender chose.
+async fn bounded_text(mut field: axum::extract::multipart::Field<'_>) -> Result<String, UiError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(bad_form)? {
+        if bytes.len() + chunk.len() > MAX_TEXT_FIELD {
+            return Err(bad_form(format!(
+                "a text field is longer than {MAX_TEXT_FIELD} bytes"
+            )));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    String::from_utf8(bytes).map_err(|_| bad_form("a text field is not UTF-8"))
+}
+
 /// `POST /feeds/{feed}/upload`: a multipart form whose first field is the
 /// CSRF token and whose second is the package file.
+///
+/// Who may publish, and whether the feed takes uploads at all, is decided
+/// from the request head, before a byte of the body is read; the token
+/// field is read within a small bound and the file is streamed to staging
+/// within the upload limit, as the protocols' own uploads are.
 pub async fn upload(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -40,17 +64,7 @@ pub async fn upload(
     request: Request,
 ) -> Result<Response, UiError> {
     let (feed, format) =
-        feeds::find_authorized(&state, &viewer.caller, &feed_name, Attribute::ViewPackages).await?;
-    let mut form = Multipart::from_request(request, &state)
-        .await
-        .map_err(|e| bad_form(e.body_text()))?;
-    // The token comes first, so that a forged form is refused before its
-    // file is read.
-    let token = match form.next_field().await.map_err(bad_form)? {
-        Some(field) if field.name() == Some("csrf") => field.text().await.map_err(bad_form)?,
-        _ => String::new(),
-    };
-    viewer.check_csrf(&token)?;
+        feeds::find_authorized(&state, &viewer.caller, &feed_name, Attribute::AddPackage).await?;
     check_may_upload(&state, &viewer.caller, &feed)?;
     if !takes_files(feed.settings.feed_type) {
         return Err(UiError::bad_request(format!(
@@ -58,6 +72,29 @@ pub async fn upload(
             view::type_label(feed.settings.feed_type)
         )));
     }
+    let limit = state.config().max_upload_bytes;
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    // The form's own fields and boundaries add a little to the file.
+    if declared.is_some_and(|len| len > limit.saturating_add(64 * 1024)) {
+        return Err(UiError::new(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            format!("The package is larger than this server's limit of {limit} bytes."),
+        ));
+    }
+    let mut form = Multipart::from_request(request, &state)
+        .await
+        .map_err(|e| bad_form(e.body_text()))?;
+    // The token comes first, so that a forged form is refused before its
+    // file is read.
+    let token = match form.next_field().await.map_err(bad_form)? {
+        Some(field) if field.name() == Some("csrf") => bounded_text(field).await?,
+        _ => String::new(),
+    };
+    viewer.check_csrf(&token)?;
     let field = form
         .next_field()
         .await

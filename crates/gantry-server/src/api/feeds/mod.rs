@@ -23,7 +23,7 @@ use model::{FeedInfo, FeedInput};
 #[utoipa::path(post, path = "/api/management/feeds/create", tag = "feeds",
     request_body = FeedInput,
     responses((status = 201, body = FeedInfo), (status = 400, description = "invalid feed"),
-        (status = 401), (status = 403), (status = 409, description = "the name is taken")))]
+        (status = 401), (status = 403), (status = 409, description = "the name is taken"), (status = 415, description = "the body is not sent as application/json")))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -52,7 +52,7 @@ pub async fn create(
         offline: false,
     };
     apply(&mut settings, &input)?;
-    check_connectors(&state, &settings).await?;
+    check_connectors(&state, &caller, &settings, &[]).await?;
     let target = input.promote_to_feed.as_ref().and_then(Option::as_deref);
     settings.promote_to_feed_id = resolve_pipeline_target(&state, &settings, None, target).await?;
     let feed = state.meta().create_feed(&settings).await?;
@@ -81,7 +81,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Js
 /// One feed.
 #[utoipa::path(get, path = "/api/management/feeds/get/{name}", tag = "feeds",
     params(("name" = String, Path, description = "feed name")),
-    responses((status = 200, body = FeedInfo), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = FeedInfo), (status = 400, description = "the name is not a valid feed name"), (status = 401), (status = 403), (status = 404)))]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
@@ -96,7 +96,7 @@ pub async fn get(
 #[utoipa::path(post, path = "/api/management/feeds/update/{name}", tag = "feeds",
     params(("name" = String, Path, description = "feed name")),
     request_body = FeedInput,
-    responses((status = 200, body = FeedInfo), (status = 400), (status = 401), (status = 403), (status = 404), (status = 409)))]
+    responses((status = 200, body = FeedInfo), (status = 400), (status = 401), (status = 403), (status = 404), (status = 409), (status = 415, description = "the body is not sent as application/json")))]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -117,7 +117,7 @@ pub async fn update(
         "feed",
     )?;
     apply(&mut settings, &input)?;
-    check_connectors(&state, &settings).await?;
+    check_connectors(&state, &caller, &settings, &feed.settings.connectors).await?;
     if let Some(target) = &input.promote_to_feed {
         settings.promote_to_feed_id =
             resolve_pipeline_target(&state, &settings, Some(feed.id), target.as_deref()).await?;
@@ -130,7 +130,7 @@ pub async fn update(
 /// Deletes a feed and its packages (their history is kept).
 #[utoipa::path(delete, path = "/api/management/feeds/delete/{name}", tag = "feeds",
     params(("name" = String, Path, description = "feed name")),
-    responses((status = 200), (status = 401), (status = 403), (status = 404), (status = 409, description = "the feed is another feed's promotion target")))]
+    responses((status = 200), (status = 400, description = "the name is not a valid feed name"), (status = 401), (status = 403), (status = 404), (status = 409, description = "the feed is another feed's promotion target")))]
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,

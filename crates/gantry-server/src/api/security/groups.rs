@@ -74,7 +74,7 @@ pub async fn members(
 /// Creates a group.
 #[utoipa::path(post, path = "/api/security/groups/add", tag = "security", request_body = GroupInput,
     responses((status = 200, body = SecurityGroup), (status = 400), (status = 401), (status = 403),
-        (status = 404, description = "a member does not exist"), (status = 409, description = "the name is taken")))]
+        (status = 404, description = "a member does not exist"), (status = 409, description = "the name is taken"), (status = 415, description = "the body is not sent as application/json")))]
 pub async fn add(
     State(state): State<AppState>,
     caller: Caller,
@@ -93,7 +93,7 @@ pub async fn add(
 
 /// Replaces a group's members.
 #[utoipa::path(post, path = "/api/security/groups/update", tag = "security", request_body = GroupInput,
-    responses((status = 200, body = SecurityGroup), (status = 400), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = SecurityGroup), (status = 400), (status = 401), (status = 403), (status = 404), (status = 415, description = "the body is not sent as application/json")))]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,

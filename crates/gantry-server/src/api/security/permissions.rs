@@ -93,7 +93,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Js
 /// Grants or denies a task.
 #[utoipa::path(post, path = "/api/security/permissions/add", tag = "security", request_body = PermissionInput,
     responses((status = 200, body = SecurityPermission), (status = 400), (status = 401), (status = 403),
-        (status = 404, description = "the user, group, task or feed does not exist")))]
+        (status = 404, description = "the user, group, task or feed does not exist"), (status = 415, description = "the body is not sent as application/json")))]
 pub async fn add(
     State(state): State<AppState>,
     caller: Caller,

@@ -133,7 +133,7 @@ pub async fn attributes(
 
 /// Creates a custom task.
 #[utoipa::path(post, path = "/api/security/tasks/add", tag = "security", request_body = TaskInput,
-    responses((status = 200, body = SecurityTask), (status = 400), (status = 401), (status = 403), (status = 409)))]
+    responses((status = 200, body = SecurityTask), (status = 400), (status = 401), (status = 403), (status = 409), (status = 415, description = "the body is not sent as application/json")))]
 pub async fn add(
     State(state): State<AppState>,
     caller: Caller,
@@ -150,7 +150,7 @@ pub async fn add(
 
 /// Replaces a custom task's description and attributes (created when missing).
 #[utoipa::path(post, path = "/api/security/tasks/update", tag = "security", request_body = TaskInput,
-    responses((status = 200, body = SecurityTask), (status = 400), (status = 401), (status = 403), (status = 409)))]
+    responses((status = 200, body = SecurityTask), (status = 400), (status = 401), (status = 403), (status = 409), (status = 415, description = "the body is not sent as application/json")))]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,

@@ -101,7 +101,7 @@ pub async fn show(
 /// Creates a user.
 #[utoipa::path(post, path = "/api/security/users/add", tag = "security", request_body = UserInput,
     responses((status = 200, body = SecurityUser), (status = 400), (status = 401), (status = 403),
-        (status = 404, description = "a named group does not exist"), (status = 409, description = "the name is taken")))]
+        (status = 404, description = "a named group does not exist"), (status = 409, description = "the name is taken"), (status = 415, description = "the body is not sent as application/json")))]
 pub async fn add(
     State(state): State<AppState>,
     caller: Caller,
@@ -130,7 +130,7 @@ pub async fn add(
 
 /// Changes a user: display name, e-mail, password, groups, disabled.
 #[utoipa::path(post, path = "/api/security/users/update", tag = "security", request_body = UserInput,
-    responses((status = 200, body = SecurityUser), (status = 400), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = SecurityUser), (status = 400), (status = 401), (status = 403), (status = 404), (status = 415, description = "the body is not sent as application/json")))]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,

@@ -6,8 +6,6 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
-use axum::Router;
 use axum_extra::extract::Form;
 use gantry_core::Attribute;
 use gantry_store::ApiKeyRecord;
@@ -16,18 +14,21 @@ use serde::Deserialize;
 use super::{done_notice, require, with_status, Choice, CsrfForm, DoneQuery};
 use crate::api::api_keys::ApiKeyInput;
 use crate::api::extract::{JsonBody, QueryParams};
+use crate::api::routes::Routes;
 use crate::state::AppState;
 use crate::ui::page::{render, see_other, Page, UiError};
 use crate::ui::session::Viewer;
 use crate::ui::view::When;
 
 /// This area's routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin/api-keys", get(admin_list).post(admin_create))
-        .route("/admin/api-keys/{id}/delete", post(admin_delete))
-        .route("/account/api-keys", get(own_list).post(own_create))
-        .route("/account/api-keys/{id}/delete", post(own_delete))
+pub fn routes() -> Routes {
+    Routes::default()
+        .get("/admin/api-keys", admin_list)
+        .post("/admin/api-keys", admin_create)
+        .post("/admin/api-keys/{id}/delete", admin_delete)
+        .get("/account/api-keys", own_list)
+        .post("/account/api-keys", own_create)
+        .post("/account/api-keys/{id}/delete", own_delete)
 }
 
 /// A key in the list (never its secret: only its hash is stored).

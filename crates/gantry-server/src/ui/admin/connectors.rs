@@ -7,8 +7,6 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
-use axum::Router;
 use axum_extra::extract::Form;
 use gantry_core::{Attribute, FeedType};
 use gantry_store::{ConnectorRecord, FeedRecord};
@@ -18,6 +16,7 @@ use super::{done_notice, require, with_status};
 use super::{segment, Choice, CsrfForm, DoneQuery};
 use crate::api::connectors::{self as api, ConnectorInput};
 use crate::api::extract::JsonBody;
+use crate::api::routes::Routes;
 use crate::connectors::remote::remote_for;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -30,12 +29,14 @@ use crate::ui::view::{type_label, When};
 const CONNECTORS: Attribute = Attribute::ManageFeeds;
 
 /// This area's routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin/connectors", get(list))
-        .route("/admin/connectors/new", get(new_form).post(create))
-        .route("/admin/connectors/{name}", get(edit_form).post(update))
-        .route("/admin/connectors/{name}/delete", post(delete))
+pub fn routes() -> Routes {
+    Routes::default()
+        .get("/admin/connectors", list)
+        .get("/admin/connectors/new", new_form)
+        .post("/admin/connectors/new", create)
+        .get("/admin/connectors/{name}", edit_form)
+        .post("/admin/connectors/{name}", update)
+        .post("/admin/connectors/{name}/delete", delete)
 }
 
 /// A connector's health as shown.
@@ -113,7 +114,7 @@ pub async fn list(
             name: c.settings.name.clone(),
             link: format!("/admin/connectors/{}", segment(&c.settings.name)),
             type_label: type_label(c.settings.feed_type),
-            url: c.settings.url.clone(),
+            url: crate::connectors::upstream::without_credentials(&c.settings.url),
             health: health(&state, c),
             feeds: users_of(&feeds, &c.settings.name).join(", "),
         })
@@ -182,7 +183,7 @@ impl Shown {
         Self {
             name: s.name.clone(),
             feed_type: s.feed_type.id().to_owned(),
-            url: s.url.clone(),
+            url: crate::connectors::upstream::without_credentials(&s.url),
             timeout: s.timeout_secs.to_string(),
             cache_enabled: s.metadata_cache_enabled,
             cache_minutes: s.metadata_cache_minutes.to_string(),

@@ -5,8 +5,6 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
-use axum::Router;
 use axum_extra::extract::Form;
 use gantry_core::{Attribute, FeedType, FeedUsage};
 use gantry_store::FeedRecord;
@@ -15,6 +13,7 @@ use serde::Deserialize;
 use super::{done_notice, require, segment, with_status, Choice, CsrfForm, DoneQuery};
 use crate::api::extract::JsonBody;
 use crate::api::feeds::model::FeedInput;
+use crate::api::routes::Routes;
 use crate::error::ApiError;
 use crate::services::feeds::{check_type_supported, find};
 use crate::state::AppState;
@@ -23,12 +22,14 @@ use crate::ui::session::Viewer;
 use crate::ui::view;
 
 /// This area's routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin/feeds", get(list))
-        .route("/admin/feeds/new", get(new_form).post(create))
-        .route("/admin/feeds/{feed}", get(edit_form).post(update))
-        .route("/admin/feeds/{feed}/delete", post(delete))
+pub fn routes() -> Routes {
+    Routes::default()
+        .get("/admin/feeds", list)
+        .get("/admin/feeds/new", new_form)
+        .post("/admin/feeds/new", create)
+        .get("/admin/feeds/{feed}", edit_form)
+        .post("/admin/feeds/{feed}", update)
+        .post("/admin/feeds/{feed}/delete", delete)
 }
 
 /// A feed in the administration list.

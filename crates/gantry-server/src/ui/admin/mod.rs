@@ -12,21 +12,20 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
-use axum::Router;
 use gantry_core::Attribute;
 
 use serde::Deserialize;
 
 use super::page::{render, Page, UiError};
 use super::session::Viewer;
+use crate::api::routes::Routes;
 use crate::state::AppState;
 use crate::ui::view::enc;
 
 /// The administration routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin", get(overview))
+pub fn routes() -> Routes {
+    Routes::default()
+        .get("/admin", overview)
         .merge(feeds::routes())
         .merge(connectors::routes())
         .merge(api_keys::routes())

@@ -7,52 +7,34 @@ mod permissions;
 mod tasks;
 mod users;
 
-use axum::routing::{get, post};
-use axum::Router;
-
 pub use super::{segment, Choice, CsrfForm, DoneQuery};
-use crate::state::AppState;
+use crate::api::routes::Routes;
 
 /// This area's routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin/security", get(users::list))
-        .route("/admin/security/users", get(users::list))
-        .route(
-            "/admin/security/users/new",
-            get(users::new_form).post(users::create),
-        )
-        .route(
-            "/admin/security/users/{name}",
-            get(users::edit_form).post(users::update),
-        )
-        .route("/admin/security/users/{name}/delete", post(users::delete))
-        .route("/admin/security/groups", get(groups::list))
-        .route(
-            "/admin/security/groups/new",
-            get(groups::new_form).post(groups::create),
-        )
-        .route(
-            "/admin/security/groups/{name}",
-            get(groups::edit_form).post(groups::update),
-        )
-        .route("/admin/security/groups/{name}/delete", post(groups::delete))
-        .route("/admin/security/tasks", get(tasks::list))
-        .route(
-            "/admin/security/tasks/new",
-            get(tasks::new_form).post(tasks::create),
-        )
-        .route(
-            "/admin/security/tasks/{name}",
-            get(tasks::edit_form).post(tasks::update),
-        )
-        .route("/admin/security/tasks/{name}/delete", post(tasks::delete))
-        .route("/admin/security/permissions", get(permissions::list))
-        .route("/admin/security/permissions/add", post(permissions::add))
-        .route(
-            "/admin/security/permissions/{id}/delete",
-            post(permissions::delete),
-        )
+pub fn routes() -> Routes {
+    Routes::default()
+        .get("/admin/security", users::list)
+        .get("/admin/security/users", users::list)
+        .get("/admin/security/users/new", users::new_form)
+        .post("/admin/security/users/new", users::create)
+        .get("/admin/security/users/{name}", users::edit_form)
+        .post("/admin/security/users/{name}", users::update)
+        .post("/admin/security/users/{name}/delete", users::delete)
+        .get("/admin/security/groups", groups::list)
+        .get("/admin/security/groups/new", groups::new_form)
+        .post("/admin/security/groups/new", groups::create)
+        .get("/admin/security/groups/{name}", groups::edit_form)
+        .post("/admin/security/groups/{name}", groups::update)
+        .post("/admin/security/groups/{name}/delete", groups::delete)
+        .get("/admin/security/tasks", tasks::list)
+        .get("/admin/security/tasks/new", tasks::new_form)
+        .post("/admin/security/tasks/new", tasks::create)
+        .get("/admin/security/tasks/{name}", tasks::edit_form)
+        .post("/admin/security/tasks/{name}", tasks::update)
+        .post("/admin/security/tasks/{name}/delete", tasks::delete)
+        .get("/admin/security/permissions", permissions::list)
+        .post("/admin/security/permissions/add", permissions::add)
+        .post("/admin/security/permissions/{id}/delete", permissions::delete)
 }
 
 /// Checkboxes for `names`, checked where `selected` names them (case-insensitively).
