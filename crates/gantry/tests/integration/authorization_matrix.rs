@@ -58,6 +58,7 @@ struct Case {
 enum Body {
     Json(Value),
     Bytes(Vec<u8>),
+    Form(Vec<(&'static str, &'static str)>),
 }
 
 /// Whether `who` holds `attribute` on `feed`, given the set-up below:
@@ -465,9 +466,56 @@ fn case_for(route: &RouteEntry) -> Option<Case> {
             "/npm/npm-target/@acme%2fdoomed/-rev/1-gantry",
             all(&[(ManageFeeds, npm)]),
         ),
+        (_, path) if is_ui_page(path) => ui_case(route),
         _ => return None,
     };
     Some(case)
+}
+
+/// Whether a route is a web UI page rather than an API or protocol endpoint.
+fn is_ui_page(path: &str) -> bool {
+    !["/api/", "/upack/", "/nuget/", "/npm/", "/health"]
+        .iter()
+        .any(|prefix| path.starts_with(prefix))
+}
+
+/// Web UI pages read only their session cookie: every API credential is
+/// anonymous to them. With reads closed, pages send the browser to sign in,
+/// and every form (here with a forged CSRF token) is refused with nothing
+/// changed.
+fn ui_case(route: &RouteEntry) -> Case {
+    let path = if route.path == "/ui/assets/{name}" {
+        "/ui/assets/app.css".to_owned()
+    } else {
+        route
+            .path
+            .replace("{feed}", "target")
+            .replace("/packages/{name}", "/packages/hammer")
+            .replace("{version}", "1.0.0")
+            .replace("{id}", "1")
+            .replace("{name}", "mirror")
+    };
+    let (success, body) = match (route.method.as_str(), route.path.as_str()) {
+        // Pages redirect to the sign-in page, which the client follows.
+        ("GET", _) => (StatusCode::OK, None),
+        // Signing out without a session only clears the cookie and goes home.
+        ("POST", "/signout") => (StatusCode::OK, Some(Body::Form(vec![("csrf", "forged")]))),
+        ("POST", "/signin") => (
+            StatusCode::FORBIDDEN,
+            Some(Body::Form(vec![
+                ("csrf", "forged"),
+                ("username", "Admin"),
+                ("password", "guess"),
+            ])),
+        ),
+        _ => (StatusCode::FORBIDDEN, Some(Body::Form(vec![("csrf", "forged")]))),
+    };
+    Case {
+        path,
+        body,
+        need: Need::Nothing,
+        success,
+    }
 }
 
 struct Keys(BTreeMap<&'static str, String>);
@@ -677,17 +725,38 @@ async fn every_route_answers_every_caller_as_the_model_says() {
                 builder = match &case.body {
                     Some(Body::Json(v)) => builder.json(v),
                     Some(Body::Bytes(b)) => builder.body(b.clone()),
+                    Some(Body::Form(fields)) => builder.form(fields),
                     None => builder,
                 };
                 let response = builder.send().await.expect("request");
                 let status = response.status();
+                let landed_on = response.url().path().to_owned();
                 let challenge = response.headers().get("www-authenticate").cloned();
                 let body = response.text().await.expect("body");
+                // A UI form refused for want of a session says so (401), or
+                // for its forged token (403, where the page may be shown to
+                // anonymous viewers); either way nothing changes (below).
+                let ui_form = route.method == Method::POST && is_ui_page(&route.path);
+                let status = if ui_form && status == StatusCode::UNAUTHORIZED {
+                    StatusCode::FORBIDDEN
+                } else {
+                    status
+                };
                 assert_eq!(
                     status, want,
                     "[{:?}] {} {} as {who:?}: {body}",
                     app.backend, route.method, case.path
                 );
+                if route.method == Method::GET
+                    && is_ui_page(&route.path)
+                    && !matches!(route.path.as_str(), "/signin" | "/ui/assets/{name}")
+                {
+                    assert_eq!(
+                        landed_on, "/signin",
+                        "[{:?}] GET {} as {who:?} is a page only a session may see",
+                        app.backend, case.path
+                    );
+                }
                 if status == StatusCode::UNAUTHORIZED {
                     assert_eq!(
                         challenge.as_ref().map(reqwest::header::HeaderValue::as_bytes),

@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 
 use gantry_server::events::Event;
+use gantry_test_support::ui::{create_user, grant};
 use gantry_test_support::{noise, upack, TestApp, ADMIN_KEY};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -638,6 +639,8 @@ async fn the_list_shows_only_feeds_the_caller_may_view() {
             .await
             .expect("request");
         expect_status(anonymous, StatusCode::UNAUTHORIZED, &ctx).await;
+        // A promotion names two feeds, and is listed only to callers who may
+        // view both: its source may be a feed they must not know about.
         let b_viewer = app
             .create_key(json!({"type": "feed", "feed": "b", "packagePermissions": ["view"]}))
             .await;
@@ -648,8 +651,20 @@ async fn the_list_shows_only_feeds_the_caller_may_view() {
             .expect("request");
         let seen: Value =
             serde_json::from_str(&expect_status(seen, StatusCode::OK, &ctx).await).expect("json");
+        assert_eq!(seen, json!([]), "{ctx}: b alone shows no promotion out of a");
+        create_user(&app, "ab", "correct-horse-battery", &[]).await;
+        grant(&app, "ab", "View & Download Packages", Some("a")).await;
+        grant(&app, "ab", "View & Download Packages", Some("b")).await;
+        let seen = app
+            .anonymous(Method::GET, "/api/promotions/list")
+            .basic_auth("ab", Some("correct-horse-battery"))
+            .send()
+            .await
+            .expect("request");
+        let seen: Value =
+            serde_json::from_str(&expect_status(seen, StatusCode::OK, &ctx).await).expect("json");
         assert_eq!(seen.as_array().expect("array").len(), 1, "{ctx}: {seen}");
-        assert_eq!(seen[0]["packageName"], "p");
+        assert_eq!(seen[0]["packageName"], "p", "a to b, not c to a");
         assert_eq!(
             app.admin_json("/api/promotions/list")
                 .await
