@@ -11,6 +11,7 @@ use std::path::Path;
 
 use sqlx::{Connection, Executor};
 
+use crate::metadata::FeedSettings;
 use crate::sql::Backend;
 
 /// The backends the test suites run on.
@@ -53,5 +54,23 @@ pub async fn fresh_database(backend: Backend, dir: &Path) -> String {
                 None => panic!("GANTRY_TEST_POSTGRES_URL must end with /DATABASE"),
             }
         }
+    }
+}
+
+/// The settings of a plain universal feed named `name`, for store tests.
+pub fn universal_feed(name: &str) -> FeedSettings {
+    FeedSettings {
+        name: name.into(),
+        feed_type: gantry_core::FeedType::Universal,
+        description: String::new(),
+        active: true,
+        usage: gantry_core::FeedUsage::Mixed,
+        promote_to_feed_id: None,
+        deployment_records_enabled: true,
+        alternate_names: vec![],
+        allow_direct_uploads: false,
+        connectors: Vec::new(),
+        cache_connectors: true,
+        offline: false,
     }
 }

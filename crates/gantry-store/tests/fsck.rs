@@ -2,11 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
-use gantry_core::{FeedType, FeedUsage, Sha256Digest};
+use gantry_core::Sha256Digest;
 use gantry_store::fsck::{fsck, BlobFault, CollectableKind, FsckOptions, FsckReport};
 use gantry_store::sql::{Backend, PoolSettings};
-use gantry_store::testing::{backends, fresh_database};
-use gantry_store::{AddOutcome, BlobStore, FeedSettings, MetadataStore, NewPackage, PackageKey, SqlStore};
+use gantry_store::testing::{backends, fresh_database, universal_feed};
+use gantry_store::{AddOutcome, BlobStore, MetadataStore, NewPackage, PackageKey, SqlStore};
 
 struct Fixture {
     store: SqlStore,
@@ -26,23 +26,7 @@ async fn open(backend: Backend) -> Fixture {
     let raw = sqlx::AnyPool::connect(&url).await.expect("raw pool");
     let data = dir.path().join("data");
     let blobs = BlobStore::local(&data, &dir.path().join("tmp")).expect("blobs");
-    let feed = store
-        .create_feed(&FeedSettings {
-            name: "f".into(),
-            feed_type: FeedType::Universal,
-            description: String::new(),
-            active: true,
-            usage: FeedUsage::Mixed,
-            promote_to_feed_id: None,
-            deployment_records_enabled: true,
-            alternate_names: vec![],
-            allow_direct_uploads: false,
-            connectors: Vec::new(),
-            cache_connectors: true,
-            offline: false,
-        })
-        .await
-        .expect("feed");
+    let feed = store.create_feed(&universal_feed("f")).await.expect("feed");
     Fixture {
         store,
         blobs,

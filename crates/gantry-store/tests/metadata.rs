@@ -1,8 +1,8 @@
 //! The metadata store's behaviour, run on every configured backend.
 
-use gantry_core::{FeedType, FeedUsage, Sha256Digest};
+use gantry_core::{FeedUsage, Sha256Digest};
 use gantry_store::sql::{Backend, PoolSettings};
-use gantry_store::testing::{backends, fresh_database};
+use gantry_store::testing::{backends, fresh_database, universal_feed};
 use gantry_store::{
     AddOutcome, BlobInfo, FeedSettings, MetadataStore, NewApiKey, NewPackage, PackageKey, PackageQuery,
     PackageStatusChange, SecurityStore, SqlStore, StoreError,
@@ -23,20 +23,7 @@ async fn open(backend: Backend) -> Fixture {
 }
 
 fn feed(name: &str) -> FeedSettings {
-    FeedSettings {
-        name: name.into(),
-        feed_type: FeedType::Universal,
-        description: String::new(),
-        active: true,
-        usage: FeedUsage::Mixed,
-        promote_to_feed_id: None,
-        deployment_records_enabled: true,
-        alternate_names: vec![],
-        allow_direct_uploads: false,
-        connectors: Vec::new(),
-        cache_connectors: true,
-        offline: false,
-    }
+    universal_feed(name)
 }
 
 fn blob(byte: u8) -> BlobInfo {

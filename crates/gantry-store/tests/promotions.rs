@@ -3,13 +3,12 @@
 
 use std::sync::Arc;
 
-use gantry_core::{FeedType, FeedUsage, Sha256Digest};
+use gantry_core::Sha256Digest;
 use gantry_store::sql::{Backend, PoolSettings};
-use gantry_store::testing::{backends, fresh_database};
+use gantry_store::testing::{backends, fresh_database, universal_feed};
 use gantry_store::{
-    AddOutcome, BlobInfo, FeedRecord, FeedSettings, FeedVisibility, MetadataStore, NewDistTag, NewPackage,
-    NewPromotion, PackageKey, PackageQuery, PackageRecord, PromoteOutcome, PromotionQuery, SqlStore,
-    StoreError, TagMove,
+    AddOutcome, BlobInfo, FeedRecord, FeedVisibility, MetadataStore, NewDistTag, NewPackage, NewPromotion,
+    PackageKey, PackageQuery, PackageRecord, PromoteOutcome, PromotionQuery, SqlStore, StoreError, TagMove,
 };
 
 struct Fixture {
@@ -30,23 +29,7 @@ async fn open(backend: Backend) -> Fixture {
 }
 
 async fn feed(store: &SqlStore, name: &str) -> FeedRecord {
-    store
-        .create_feed(&FeedSettings {
-            name: name.into(),
-            feed_type: FeedType::Universal,
-            description: String::new(),
-            active: true,
-            usage: FeedUsage::Mixed,
-            promote_to_feed_id: None,
-            deployment_records_enabled: true,
-            alternate_names: vec![],
-            allow_direct_uploads: false,
-            connectors: Vec::new(),
-            cache_connectors: true,
-            offline: false,
-        })
-        .await
-        .expect("feed")
+    store.create_feed(&universal_feed(name)).await.expect("feed")
 }
 
 async fn publish(store: &SqlStore, feed: &FeedRecord, version: &str, byte: u8) -> PackageRecord {

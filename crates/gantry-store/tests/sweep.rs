@@ -2,13 +2,10 @@
 
 use std::path::Path;
 
-use gantry_core::{FeedType, FeedUsage};
 use gantry_store::sql::{Backend, PoolSettings};
 use gantry_store::sweep::sweep;
-use gantry_store::testing::{backends, fresh_database};
-use gantry_store::{
-    AddOutcome, BlobStore, FeedSettings, MetadataStore, NewPackage, PackageKey, SqlStore, StagedBlob,
-};
+use gantry_store::testing::{backends, fresh_database, universal_feed};
+use gantry_store::{AddOutcome, BlobStore, MetadataStore, NewPackage, PackageKey, SqlStore, StagedBlob};
 
 async fn stage(blobs: &BlobStore, bytes: &'static [u8]) -> StagedBlob {
     let body = futures::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from_static(bytes))]);
@@ -45,23 +42,7 @@ async fn sweep_collects_only_unreferenced_blobs_past_their_grace() {
         let dir = tempfile::tempdir().expect("temp dir");
         let (store, blobs) = open(backend, dir.path()).await;
         let blob_dir = dir.path().join("data").join("blobs");
-        let feed = store
-            .create_feed(&FeedSettings {
-                name: "f".into(),
-                feed_type: FeedType::Universal,
-                description: String::new(),
-                active: true,
-                usage: FeedUsage::Mixed,
-                promote_to_feed_id: None,
-                deployment_records_enabled: true,
-                alternate_names: vec![],
-                allow_direct_uploads: false,
-                connectors: Vec::new(),
-                cache_connectors: true,
-                offline: false,
-            })
-            .await
-            .expect("feed");
+        let feed = store.create_feed(&universal_feed("f")).await.expect("feed");
 
         // Two blobs: one used by a package, one whose package is deleted.
         let mut ids = Vec::new();

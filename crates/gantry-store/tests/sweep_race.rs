@@ -10,12 +10,12 @@
 use std::path::Path;
 use std::time::Duration;
 
-use gantry_core::{FeedType, FeedUsage, Sha256Digest};
+use gantry_core::Sha256Digest;
 use gantry_store::sql::{Backend, PoolSettings};
 use gantry_store::sweep::{claim_orphan, claim_unreferenced, collect};
-use gantry_store::testing::{backends, fresh_database};
+use gantry_store::testing::{backends, fresh_database, universal_feed};
 use gantry_store::time::now_millis;
-use gantry_store::{AddOutcome, BlobStore, FeedSettings, MetadataStore, NewPackage, PackageKey, SqlStore};
+use gantry_store::{AddOutcome, BlobStore, MetadataStore, NewPackage, PackageKey, SqlStore};
 
 const BYTES: &[u8] = b"the same bytes, uploaded twice";
 
@@ -25,23 +25,7 @@ async fn open(backend: Backend, dir: &Path) -> (SqlStore, BlobStore, i64) {
         .await
         .expect("store");
     let blobs = BlobStore::local(&dir.join("data"), &dir.join("tmp")).expect("blobs");
-    let feed = store
-        .create_feed(&FeedSettings {
-            name: "f".into(),
-            feed_type: FeedType::Universal,
-            description: String::new(),
-            active: true,
-            usage: FeedUsage::Mixed,
-            promote_to_feed_id: None,
-            deployment_records_enabled: true,
-            alternate_names: vec![],
-            allow_direct_uploads: false,
-            connectors: Vec::new(),
-            cache_connectors: true,
-            offline: false,
-        })
-        .await
-        .expect("feed");
+    let feed = store.create_feed(&universal_feed("f")).await.expect("feed");
     (store, blobs, feed.id)
 }
 
