@@ -512,6 +512,21 @@ pub(crate) mod tests {
         }
     }
 
+    /// Runs a package reader on `bytes` in memory; returns its outcome, the
+    /// bytes it read (what it can have held in memory) and the time taken.
+    pub(crate) fn read_counted<T>(
+        bytes: Vec<u8>,
+        reader: impl FnOnce(Counting<Cursor<Vec<u8>>>) -> Result<T, FormatError>,
+    ) -> (Result<T, FormatError>, u64, std::time::Duration) {
+        let read = Rc::new(Cell::new(0));
+        let started = std::time::Instant::now();
+        let outcome = reader(Counting {
+            inner: Cursor::new(bytes),
+            read: Rc::clone(&read),
+        });
+        (outcome, read.get(), started.elapsed())
+    }
+
     fn not_a_zip(e: &dyn Display) -> FormatError {
         FormatError(format!("not a zip: {e}"))
     }

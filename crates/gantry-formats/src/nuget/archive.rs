@@ -237,25 +237,17 @@ mod tests {
     }
 
     mod hostile {
-        use std::cell::Cell;
         use std::io::{Cursor, Write};
-        use std::rc::Rc;
-        use std::time::{Duration, Instant};
+        use std::time::Duration;
 
         use zip::write::SimpleFileOptions;
 
         use super::super::*;
         use super::NUSPEC;
-        use crate::ziplimits::tests::{raw_zip, Counting, RawEnd, RawEntry};
+        use crate::ziplimits::tests::{raw_zip, read_counted, RawEnd, RawEntry};
 
         fn read(bytes: Vec<u8>) -> (Result<NupkgContents, FormatError>, u64, Duration) {
-            let read = Rc::new(Cell::new(0));
-            let started = Instant::now();
-            let outcome = read_package_from(Counting {
-                inner: Cursor::new(bytes),
-                read: Rc::clone(&read),
-            });
-            (outcome, read.get(), started.elapsed())
+            read_counted(bytes, read_package_from)
         }
 
         fn refusal(bytes: Vec<u8>) -> String {
