@@ -27,6 +27,10 @@ pub enum StoreError {
     /// The configuration names a store Gantry cannot open.
     #[error("{0}")]
     Config(String),
+    /// The caller asked for something the store's interface does not allow
+    /// (a bug in the caller, not in the request it serves).
+    #[error("invalid store request: {0}")]
+    Invalid(String),
 }
 
 /// Result of a store operation.

@@ -19,11 +19,12 @@ pub mod time;
 pub use blob::{BlobInfo, BlobRead, BlobStore, S3Settings, StageError, StagedBlob};
 pub use error::{StoreError, StoreResult};
 pub use metadata::{
-    AddOutcome, ApiKeyRecord, ConnectorHealth, ConnectorRecord, ConnectorSettings, DeploymentQuery,
-    DeploymentRecord, DistTag, FeedRecord, FeedSettings, FeedVisibility, MetadataStore, NewApiKey,
-    NewDeployment, NewDistTag, NewPackage, NewPromotion, PackageEvent, PackageFileRecord, PackageKey,
-    PackageQuery, PackageRecord, PackageStatusChange, PromoteOutcome, PromotionQuery, PromotionRecord,
-    RemoteOrigin, SecurityStore, TagMove,
+    AddFileOutcome, AddOutcome, ApiKeyRecord, ConnectorHealth, ConnectorRecord, ConnectorSettings,
+    DeploymentQuery, DeploymentRecord, DistTag, EventKind, FeedRecord, FeedSettings, FeedVisibility,
+    GateVerdict, MetadataOnAdd, MetadataStore, NewApiKey, NewDeployment, NewDistTag, NewFileUpload,
+    NewPackage, NewPackageFile, NewPromotion, PackageEvent, PackageFileRecord, PackageKey, PackageQuery,
+    PackageRecord, PackageStatusChange, PromoteOutcome, PromotionQuery, PromotionRecord, PromotionRefusal,
+    RemoteOrigin, SecurityStore, TagMove, UnknownEventKind,
 };
 pub use metadata::{
     FeedCounts, NewSession, PackageSummary, SessionRecord, SummaryPage, SummaryQuery, VersionBrief,

@@ -129,6 +129,9 @@ const TABLES: &[Table] = &[
             ("package_id", Kind::Int),
             ("qualifier", Kind::Text),
             ("sha256", Kind::Text),
+            ("file_name", Kind::Text),
+            ("added_at", Kind::Int),
+            ("added_by", Kind::Text),
         ],
         order: &["package_id", "qualifier"],
     },
@@ -570,6 +573,36 @@ mod tests {
     /// an update rather than copied.
     // Sessions are sign-ins to the old deployment: users sign in again.
     const NOT_COPIED: &[&str] = &["job_leases", "security_state", "ui_sessions"];
+
+    /// Columns `migrate` deliberately leaves to the target's defaults: the
+    /// pipeline link is copied in a second pass once every feed exists; a
+    /// sweep's claim on a blob belongs to the deployment whose sweep took it.
+    const COLUMNS_NOT_COPIED: &[(&str, &str)] = &[("feeds", "promote_to_feed_id"), ("blobs", "claimed_at")];
+
+    #[tokio::test]
+    async fn every_column_of_a_copied_table_is_copied() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("g.db").display());
+        let store = SqlStore::connect(&url, &PoolSettings::default())
+            .await
+            .expect("store");
+        for table in TABLES {
+            let columns: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info($1)")
+                .bind(table.name)
+                .fetch_all(store.read_pool())
+                .await
+                .expect("columns");
+            assert!(!columns.is_empty(), "table {} does not exist", table.name);
+            for column in columns {
+                assert!(
+                    table.columns.iter().any(|(c, _)| *c == column)
+                        || COLUMNS_NOT_COPIED.contains(&(table.name, column.as_str())),
+                    "{}.{column} is not copied by `gantry migrate`: add it to TABLES",
+                    table.name
+                );
+            }
+        }
+    }
 
     #[tokio::test]
     async fn every_table_is_either_copied_or_knowingly_left_behind() {

@@ -6,8 +6,8 @@ use gantry_store::metadata::{NewUser, UserUpdate};
 use gantry_store::sql::PoolSettings;
 use gantry_store::testing::{backends, fresh_database};
 use gantry_store::{
-    BlobInfo, FeedSettings, MetadataStore, NewPackage, NewSession, PackageKey, SecurityStore, SqlStore,
-    SummaryQuery,
+    BlobInfo, FeedSettings, MetadataStore, NewPackage, NewPackageFile, NewSession, PackageKey, SecurityStore,
+    SqlStore, SummaryQuery,
 };
 
 fn feed(name: &str) -> FeedSettings {
@@ -42,7 +42,11 @@ fn package(feed_id: i64, group: &str, name: &str, version: &str, digest: &Sha256
         },
         published_by: "SYSTEM".into(),
         metadata: serde_json::json!({"description": format!("{name} {version}")}),
-        files: vec![(String::new(), digest.clone())],
+        files: vec![NewPackageFile {
+            qualifier: String::new(),
+            file_name: "package.upack".into(),
+            sha256: digest.clone(),
+        }],
         dist_tags: vec![],
         connector: None,
     }

@@ -2,7 +2,9 @@
 
 use gantry_store::sql::PoolSettings;
 use gantry_store::testing::{backends, fresh_database};
-use gantry_store::{DeploymentQuery, FeedVisibility, MetadataStore, NewDeployment, PackageKey, SqlStore};
+use gantry_store::{
+    DeploymentQuery, EventKind, FeedVisibility, MetadataStore, NewDeployment, PackageKey, SqlStore,
+};
 
 fn deployment(version: &str, target: &str, at: i64) -> NewDeployment {
     NewDeployment {
@@ -135,7 +137,7 @@ async fn deployments_answer_where_each_version_runs() {
         };
         let history = store.package_events(&[], &key).await.expect("events");
         assert_eq!(history.len(), 1);
-        assert_eq!(history[0].kind, "deployed");
+        assert_eq!(history[0].kind, EventKind::Deployed);
         assert_eq!(history[0].details["target"], "web02");
         assert_eq!(history[0].details["url"], "https://ci.example/run/1");
     }

@@ -6,7 +6,10 @@ use gantry_core::Sha256Digest;
 use gantry_store::fsck::{fsck, BlobFault, CollectableKind, FsckOptions, FsckReport};
 use gantry_store::sql::{Backend, PoolSettings};
 use gantry_store::testing::{backends, fresh_database, universal_feed};
-use gantry_store::{AddOutcome, BlobStore, MetadataStore, NewPackage, PackageKey, SqlStore};
+use gantry_store::{
+    AddFileOutcome, AddOutcome, BlobStore, MetadataOnAdd, MetadataStore, NewFileUpload, NewPackage,
+    NewPackageFile, PackageKey, SqlStore,
+};
 
 struct Fixture {
     store: SqlStore,
@@ -67,7 +70,11 @@ impl Fixture {
                     },
                     published_by: "t".into(),
                     metadata: serde_json::json!({}),
-                    files: vec![(String::new(), digest.clone())],
+                    files: vec![NewPackageFile {
+                        qualifier: String::new(),
+                        file_name: "package.upack".into(),
+                        sha256: digest.clone(),
+                    }],
                     dist_tags: vec![],
                     connector: None,
                 },
@@ -79,6 +86,44 @@ impl Fixture {
             panic!("expected Added")
         };
         (record.id, digest)
+    }
+
+    /// Uploads one file of `name` `version` as the server does for formats
+    /// whose versions hold many files.
+    async fn add_file(&self, name: &str, version: &str, qualifier: &str, bytes: &[u8]) -> AddFileOutcome {
+        let body = futures::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::copy_from_slice(bytes))]);
+        let staged = self.blobs.stage(body, 1 << 20).await.expect("staged");
+        self.store.lease_blob(staged.info()).await.expect("lease");
+        let digest = self.blobs.commit(staged).await.expect("commit").sha256;
+        self.store
+            .add_package_file(&NewFileUpload {
+                package: NewPackage {
+                    feed_id: self.feed_id,
+                    feed_name: "f".into(),
+                    package_type: "upack".into(),
+                    group: String::new(),
+                    name: name.into(),
+                    version: version.into(),
+                    key: PackageKey {
+                        group_key: String::new(),
+                        name_key: name.into(),
+                        version_key: version.into(),
+                    },
+                    published_by: "t".into(),
+                    metadata: serde_json::json!({}),
+                    files: vec![NewPackageFile {
+                        qualifier: qualifier.into(),
+                        file_name: format!("{name}-{version}{qualifier}.bin"),
+                        sha256: digest,
+                    }],
+                    dist_tags: vec![],
+                    connector: None,
+                },
+                replace: true,
+                metadata: MetadataOnAdd::KeepExisting,
+            })
+            .await
+            .expect("add file")
     }
 
     fn object(&self, digest: &Sha256Digest) -> PathBuf {
@@ -261,6 +306,63 @@ async fn fsck_is_clean_then_names_each_corruption() {
         // The report serializes for `gantry fsck --json`.
         let json = serde_json::to_value(&report).expect("json");
         assert_eq!(json["blobs"][0]["fault"]["kind"], "missing");
+    }
+}
+
+#[tokio::test]
+async fn versions_of_many_files_check_clean() {
+    for backend in backends() {
+        let f = open(backend).await;
+        assert!(matches!(
+            f.add_file("widget", "1.0", "", b"the jar").await,
+            AddFileOutcome::Created(_)
+        ));
+        assert!(matches!(
+            f.add_file("widget", "1.0", "pom", b"the pom").await,
+            AddFileOutcome::FileAdded(_)
+        ));
+        assert!(matches!(
+            f.add_file("widget", "1.0", "sources", b"the sources").await,
+            AddFileOutcome::FileAdded(_)
+        ));
+        // Another version sharing one of the blobs.
+        assert!(matches!(
+            f.add_file("widget", "1.1", "pom", b"the pom").await,
+            AddFileOutcome::Created(_)
+        ));
+        let (_, single) = f.publish("single", b"a one-file version").await;
+
+        let report = f.check(false).await;
+        assert!(report.is_clean(), "{backend:?}: {report:#?}");
+        assert_eq!(report.checked.used_blobs, 4, "{backend:?}");
+        assert_eq!(report.checked.objects, 4);
+        assert!(report.collectable.is_empty(), "{backend:?}: {report:#?}");
+
+        // Replacing a file leaves its old blob to the sweep, nothing broken.
+        let AddFileOutcome::FileReplaced(record) =
+            f.add_file("widget", "1.0", "sources", b"new sources").await
+        else {
+            panic!("expected FileReplaced")
+        };
+        assert_eq!(record.files.len(), 3);
+        let report = f.check(false).await;
+        assert!(report.is_clean(), "{backend:?}: {report:#?}");
+        assert_eq!(report.checked.used_blobs, 4);
+        assert_eq!(report.collectable.len(), 1, "{backend:?}");
+        assert_eq!(report.collectable[0].sha256, hex_sha256(b"the sources"));
+
+        // A missing object names each version using it, whichever file it is.
+        let shared = hex_sha256(b"the pom").parse::<Sha256Digest>().expect("digest");
+        std::fs::remove_file(f.object(&shared)).expect("delete object");
+        let report = f.check(true).await;
+        assert_eq!(report.problems, 1, "{backend:?}: {report:#?}");
+        let users: Vec<&str> = report.blobs[0]
+            .used_by
+            .iter()
+            .map(|p| p.version.as_str())
+            .collect();
+        assert_eq!(users, ["1.0", "1.1"], "{backend:?}");
+        assert!(report.blobs.iter().all(|p| p.sha256 != single.as_str()));
     }
 }
 

@@ -7,8 +7,10 @@ use gantry_core::Sha256Digest;
 use gantry_store::sql::{Backend, PoolSettings};
 use gantry_store::testing::{backends, fresh_database, universal_feed};
 use gantry_store::{
-    AddOutcome, BlobInfo, FeedRecord, FeedVisibility, MetadataStore, NewDistTag, NewPackage, NewPromotion,
-    PackageKey, PackageQuery, PackageRecord, PromoteOutcome, PromotionQuery, SqlStore, StoreError, TagMove,
+    AddFileOutcome, AddOutcome, BlobInfo, EventKind, FeedRecord, FeedVisibility, GateVerdict, MetadataOnAdd,
+    MetadataStore, NewDistTag, NewFileUpload, NewPackage, NewPackageFile, NewPromotion, PackageKey,
+    PackageQuery, PackageRecord, PromoteOutcome, PromotionQuery, PromotionRefusal, SqlStore, StoreError,
+    TagMove,
 };
 
 struct Fixture {
@@ -57,7 +59,11 @@ async fn publish(store: &SqlStore, feed: &FeedRecord, version: &str, byte: u8) -
                 },
                 published_by: "builder".into(),
                 metadata: serde_json::json!({"name": "Hammer"}),
-                files: vec![(String::new(), blob.sha256)],
+                files: vec![NewPackageFile {
+                    qualifier: String::new(),
+                    file_name: "package.upack".into(),
+                    sha256: blob.sha256,
+                }],
                 dist_tags: vec![],
                 connector: None,
             },
@@ -81,6 +87,7 @@ fn promotion(source: &PackageRecord, from: &FeedRecord, to: &FeedRecord, user: &
         user: user.into(),
         comments: "looks good".into(),
         tag_moves: vec![],
+        gates: vec![],
     }
 }
 
@@ -169,7 +176,7 @@ async fn promotion_copies_rows_not_bytes_and_records_it() {
             .await
             .expect("events")
             .into_iter()
-            .map(|e| (e.feed_name, e.kind))
+            .map(|e| (e.feed_name, e.kind.to_string()))
             .collect();
         assert_eq!(
             kinds,
@@ -445,7 +452,7 @@ async fn dist_tags_follow_publishes_moves_and_deletes() {
             .await
             .expect("events")
             .into_iter()
-            .map(|e| e.kind)
+            .map(|e| e.kind.to_string())
             .collect();
         assert_eq!(
             kinds,
@@ -484,5 +491,316 @@ async fn dist_tags_follow_publishes_moves_and_deletes() {
             .await
             .expect("delete"));
         assert!(tags(&dev).await.is_empty(), "{backend:?}");
+    }
+}
+
+fn blob_info(byte: u8) -> BlobInfo {
+    BlobInfo {
+        sha256: Sha256Digest::from_bytes([byte; 32]),
+        size: 5,
+        md5: "m".into(),
+        sha1: "s".into(),
+        sha512: "x".into(),
+    }
+}
+
+/// `Hammer` `version` with one file per (qualifier, blob byte), published whole.
+fn hammer(feed: &FeedRecord, version: &str, files: &[(&str, u8)]) -> NewPackage {
+    NewPackage {
+        feed_id: feed.id,
+        feed_name: feed.settings.name.clone(),
+        package_type: "upack".into(),
+        group: "Acme".into(),
+        name: "Hammer".into(),
+        version: version.into(),
+        key: PackageKey {
+            group_key: "acme".into(),
+            name_key: "hammer".into(),
+            version_key: version.into(),
+        },
+        published_by: "builder".into(),
+        metadata: serde_json::json!({"name": "Hammer"}),
+        files: files
+            .iter()
+            .map(|(qualifier, byte)| NewPackageFile {
+                qualifier: (*qualifier).into(),
+                file_name: format!("hammer-{version}{qualifier}.bin"),
+                sha256: blob_info(*byte).sha256,
+            })
+            .collect(),
+        dist_tags: vec![],
+        connector: None,
+    }
+}
+
+async fn publish_files(
+    store: &SqlStore,
+    feed: &FeedRecord,
+    version: &str,
+    files: &[(&str, u8)],
+) -> PackageRecord {
+    for (_, byte) in files {
+        store.lease_blob(&blob_info(*byte)).await.expect("lease");
+    }
+    match store
+        .add_package(&hammer(feed, version, files), false)
+        .await
+        .expect("add")
+    {
+        AddOutcome::Added(r) => r,
+        other => panic!("expected Added, got {other:?}"),
+    }
+}
+
+const THREE: [(&str, u8); 3] = [("", 1), ("pom", 2), ("sources", 3)];
+
+#[tokio::test]
+async fn a_version_with_many_files_is_promoted_whole() {
+    for backend in backends() {
+        let f = open(backend).await;
+        let dev = feed(&f.store, "dev").await;
+        let prod = feed(&f.store, "prod").await;
+        let source = publish_files(&f.store, &dev, "1.0.0", &THREE).await;
+        assert_eq!(source.files.len(), 3);
+        let blobs_before = f.store.blob_rows().await.expect("blobs");
+
+        let outcome = f
+            .store
+            .promote(&promotion(&source, &dev, &prod, "alice"))
+            .await
+            .expect("promote");
+        let PromoteOutcome::Copied { package, .. } = outcome else {
+            panic!("{backend:?}: expected Copied, got {outcome:?}")
+        };
+        // Every file row, with its name and who added it when; no new bytes.
+        assert_eq!(package.files, source.files, "{backend:?}");
+        let blobs_after = f.store.blob_rows().await.expect("blobs");
+        assert_eq!(
+            blobs_after.len(),
+            blobs_before.len(),
+            "{backend:?}: no new blob rows"
+        );
+        assert!(
+            blobs_after.iter().all(|b| b.references == 2),
+            "{backend:?}: {blobs_after:?}"
+        );
+        let in_prod: Vec<EventKind> = f
+            .store
+            .package_events(&[], &source.key)
+            .await
+            .expect("events")
+            .iter()
+            .filter(|e| e.feed_name == "prod")
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(
+            in_prod,
+            [EventKind::Promoted],
+            "{backend:?}: one event for the whole version"
+        );
+
+        // The same three files, added one by one elsewhere: the same content.
+        let staging = feed(&f.store, "staging").await;
+        for (qualifier, byte) in THREE.iter().rev() {
+            let mut one = hammer(&staging, "1.0.0", &[(*qualifier, *byte)]);
+            one.published_by = "ci".into();
+            f.store
+                .add_package_file(&NewFileUpload {
+                    package: one,
+                    replace: false,
+                    metadata: MetadataOnAdd::KeepExisting,
+                })
+                .await
+                .expect("add file");
+        }
+        let present = f
+            .store
+            .promote(&promotion(&source, &dev, &staging, "alice"))
+            .await
+            .expect("promote");
+        assert!(
+            matches!(present, PromoteOutcome::AlreadyPresent { .. }),
+            "{backend:?}: {present:?}"
+        );
+
+        // A target holding some of the files, or one more, differs.
+        let fewer = feed(&f.store, "fewer").await;
+        publish_files(&f.store, &fewer, "1.0.0", &THREE[..2]).await;
+        let more = feed(&f.store, "more").await;
+        publish_files(
+            &f.store,
+            &more,
+            "1.0.0",
+            &[THREE[0], THREE[1], THREE[2], ("javadoc", 4)],
+        )
+        .await;
+        let renamed = feed(&f.store, "renamed").await;
+        publish_files(&f.store, &renamed, "1.0.0", &[("", 1), ("pom", 2), ("docs", 3)]).await;
+        for target in [&fewer, &more, &renamed] {
+            let outcome = f
+                .store
+                .promote(&promotion(&source, &dev, target, "alice"))
+                .await
+                .expect("promote");
+            assert!(
+                matches!(outcome, PromoteOutcome::Conflict),
+                "{backend:?} {}: {outcome:?}",
+                target.settings.name
+            );
+        }
+        let target = f
+            .store
+            .find_packages(fewer.id, &PackageQuery::default())
+            .await
+            .expect("find");
+        assert_eq!(
+            target[0].files.len(),
+            2,
+            "{backend:?}: a conflict changes nothing"
+        );
+
+        // A file added to the source later is not in the copy made before it.
+        let mut late = hammer(&dev, "1.0.0", &[("javadoc", 4)]);
+        late.published_by = "ci".into();
+        let outcome = f
+            .store
+            .add_package_file(&NewFileUpload {
+                package: late,
+                replace: false,
+                metadata: MetadataOnAdd::KeepExisting,
+            })
+            .await
+            .expect("add file");
+        assert!(matches!(outcome, AddFileOutcome::FileAdded(ref r) if r.files.len() == 4));
+        let again = f
+            .store
+            .promote(&promotion(&source, &dev, &prod, "bob"))
+            .await
+            .expect("promote");
+        assert!(
+            matches!(again, PromoteOutcome::Conflict),
+            "{backend:?}: the source has four files now, the target three: {again:?}"
+        );
+    }
+}
+
+fn gates() -> Vec<GateVerdict> {
+    vec![
+        GateVerdict {
+            gate: "approvals".into(),
+            passed: true,
+            reason: "2 of 2 approvals".into(),
+        },
+        GateVerdict {
+            gate: "vulnerabilities".into(),
+            passed: false,
+            reason: "CVE-2024-0001 is critical".into(),
+        },
+    ]
+}
+
+#[tokio::test]
+async fn gate_verdicts_are_kept_in_history() {
+    for backend in backends() {
+        let f = open(backend).await;
+        let dev = feed(&f.store, "dev").await;
+        let prod = feed(&f.store, "prod").await;
+        let qa = feed(&f.store, "qa").await;
+        let source = publish(&f.store, &dev, "1.0.0", 1).await;
+        let revisions = |feeds: Vec<FeedRecord>| feeds.iter().map(|f| f.package_revision).collect::<Vec<_>>();
+        let before = revisions(f.store.list_feeds().await.expect("feeds"));
+
+        // A refusal is an event of the source version, in the source feed.
+        f.store
+            .record_promotion_refused(&PromotionRefusal {
+                source_package_id: source.id,
+                from_feed: "dev".into(),
+                to_feed: "prod".into(),
+                package_type: "upack".into(),
+                user: "alice".into(),
+                comments: "please".into(),
+                gates: gates(),
+            })
+            .await
+            .expect("refusal");
+        assert_eq!(
+            revisions(f.store.list_feeds().await.expect("feeds")),
+            before,
+            "{backend:?}: no package changed"
+        );
+        assert!(f
+            .store
+            .list_promotions(&PromotionQuery::default())
+            .await
+            .expect("list")
+            .is_empty());
+        let events = f.store.package_events(&[], &source.key).await.expect("events");
+        let refused = &events[1];
+        assert_eq!(
+            (
+                refused.kind,
+                refused.feed_name.as_str(),
+                refused.user_name.as_str()
+            ),
+            (EventKind::PromotionRefused, "dev", "alice"),
+            "{backend:?}"
+        );
+        assert_eq!(
+            refused.details,
+            serde_json::json!({
+                "toFeed": "prod",
+                "comments": "please",
+                "gates": [
+                    {"gate": "approvals", "passed": true, "reason": "2 of 2 approvals"},
+                    {"gate": "vulnerabilities", "passed": false, "reason": "CVE-2024-0001 is critical"},
+                ],
+            })
+        );
+        let read: Vec<GateVerdict> =
+            serde_json::from_value(refused.details["gates"].clone()).expect("gates read back");
+        assert_eq!(read, gates());
+
+        // A promotion the gates let through keeps their verdicts.
+        let mut passed = promotion(&source, &dev, &prod, "bob");
+        passed.gates = vec![gates().remove(0)];
+        f.store.promote(&passed).await.expect("promote");
+        // Without gates, the event has no such entry.
+        f.store
+            .promote(&promotion(&source, &dev, &qa, "bob"))
+            .await
+            .expect("promote");
+        let events = f.store.package_events(&[], &source.key).await.expect("events");
+        let promoted: Vec<_> = events.iter().filter(|e| e.kind == EventKind::Promoted).collect();
+        assert_eq!(promoted.len(), 2);
+        assert_eq!(
+            promoted[0].details["gates"],
+            serde_json::json!([{"gate": "approvals", "passed": true, "reason": "2 of 2 approvals"}]),
+            "{backend:?}"
+        );
+        assert_eq!(promoted[0].details["fromFeed"], "dev");
+        assert!(promoted[1].details.get("gates").is_none(), "{backend:?}");
+
+        // A refusal of a version that is gone has nothing to be written on.
+        assert!(f
+            .store
+            .delete_package(source.id, "dev", "carol")
+            .await
+            .expect("delete"));
+        let result = f
+            .store
+            .record_promotion_refused(&PromotionRefusal {
+                source_package_id: source.id,
+                from_feed: "dev".into(),
+                to_feed: "prod".into(),
+                package_type: "upack".into(),
+                user: "alice".into(),
+                comments: String::new(),
+                gates: gates(),
+            })
+            .await;
+        assert!(
+            matches!(result, Err(StoreError::NotFound(_))),
+            "{backend:?}: {result:?}"
+        );
     }
 }

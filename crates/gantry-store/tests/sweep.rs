@@ -5,7 +5,9 @@ use std::path::Path;
 use gantry_store::sql::{Backend, PoolSettings};
 use gantry_store::sweep::sweep;
 use gantry_store::testing::{backends, fresh_database, universal_feed};
-use gantry_store::{AddOutcome, BlobStore, MetadataStore, NewPackage, PackageKey, SqlStore, StagedBlob};
+use gantry_store::{
+    AddOutcome, BlobStore, MetadataStore, NewPackage, NewPackageFile, PackageKey, SqlStore, StagedBlob,
+};
 
 async fn stage(blobs: &BlobStore, bytes: &'static [u8]) -> StagedBlob {
     let body = futures::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from_static(bytes))]);
@@ -66,7 +68,11 @@ async fn sweep_collects_only_unreferenced_blobs_past_their_grace() {
                         },
                         published_by: "t".into(),
                         metadata: serde_json::json!({}),
-                        files: vec![(String::new(), info.sha256.clone())],
+                        files: vec![NewPackageFile {
+                            qualifier: String::new(),
+                            file_name: "package.upack".into(),
+                            sha256: info.sha256.clone(),
+                        }],
                         dist_tags: vec![],
                         connector: None,
                     },

@@ -15,7 +15,7 @@ use gantry_store::sql::{Backend, PoolSettings};
 use gantry_store::sweep::{claim_orphan, claim_unreferenced, collect};
 use gantry_store::testing::{backends, fresh_database, universal_feed};
 use gantry_store::time::now_millis;
-use gantry_store::{AddOutcome, BlobStore, MetadataStore, NewPackage, PackageKey, SqlStore};
+use gantry_store::{AddOutcome, BlobStore, MetadataStore, NewPackage, NewPackageFile, PackageKey, SqlStore};
 
 const BYTES: &[u8] = b"the same bytes, uploaded twice";
 
@@ -44,7 +44,11 @@ fn package(feed_id: i64, version: &str, digest: &Sha256Digest) -> NewPackage {
         },
         published_by: "t".into(),
         metadata: serde_json::json!({}),
-        files: vec![(String::new(), digest.clone())],
+        files: vec![NewPackageFile {
+            qualifier: String::new(),
+            file_name: "package.upack".into(),
+            sha256: digest.clone(),
+        }],
         dist_tags: vec![],
         connector: None,
     }

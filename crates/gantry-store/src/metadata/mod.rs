@@ -54,10 +54,25 @@ pub trait MetadataStore: SecurityStore + Send + Sync + 'static {
     /// a grace period. Call before writing the bytes.
     async fn lease_blob(&self, blob: &BlobInfo) -> StoreResult<()>;
 
-    /// Adds a package version with its files and an `added` event.
-    /// When the version exists it is replaced if `overwrite` is set, and
-    /// refused with [`AddOutcome::Exists`] otherwise.
+    /// Adds a package version with all its files and an `added` event.
+    /// When the version exists it is replaced whole (every file, with an
+    /// `overwritten` event) if `overwrite` is set, and refused with
+    /// [`AddOutcome::Exists`] otherwise. A qualifier named twice is
+    /// [`crate::StoreError::Invalid`].
     async fn add_package(&self, package: &NewPackage, overwrite: bool) -> StoreResult<AddOutcome>;
+
+    /// Adds one file to a package version in one transaction, creating the
+    /// version when it is missing (`added` event, dist-tags of
+    /// `upload.package` set). A new qualifier is added with a `file-added`
+    /// event; a qualifier already stored with the same content changes
+    /// nothing ([`AddFileOutcome::FileExists`]), with other content it is
+    /// replaced (`file-replaced`) only when `upload.replace` is set.
+    /// `upload.package.files` must hold exactly one file
+    /// ([`crate::StoreError::Invalid`] otherwise). Every write raises the
+    /// feed's package revision; [`crate::StoreError::Conflict`] when the
+    /// file's blob is being collected by the sweep. Concurrent uploads of
+    /// the same version or file, on any node, each get an outcome.
+    async fn add_package_file(&self, upload: &NewFileUpload) -> StoreResult<AddFileOutcome>;
 
     /// Package versions of a feed matching a query, oldest first, with their files.
     async fn find_packages(&self, feed_id: i64, query: &PackageQuery) -> StoreResult<Vec<PackageRecord>>;
@@ -106,11 +121,18 @@ pub trait MetadataStore: SecurityStore + Send + Sync + 'static {
         key: &PackageKey,
     ) -> StoreResult<Vec<PackageEvent>>;
 
-    /// Promotes a version in one transaction: copies its package and file
-    /// rows (never the bytes) into the target feed, records the promotion and
-    /// writes the `promoted` history event. Concurrent promotions of the same
+    /// Promotes a version in one transaction: copies its package row and
+    /// every file row (never the bytes) into the target feed, records the
+    /// promotion and writes the `promoted` history event (with the gates'
+    /// verdicts). A target already holding the version counts as present
+    /// only when its set of files is the same. Concurrent promotions of the same
     /// version leave one copy, and each gets a correct outcome.
     async fn promote(&self, promotion: &NewPromotion) -> StoreResult<PromoteOutcome>;
+
+    /// Writes a `promotion-refused` event on the source version, in the
+    /// source feed, with the gates' verdicts;
+    /// [`crate::StoreError::NotFound`] when the source version is gone.
+    async fn record_promotion_refused(&self, refusal: &PromotionRefusal) -> StoreResult<()>;
 
     /// Promotion records matching a query, in increasing id order.
     async fn list_promotions(&self, query: &PromotionQuery) -> StoreResult<Vec<PromotionRecord>>;

@@ -1,6 +1,10 @@
 //! The records the metadata store reads and writes.
 
+use std::fmt;
+use std::str::FromStr;
+
 use gantry_core::{FeedType, FeedUsage, Sha256Digest};
+use serde::{Deserialize, Serialize};
 
 /// A feed as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -80,14 +84,82 @@ pub struct NewPackage {
     pub published_by: String,
     /// The format's manifest, as JSON.
     pub metadata: serde_json::Value,
-    /// The version's files, by qualifier (one with qualifier "" for most formats).
-    pub files: Vec<(String, Sha256Digest)>,
+    /// The version's files, one per qualifier (one with qualifier "" for
+    /// most formats). [`crate::MetadataStore::add_package_file`] takes
+    /// exactly one: the file being added.
+    pub files: Vec<NewPackageFile>,
     /// Dist-tags to point at this version once it is stored (npm's
-    /// `latest` on publish), in the same transaction.
+    /// `latest` on publish), in the same transaction; a file upload sets
+    /// them only when it creates the version.
     pub dist_tags: Vec<String>,
     /// The connector the version was fetched through, when it was cached
     /// from an upstream rather than published; its `added` event names it.
     pub connector: Option<String>,
+}
+
+/// A file of a package version to store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewPackageFile {
+    /// Which file of the version it is ("" for the main or only one; Maven's
+    /// `sources`, a wheel's tag...); unique within the version.
+    pub qualifier: String,
+    /// The name a client downloads the file under (`widget-1.0-sources.jar`).
+    pub file_name: String,
+    /// SHA-256 of the bytes: the blob, which must be leased already.
+    pub sha256: Sha256Digest,
+}
+
+/// One file added to a package version by its own request
+/// ([`crate::MetadataStore::add_package_file`]): Maven's jar, pom and
+/// sources arriving by separate PUTs, a PyPI sdist and its wheels.
+#[derive(Clone, Debug)]
+pub struct NewFileUpload {
+    /// The version (identity, metadata, publisher, connector, dist-tags for
+    /// when it is created); its `files` holds exactly the one file being added.
+    pub package: NewPackage,
+    /// Whether a file already stored under the same qualifier with other
+    /// content is replaced (otherwise the outcome is [`AddFileOutcome::FileExists`]).
+    pub replace: bool,
+    /// What `package.metadata` does when the version exists already.
+    pub metadata: MetadataOnAdd,
+}
+
+/// Whether the metadata of a file upload replaces an existing version's.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MetadataOnAdd {
+    /// The metadata is used only when the upload creates the version.
+    #[default]
+    KeepExisting,
+    /// The metadata replaces the version's when the upload writes a file
+    /// (a Maven pom read after the jar).
+    Replace,
+}
+
+/// What [`crate::MetadataStore::add_package_file`] did; each carries the
+/// version as it stands afterwards.
+#[derive(Clone, Debug)]
+pub enum AddFileOutcome {
+    /// The version did not exist: it was created with this file (`added` event).
+    Created(PackageRecord),
+    /// The version existed without a file of this qualifier: the file was
+    /// added (`file-added` event).
+    FileAdded(PackageRecord),
+    /// The version held other content under this qualifier and replacing
+    /// was allowed: the file was replaced (`file-replaced` event).
+    FileReplaced(PackageRecord),
+    /// The version holds a file of this qualifier already, with the same
+    /// content or, replacing not being allowed, with other content: nothing
+    /// changed.
+    FileExists(PackageRecord),
+}
+
+impl AddFileOutcome {
+    /// The version as it stands after the upload.
+    pub fn record(&self) -> &PackageRecord {
+        match self {
+            Self::Created(r) | Self::FileAdded(r) | Self::FileReplaced(r) | Self::FileExists(r) => r,
+        }
+    }
 }
 
 /// What [`crate::MetadataStore::add_package`] did.
@@ -117,6 +189,14 @@ pub struct PackageQuery {
 pub struct PackageFileRecord {
     /// Which file of the version ("" for the only one).
     pub qualifier: String,
+    /// The name a client downloads the file under; "" for files stored
+    /// before Gantry kept names (the format derives it then).
+    pub file_name: String,
+    /// When the file was stored, Unix milliseconds (a promoted copy keeps
+    /// the original's).
+    pub added_at: i64,
+    /// Who stored the file.
+    pub added_by: String,
     /// SHA-256, the blob's address.
     pub sha256: Sha256Digest,
     /// Size in bytes.
@@ -221,14 +301,112 @@ pub struct PackageEvent {
     pub name: String,
     /// Version as displayed.
     pub version: String,
-    /// `added`, `overwritten`, `deleted`, ...
-    pub kind: String,
+    /// What happened.
+    pub kind: EventKind,
     /// When, Unix milliseconds.
     pub at: i64,
     /// Who.
     pub user_name: String,
     /// Kind-specific details.
     pub details: serde_json::Value,
+}
+
+/// What a history event records; stored as [`EventKind::as_str`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EventKind {
+    /// A version was stored (published, cached from a connector, or created
+    /// by its first file).
+    Added,
+    /// A version was replaced whole.
+    Overwritten,
+    /// A file was added to an existing version.
+    FileAdded,
+    /// A file of a version was replaced.
+    FileReplaced,
+    /// A version was deleted.
+    Deleted,
+    /// A version was listed, unlisted, deprecated or undeprecated.
+    StatusChanged,
+    /// A version was promoted into the feed.
+    Promoted,
+    /// A promotion of the version out of the feed was refused by its gates.
+    PromotionRefused,
+    /// A version was deployed.
+    Deployed,
+    /// A dist-tag was pointed at the version.
+    DistTagSet,
+    /// A dist-tag naming the version was removed.
+    DistTagRemoved,
+}
+
+impl EventKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [EventKind; 11] = [
+        Self::Added,
+        Self::Overwritten,
+        Self::FileAdded,
+        Self::FileReplaced,
+        Self::Deleted,
+        Self::StatusChanged,
+        Self::Promoted,
+        Self::PromotionRefused,
+        Self::Deployed,
+        Self::DistTagSet,
+        Self::DistTagRemoved,
+    ];
+
+    /// The stored (and API) form: `added`, `file-added`, `status-changed`...
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Added => "added",
+            Self::Overwritten => "overwritten",
+            Self::FileAdded => "file-added",
+            Self::FileReplaced => "file-replaced",
+            Self::Deleted => "deleted",
+            Self::StatusChanged => "status-changed",
+            Self::Promoted => "promoted",
+            Self::PromotionRefused => "promotion-refused",
+            Self::Deployed => "deployed",
+            Self::DistTagSet => "dist-tag-set",
+            Self::DistTagRemoved => "dist-tag-removed",
+        }
+    }
+}
+
+impl fmt::Display for EventKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A string that names no [`EventKind`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown history event kind '{0}'")]
+pub struct UnknownEventKind(pub String);
+
+impl FromStr for EventKind {
+    type Err = UnknownEventKind;
+
+    /// Reads the stored form exactly (it is always written lower-case).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == s)
+            .ok_or_else(|| UnknownEventKind(s.to_owned()))
+    }
+}
+
+impl Serialize for EventKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for EventKind {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
 }
 
 /// An API key to store.
@@ -300,6 +478,40 @@ pub struct NewPromotion {
     /// if it still points where the caller saw it; otherwise nothing is
     /// done and the outcome is [`PromoteOutcome::TagsMoved`].
     pub tag_moves: Vec<TagMove>,
+    /// The verdicts of the promotion gates that let it through, kept in the
+    /// `promoted` event (left out of it when empty).
+    pub gates: Vec<GateVerdict>,
+}
+
+/// What one promotion gate decided about a version.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GateVerdict {
+    /// The gate's name.
+    pub gate: String,
+    /// Whether the version passed it.
+    pub passed: bool,
+    /// Why (shown in the history).
+    pub reason: String,
+}
+
+/// A promotion the gates refused, for the source version's history
+/// ([`crate::MetadataStore::record_promotion_refused`]).
+#[derive(Clone, Debug)]
+pub struct PromotionRefusal {
+    /// The version in the source feed.
+    pub source_package_id: i64,
+    /// The source feed's name (the event is written there).
+    pub from_feed: String,
+    /// The target feed's name.
+    pub to_feed: String,
+    /// The package type.
+    pub package_type: String,
+    /// Who asked for the promotion.
+    pub user: String,
+    /// Why they asked.
+    pub comments: String,
+    /// Every gate's verdict, failed ones among them.
+    pub gates: Vec<GateVerdict>,
 }
 
 /// A named pointer to a version of a package in a feed (npm's dist-tags).

@@ -5,7 +5,7 @@ use sqlx::{Any, AnyPool, Row};
 
 use super::conditions::Conditions;
 use super::packages::{insert_event, EventRow};
-use crate::metadata::{DeploymentQuery, DeploymentRecord, NewDeployment};
+use crate::metadata::{DeploymentQuery, DeploymentRecord, EventKind, NewDeployment};
 use crate::StoreResult;
 
 const COLUMNS: &str = "d.id, d.feed_name, d.package_type, d.group_name, d.name, d.version, d.application, \
@@ -63,7 +63,7 @@ pub async fn record(pool: &AnyPool, d: &NewDeployment) -> StoreResult<Deployment
             name: &d.name,
             version: &d.version,
             key: &d.key,
-            kind: "deployed",
+            kind: EventKind::Deployed,
             user: &d.user,
             details: serde_json::json!({
                 "deploymentId": id,

@@ -3,7 +3,7 @@
 use sqlx::{AnyConnection, AnyPool, Row};
 
 use super::packages::{bump_revision, insert_event, package_type_of, EventRow};
-use crate::metadata::{DistTag, NewDistTag, PackageKey, TagMove};
+use crate::metadata::{DistTag, EventKind, NewDistTag, PackageKey, TagMove};
 use crate::time::now_millis;
 use crate::{StoreError, StoreResult};
 
@@ -128,7 +128,7 @@ pub async fn set(pool: &AnyPool, new: &NewDistTag) -> StoreResult<DistTag> {
             name: &name,
             version: &version,
             key: &new.key,
-            kind: "dist-tag-set",
+            kind: EventKind::DistTagSet,
             user: &new.user,
             details: serde_json::json!({"tag": new.tag, "previousVersion": previous}),
         },
@@ -197,7 +197,7 @@ pub async fn delete(
             name: &name,
             version: &version,
             key: &key,
-            kind: "dist-tag-removed",
+            kind: EventKind::DistTagRemoved,
             user,
             details: serde_json::json!({"tag": tag}),
         },

@@ -33,10 +33,11 @@ use sqlx::{AnyPool, Executor};
 
 use crate::blob::BlobInfo;
 use crate::metadata::{
-    AddOutcome, ApiKeyRecord, ConnectorHealth, ConnectorRecord, ConnectorSettings, DeploymentQuery,
-    DeploymentRecord, DistTag, FeedRecord, FeedSettings, MetadataStore, NewApiKey, NewDeployment, NewDistTag,
-    NewPackage, NewPromotion, PackageEvent, PackageKey, PackageQuery, PackageRecord, PackageStatusChange,
-    PromoteOutcome, PromotionQuery, PromotionRecord,
+    AddFileOutcome, AddOutcome, ApiKeyRecord, ConnectorHealth, ConnectorRecord, ConnectorSettings,
+    DeploymentQuery, DeploymentRecord, DistTag, FeedRecord, FeedSettings, MetadataStore, NewApiKey,
+    NewDeployment, NewDistTag, NewFileUpload, NewPackage, NewPromotion, PackageEvent, PackageKey,
+    PackageQuery, PackageRecord, PackageStatusChange, PromoteOutcome, PromotionQuery, PromotionRecord,
+    PromotionRefusal,
 };
 use crate::metadata::{FeedCounts, NewSession, SessionRecord, SummaryPage, SummaryQuery, VersionBrief};
 use crate::metadata::{
@@ -283,6 +284,10 @@ impl MetadataStore for SqlStore {
         packages::add(&self.write, package, overwrite).await
     }
 
+    async fn add_package_file(&self, upload: &NewFileUpload) -> StoreResult<AddFileOutcome> {
+        packages::add_file(&self.write, upload).await
+    }
+
     async fn find_packages(&self, feed_id: i64, query: &PackageQuery) -> StoreResult<Vec<PackageRecord>> {
         packages::find(&self.read, feed_id, query).await
     }
@@ -339,6 +344,10 @@ impl MetadataStore for SqlStore {
 
     async fn promote(&self, promotion: &NewPromotion) -> StoreResult<PromoteOutcome> {
         promotions::promote(&self.write, promotion).await
+    }
+
+    async fn record_promotion_refused(&self, refusal: &PromotionRefusal) -> StoreResult<()> {
+        promotions::record_refusal(&self.write, refusal).await
     }
 
     async fn list_promotions(&self, query: &PromotionQuery) -> StoreResult<Vec<PromotionRecord>> {

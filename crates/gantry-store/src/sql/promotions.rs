@@ -4,12 +4,17 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, Row};
 
 use super::conditions::Conditions;
-use super::packages::{bump_revision, insert_event, load, load_optional, EventRow};
-use crate::metadata::{NewPromotion, PackageRecord, PromoteOutcome, PromotionQuery, PromotionRecord};
+use super::packages::{bump_revision, find_id, insert_event, load, load_optional, EventRow};
+use crate::metadata::{
+    EventKind, GateVerdict, NewPromotion, PackageRecord, PromoteOutcome, PromotionQuery, PromotionRecord,
+    PromotionRefusal,
+};
 use crate::time::now_millis;
 use crate::{StoreError, StoreResult};
 
-/// Two versions hold the same content when their files match one for one.
+/// Two versions hold the same content when their whole sets of files match
+/// one for one: the same qualifiers, each with the same bytes. (File names
+/// and upload times are not content.)
 fn same_files(a: &PackageRecord, b: &PackageRecord) -> bool {
     let files = |r: &PackageRecord| {
         let mut f: Vec<(String, String)> = r
@@ -23,20 +28,20 @@ fn same_files(a: &PackageRecord, b: &PackageRecord) -> bool {
     files(a) == files(b)
 }
 
+/// The gates' verdicts as kept in history details.
+fn gates_json(gates: &[GateVerdict]) -> serde_json::Value {
+    gates
+        .iter()
+        .map(|g| serde_json::json!({"gate": g.gate, "passed": g.passed, "reason": g.reason}))
+        .collect()
+}
+
 pub async fn promote(pool: &AnyPool, p: &NewPromotion) -> StoreResult<PromoteOutcome> {
     let mut tx = pool.begin().await?;
     let Some(source) = load_optional(&mut tx, p.source_package_id).await? else {
         return Ok(PromoteOutcome::SourceGone);
     };
-    let find_target = "SELECT id FROM packages WHERE feed_id = $1 AND group_key = $2 AND name_key = $3 AND version_key = $4";
-    let existing: Option<i64> = sqlx::query_scalar(find_target)
-        .bind(p.to_feed_id)
-        .bind(&source.key.group_key)
-        .bind(&source.key.name_key)
-        .bind(&source.key.version_key)
-        .fetch_optional(&mut *tx)
-        .await?;
-    let inserted = match existing {
+    let inserted = match find_id(&mut tx, p.to_feed_id, &source.key).await? {
         Some(_) => None,
         // The copy keeps the original publication date, publisher and manifest.
         None => sqlx::query_scalar::<_, i64>(
@@ -52,49 +57,48 @@ pub async fn promote(pool: &AnyPool, p: &NewPromotion) -> StoreResult<PromoteOut
         .await?,
     };
     let (package, copied) = if let Some(id) = inserted {
-        sqlx::query(
-            "INSERT INTO package_files (package_id, qualifier, sha256) \
-             SELECT $1, qualifier, sha256 FROM package_files WHERE package_id = $2",
-        )
-        .bind(id)
-        .bind(source.id)
-        .execute(&mut *tx)
-        .await?;
-        bump_revision(&mut tx, p.to_feed_id).await?;
+        // Every file of the version as it was read above (and compared, had
+        // the target held it), each keeping its name and who added it when.
+        for file in &source.files {
+            sqlx::query(
+                "INSERT INTO package_files (package_id, qualifier, sha256, file_name, added_at, added_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(id)
+            .bind(&file.qualifier)
+            .bind(file.sha256.as_str())
+            .bind(&file.file_name)
+            .bind(file.added_at)
+            .bind(&file.added_by)
+            .execute(&mut *tx)
+            .await?;
+        }
         (load(&mut tx, id).await?, true)
     } else {
         // Already there, possibly put there by a concurrent promotion that
         // has just committed: identical content is a success, anything else
         // a conflict that changes nothing.
-        let id: i64 = sqlx::query_scalar(find_target)
-            .bind(p.to_feed_id)
-            .bind(&source.key.group_key)
-            .bind(&source.key.name_key)
-            .bind(&source.key.version_key)
-            .fetch_one(&mut *tx)
-            .await?;
+        let Some(id) = find_id(&mut tx, p.to_feed_id, &source.key).await? else {
+            // Nothing was inserted and no target row is there: the source
+            // row was deleted before the copy could read it (or, rarer, the
+            // target's copy that stopped the insert was deleted since).
+            if load_optional(&mut tx, source.id).await?.is_none() {
+                return Ok(PromoteOutcome::SourceGone);
+            }
+            return Err(StoreError::Conflict(
+                "the target's copy of the version was deleted meanwhile; try again".into(),
+            ));
+        };
         let target = load(&mut tx, id).await?;
         if !same_files(&source, &target) {
             return Ok(PromoteOutcome::Conflict);
         }
         (target, false)
     };
-    if !super::dist_tags::apply_moves(
-        &mut tx,
-        p.to_feed_id,
-        &package.key,
-        &package.version,
-        &p.tag_moves,
-    )
-    .await?
-    {
-        return Ok(PromoteOutcome::TagsMoved);
-    }
-    if !p.tag_moves.is_empty() && !copied {
-        bump_revision(&mut tx, p.to_feed_id).await?;
-    }
     let now = now_millis();
-    // Renew the blobs' leases: a promotion is a use, like an upload.
+    // Renew the blobs' leases: a promotion is a use, like an upload. Blobs,
+    // then tags, then the feed row: the order uploads lock them in, so that
+    // the two cannot deadlock on PostgreSQL.
     sqlx::query(
         "UPDATE blobs SET last_used_at = $1 WHERE sha256 IN (SELECT sha256 FROM package_files WHERE package_id = $2)",
     )
@@ -115,6 +119,20 @@ pub async fn promote(pool: &AnyPool, p: &NewPromotion) -> StoreResult<PromoteOut
         return Err(StoreError::Conflict(
             "the version's files are being collected by the blob sweep".into(),
         ));
+    }
+    if !super::dist_tags::apply_moves(
+        &mut tx,
+        p.to_feed_id,
+        &package.key,
+        &package.version,
+        &p.tag_moves,
+    )
+    .await?
+    {
+        return Ok(PromoteOutcome::TagsMoved);
+    }
+    if copied || !p.tag_moves.is_empty() {
+        bump_revision(&mut tx, p.to_feed_id).await?;
     }
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO promotions (package_type, group_name, group_key, name, name_key, version, version_key, \
@@ -137,6 +155,16 @@ pub async fn promote(pool: &AnyPool, p: &NewPromotion) -> StoreResult<PromoteOut
     .bind(&p.comments)
     .fetch_one(&mut *tx)
     .await?;
+    let mut details = serde_json::json!({
+        "fromFeed": p.from_feed,
+        "toFeed": p.to_feed,
+        "comments": p.comments,
+        "promotionId": id,
+        "copied": copied,
+    });
+    if let (false, Some(map)) = (p.gates.is_empty(), details.as_object_mut()) {
+        map.insert("gates".into(), gates_json(&p.gates));
+    }
     insert_event(
         &mut tx,
         &EventRow {
@@ -146,15 +174,9 @@ pub async fn promote(pool: &AnyPool, p: &NewPromotion) -> StoreResult<PromoteOut
             name: &source.name,
             version: &source.version,
             key: &source.key,
-            kind: "promoted",
+            kind: EventKind::Promoted,
             user: &p.user,
-            details: serde_json::json!({
-                "fromFeed": p.from_feed,
-                "toFeed": p.to_feed,
-                "comments": p.comments,
-                "promotionId": id,
-                "copied": copied,
-            }),
+            details,
         },
     )
     .await?;
@@ -177,6 +199,34 @@ pub async fn promote(pool: &AnyPool, p: &NewPromotion) -> StoreResult<PromoteOut
     } else {
         PromoteOutcome::AlreadyPresent { promotion, package }
     })
+}
+
+pub async fn record_refusal(pool: &AnyPool, r: &PromotionRefusal) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
+    let source = load_optional(&mut tx, r.source_package_id)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("no package with id {}", r.source_package_id)))?;
+    insert_event(
+        &mut tx,
+        &EventRow {
+            feed_name: &r.from_feed,
+            package_type: &r.package_type,
+            group: &source.group,
+            name: &source.name,
+            version: &source.version,
+            key: &source.key,
+            kind: EventKind::PromotionRefused,
+            user: &r.user,
+            details: serde_json::json!({
+                "toFeed": r.to_feed,
+                "gates": gates_json(&r.gates),
+                "comments": r.comments,
+            }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 pub async fn list(pool: &AnyPool, q: &PromotionQuery) -> StoreResult<Vec<PromotionRecord>> {

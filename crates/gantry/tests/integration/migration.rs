@@ -1,5 +1,6 @@
 //! `gantry migrate`: SQLite + files → PostgreSQL + S3 → SQLite + files, with
-//! identical API answers and byte-identical downloads.
+//! identical API answers, byte-identical downloads, and every file row of a
+//! version with several files (names, times, who added them) carried over.
 //!
 //! Needs PostgreSQL by design (it is one end of the move); skipped with a
 //! message when the suite runs without it.
@@ -7,7 +8,11 @@
 use std::path::Path;
 use std::process::Command;
 
-use gantry_store::sql::Backend;
+use gantry_store::sql::{Backend, PoolSettings, SqlStore};
+use gantry_store::{
+    AddFileOutcome, BlobStore, MetadataOnAdd, MetadataStore, NewFileUpload, NewPackage, NewPackageFile,
+    PackageQuery, PackageRecord,
+};
 use gantry_test_support::{
     noise, upack, S3Server, TestProcess, ADMIN_KEY, S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY,
 };
@@ -60,6 +65,103 @@ async fn download(node: &TestProcess, path: &str) -> Vec<u8> {
         .expect("request");
     assert_eq!(response.status(), StatusCode::OK, "{path}");
     response.bytes().await.expect("bytes").to_vec()
+}
+
+/// `acme/lib 2.0.0` as the feed named `feed` stores it, read straight from
+/// the database at `url` (no server may be running on it but a SQLite one).
+async fn stored_lib(url: &str, feed: &str) -> PackageRecord {
+    let store = SqlStore::connect_existing(url, &PoolSettings::default())
+        .await
+        .expect("store opens");
+    let record = lib_in(&store, feed).await;
+    store.close().await;
+    record
+}
+
+async fn lib_in(store: &SqlStore, feed: &str) -> PackageRecord {
+    let feed_id = store
+        .get_feed(feed)
+        .await
+        .expect("read")
+        .unwrap_or_else(|| panic!("feed {feed}"))
+        .id;
+    let query = PackageQuery {
+        name_key: Some("lib".into()),
+        ..PackageQuery::default()
+    };
+    let mut found: Vec<PackageRecord> = store
+        .find_packages(feed_id, &query)
+        .await
+        .expect("find")
+        .into_iter()
+        .filter(|r| r.group == "acme" && r.version == "2.0.0")
+        .collect();
+    assert_eq!(found.len(), 1, "{feed} holds acme/lib 2.0.0 once");
+    found.remove(0)
+}
+
+/// The files of a version as a move must keep them.
+fn file_rows(record: &PackageRecord) -> Vec<(String, String, String, i64, String, u64)> {
+    record
+        .files
+        .iter()
+        .map(|f| {
+            (
+                f.qualifier.clone(),
+                f.file_name.clone(),
+                f.sha256.to_string(),
+                f.added_at,
+                f.added_by.clone(),
+                f.size,
+            )
+        })
+        .collect()
+}
+
+/// Adds a `sources` file to acme/lib 2.0.0 in dev, by its own request as the
+/// formats whose versions hold many files do (no HTTP API adds one yet):
+/// straight into the store and blob store of the running server A.
+async fn add_sources_file(data_dir: &Path, database_url: &str, bytes: &[u8]) -> PackageRecord {
+    let staging = tempfile::tempdir().expect("dir");
+    let blobs = BlobStore::local(data_dir, staging.path()).expect("blob store");
+    let body = futures::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::copy_from_slice(bytes))]);
+    let staged = blobs.stage(body, 1 << 20).await.expect("staged");
+    let store = SqlStore::connect_existing(database_url, &PoolSettings::default())
+        .await
+        .expect("store opens");
+    store.lease_blob(staged.info()).await.expect("lease");
+    let digest = blobs.commit(staged).await.expect("commit").sha256;
+    let lib = lib_in(&store, "dev").await;
+    let outcome = store
+        .add_package_file(&NewFileUpload {
+            package: NewPackage {
+                feed_id: lib.feed_id,
+                feed_name: "dev".into(),
+                package_type: "upack".into(),
+                group: lib.group.clone(),
+                name: lib.name.clone(),
+                version: lib.version.clone(),
+                key: lib.key.clone(),
+                published_by: "builder".into(),
+                metadata: lib.metadata.clone(),
+                files: vec![NewPackageFile {
+                    qualifier: "sources".into(),
+                    file_name: "lib-2.0.0-sources.zip".into(),
+                    sha256: digest,
+                }],
+                dist_tags: vec![],
+                connector: None,
+            },
+            replace: false,
+            metadata: MetadataOnAdd::KeepExisting,
+        })
+        .await
+        .expect("add file");
+    store.close().await;
+    match outcome {
+        AddFileOutcome::FileAdded(record) => record,
+        other => panic!("expected FileAdded, got {other:?}"),
+    }
 }
 
 fn run_migrate(args: &[&str], env: &[(&str, &str)]) {
@@ -141,6 +243,18 @@ async fn round_trip_through_postgres_and_s3_keeps_every_answer() {
         Some(json!({"type": "feed", "feed": "prod", "packagePermissions": ["view"]})),
     )
     .await;
+    // A version with two files: the upload's and one added later.
+    let with_sources = add_sources_file(dir_a.path(), &sqlite(dir_a.path()), &noise(4, 30_000)).await;
+    let rows_with_sources = file_rows(&with_sources);
+    assert_eq!(rows_with_sources.len(), 2);
+    assert_eq!(
+        (
+            rows_with_sources[1].0.as_str(),
+            rows_with_sources[1].1.as_str(),
+            rows_with_sources[1].4.as_str()
+        ),
+        ("sources", "lib-2.0.0-sources.zip", "builder")
+    );
     let files = [
         "/upack/prod/download/app/1.0.0",
         "/upack/dev/download/acme/lib/2.0.0",
@@ -152,6 +266,8 @@ async fn round_trip_through_postgres_and_s3_keeps_every_answer() {
     // Taken after the downloads, since download counts move too.
     let before = snapshot(&a).await;
     assert!(a.signal_and_wait("TERM").await.success());
+    let lib_in_a = stored_lib(&sqlite(dir_a.path()), "dev").await;
+    assert_eq!(file_rows(&lib_in_a), rows_with_sources);
 
     // To PostgreSQL + S3, twice: the second run finds everything there.
     let s3 = S3Server::start();
@@ -178,6 +294,13 @@ async fn round_trip_through_postgres_and_s3_keeps_every_answer() {
             &s3_env,
         );
     }
+
+    // Every file row came along, with its name, time and publisher.
+    assert_eq!(
+        stored_lib(&postgres, "dev").await,
+        lib_in_a,
+        "the two-file version reads the same from PostgreSQL"
+    );
 
     let mut b_env = s3_env.to_vec();
     b_env.push(("GANTRY_BLOB_STORE", blob_store.as_str()));
@@ -214,6 +337,14 @@ async fn round_trip_through_postgres_and_s3_keeps_every_answer() {
     run_migrate(
         &["--data-dir", &data_b, "--to", &to_sqlite, "--to-blobs", &to_files],
         &back_env,
+    );
+    // Back on SQLite: the two-file version (downloaded on B meanwhile), and
+    // its copy promoted on B.
+    assert_eq!(file_rows(&stored_lib(&to_sqlite, "dev").await), rows_with_sources);
+    assert_eq!(
+        file_rows(&stored_lib(&to_sqlite, "rc").await),
+        rows_with_sources,
+        "promotion on PostgreSQL copied both files, and the move back kept them"
     );
     let c = TestProcess::start(binary(), dir_c.path(), &to_sqlite).await;
     assert_eq!(
