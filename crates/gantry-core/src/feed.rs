@@ -88,6 +88,33 @@ impl FeedType {
         }
     }
 
+    /// The type as people name it ("Universal", "NuGet", "npm", "PyPI").
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Universal => "Universal",
+            Self::NuGet => "NuGet",
+            Self::Chocolatey => "Chocolatey",
+            Self::PowerShell => "PowerShell",
+            Self::Npm => "npm",
+            Self::Bower => "Bower",
+            Self::Maven => "Maven",
+            Self::PyPi => "PyPI",
+            Self::Docker => "Docker",
+            Self::Helm => "Helm",
+            Self::Cargo => "Cargo",
+            Self::RubyGems => "RubyGems",
+            Self::Debian => "Debian",
+            Self::Rpm => "RPM",
+            Self::Conda => "Conda",
+            Self::Cran => "CRAN",
+            Self::Pub => "Pub",
+            Self::Terraform => "Terraform",
+            Self::Vsix => "VSIX",
+            Self::Alpine => "Alpine",
+            Self::Asset => "Asset",
+        }
+    }
+
     /// The package type name used in promotion records (`packageType`),
     /// which says `upack` where the feed type says `universal`.
     pub fn package_type(self) -> &'static str {

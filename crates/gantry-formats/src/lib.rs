@@ -15,8 +15,6 @@ pub use ziplimits::{MAX_CENTRAL_DIRECTORY_BYTES, MAX_COMPRESSION_RATIO, MAX_ZIP_
 use std::cmp::Ordering;
 use std::fmt::Write as _;
 
-use gantry_core::FeedType;
-
 /// A package's identity as a client gives it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PackageId {
@@ -61,9 +59,9 @@ pub trait PackageFormat: Send + Sync + 'static {
     /// The media type of a package file.
     fn content_type(&self) -> &'static str;
 
-    /// Whether the type's feeds keep dist-tags (npm's `latest`), which
-    /// promotion moves forward.
-    fn uses_dist_tags(&self) -> bool {
+    /// Whether a published version can never be replaced, whatever the
+    /// caller's rights (clients that cache versions for good: NuGet, npm).
+    fn versions_are_immutable(&self) -> bool {
         false
     }
 
@@ -81,16 +79,6 @@ pub trait PackageFormat: Send + Sync + 'static {
         purl.push('@');
         purl.push_str(&percent_encode_segment(version));
         purl
-    }
-}
-
-/// The format of a feed type, or `None` while that type is not implemented.
-pub fn format_for(feed_type: FeedType) -> Option<&'static dyn PackageFormat> {
-    match feed_type {
-        FeedType::Universal => Some(&upack::Upack),
-        FeedType::NuGet | FeedType::Chocolatey | FeedType::PowerShell => Some(&nuget::NuGet),
-        FeedType::Npm => Some(&npm::Npm),
-        _ => None,
     }
 }
 
@@ -246,24 +234,5 @@ mod tests {
         assert_eq!(pick_latest(&upack::Upack, versions, false), Some("2.0.0-beta.1"));
         assert_eq!(pick_latest(&upack::Upack, versions, true), Some("1.10.0"));
         assert_eq!(pick_latest(&upack::Upack, ["1.0.0-rc"], true), None);
-    }
-
-    #[test]
-    fn only_implemented_types_have_a_format() {
-        assert_eq!(
-            format_for(FeedType::Universal).map(PackageFormat::purl_type),
-            Some("upack")
-        );
-        for nuget_like in [FeedType::NuGet, FeedType::Chocolatey, FeedType::PowerShell] {
-            assert_eq!(
-                format_for(nuget_like).map(PackageFormat::purl_type),
-                Some("nuget")
-            );
-        }
-        assert_eq!(
-            format_for(FeedType::Npm).map(PackageFormat::purl_type),
-            Some("npm")
-        );
-        assert!(format_for(FeedType::Rpm).is_none());
     }
 }

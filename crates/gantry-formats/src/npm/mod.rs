@@ -74,11 +74,11 @@ impl PackageFormat for Npm {
         "application/octet-stream"
     }
 
-    fn uses_dist_tags(&self) -> bool {
+    /// `widget-1.0.0.tgz`: npm names tarballs without the scope.
+    fn versions_are_immutable(&self) -> bool {
         true
     }
 
-    /// `widget-1.0.0.tgz`: npm names tarballs without the scope.
     fn file_name(&self, _group: &str, name: &str, version: &str) -> String {
         format!("{name}-{version}.tgz")
     }
@@ -145,7 +145,7 @@ mod tests {
     fn identity() {
         assert_eq!(Npm.purl_type(), "npm");
         assert!(Npm.has_groups());
-        assert!(Npm.uses_dist_tags());
+        assert!(Npm.versions_are_immutable());
         assert!(Npm.validate_id(&id("@acme", "widget")).is_ok());
         assert!(Npm.validate_id(&id("", "JSONStream")).is_ok());
         assert!(Npm.validate_id(&id("acme", "widget")).is_err());

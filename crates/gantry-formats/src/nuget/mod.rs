@@ -73,6 +73,10 @@ impl PackageFormat for NuGet {
         "application/octet-stream"
     }
 
+    fn versions_are_immutable(&self) -> bool {
+        true
+    }
+
     fn file_name(&self, _group: &str, name: &str, version: &str) -> String {
         let version =
             NuGetVersion::parse(version).map_or_else(|_| version.to_owned(), |v| v.to_normalized_string());
