@@ -56,6 +56,14 @@ impl Server {
         })
     }
 
+    /// Runs `gates` on every promotion, in order (for embedders and tests;
+    /// the server has none of its own yet). Call before [`Self::serve`].
+    #[must_use]
+    pub fn with_promotion_gates(mut self, gates: crate::services::gates::PromotionGates) -> Self {
+        self.state = self.state.with_promotion_gates(gates);
+        self
+    }
+
     /// Listens to the server's internal events (for tests and embedders).
     pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<crate::events::Event> {
         self.state.events().subscribe()

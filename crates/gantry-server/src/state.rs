@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::connectors::Connectors;
 use crate::events::EventBus;
 use crate::services::documents::DocumentCache;
+use crate::services::gates::PromotionGates;
 
 /// The server's shared state: configuration and stores. Cheap to clone.
 #[derive(Clone)]
@@ -28,6 +29,7 @@ struct Inner {
     trusted_proxies: TrustedProxies,
     documents: DocumentCache,
     connectors: Connectors,
+    promotion_gates: PromotionGates,
 }
 
 impl AppState {
@@ -50,7 +52,29 @@ impl AppState {
             trusted_proxies,
             documents: DocumentCache::default(),
             connectors: Connectors::default(),
+            promotion_gates: Arc::new([]),
         }))
+    }
+
+    /// The same state with `gates` run on every promotion, in order (the
+    /// server starts with none). Call before the state is shared.
+    #[must_use]
+    pub fn with_promotion_gates(self, gates: PromotionGates) -> Self {
+        match Arc::try_unwrap(self.0) {
+            Ok(mut inner) => {
+                inner.promotion_gates = gates;
+                Self(Arc::new(inner))
+            }
+            Err(shared) => {
+                tracing::error!("promotion gates set on a state already shared; ignored");
+                Self(shared)
+            }
+        }
+    }
+
+    /// The promotion gates, in the order they are asked.
+    pub fn promotion_gates(&self) -> &PromotionGates {
+        &self.0.promotion_gates
     }
 
     /// The effective configuration.

@@ -4,17 +4,16 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use gantry_core::{Attribute, FeedName, FeedType, PackageFilters};
+use gantry_core::Attribute;
 use gantry_store::time::format_millis;
-use gantry_store::{ConnectorRecord, ConnectorSettings};
+use gantry_store::ConnectorRecord;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::extract::{double_option, JsonBody};
 use crate::auth::Caller;
-use crate::connectors::remote::remote_for;
-use crate::error::{ApiError, ApiResult};
-use crate::services::feeds::{check_type_unchanged, required_feed_type};
+use crate::error::ApiResult;
+use crate::services::connectors::{self as service, find, ConnectorRequest};
 use crate::state::AppState;
 
 /// A connector as the API returns it.
@@ -114,6 +113,23 @@ pub struct ConnectorInput {
     pub id: Option<serde_json::Value>,
 }
 
+impl From<ConnectorInput> for ConnectorRequest {
+    fn from(input: ConnectorInput) -> Self {
+        Self {
+            name: input.name,
+            url: input.url,
+            feed_type: input.feed_type,
+            timeout: input.timeout,
+            metadata_cache_enabled: input.metadata_cache_enabled,
+            metadata_cache_minutes: input.metadata_cache_minutes,
+            metadata_cache_count: input.metadata_cache_count,
+            username: input.username,
+            password: input.password,
+            filters: input.filters,
+        }
+    }
+}
+
 /// Creates a connector.
 #[utoipa::path(post, path = "/api/management/connectors/create", tag = "connectors",
     request_body = ConnectorInput,
@@ -124,44 +140,7 @@ pub async fn create(
     caller: Caller,
     JsonBody(input): JsonBody<ConnectorInput>,
 ) -> ApiResult<(StatusCode, Json<ConnectorInfo>)> {
-    state.authorize(&caller, Attribute::ManageConnectors, None)?;
-    let name = input
-        .name
-        .as_deref()
-        .ok_or_else(|| ApiError::bad_request("name is required."))?;
-    let feed_type = required_feed_type(input.feed_type.as_deref())?;
-    if remote_for(feed_type).is_none() {
-        return Err(ApiError::bad_request(format!(
-            "Connectors for {feed_type} feeds are not supported yet; supported: {}.",
-            FeedType::ALL
-                .iter()
-                .filter(|t| remote_for(**t).is_some())
-                .map(|t| t.id())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
-    }
-    let url = input
-        .url
-        .as_deref()
-        .ok_or_else(|| ApiError::bad_request("url is required."))?;
-    let url = checked_url(url)?;
-    let mut settings = ConnectorSettings {
-        name: checked_name(name)?,
-        feed_type,
-        url: url.address,
-        timeout_secs: 30,
-        metadata_cache_enabled: true,
-        metadata_cache_minutes: 30,
-        metadata_cache_count: 100,
-        username: None,
-        password: None,
-        filters: Vec::new(),
-    };
-    adopt_url_credentials(&mut settings, url.username, url.password);
-    apply(&mut settings, &input)?;
-    let record = state.meta().create_connector(&settings).await?;
-    tracing::info!(connector = %record.settings.name, url = %record.settings.url, "connector created");
+    let record = service::create(&state, &caller, &input.into()).await?;
     Ok((StatusCode::CREATED, Json(ConnectorInfo::new(&record, &state))))
 }
 
@@ -201,32 +180,7 @@ pub async fn update(
     Path(name): Path<String>,
     JsonBody(input): JsonBody<ConnectorInput>,
 ) -> ApiResult<Json<ConnectorInfo>> {
-    state.authorize(&caller, Attribute::ManageConnectors, None)?;
-    let record = find(&state, &name).await?;
-    let mut settings = record.settings.clone();
-    if let Some(new_name) = &input.name {
-        settings.name = checked_name(new_name)?;
-    }
-    check_type_unchanged(
-        input.feed_type.as_deref(),
-        settings.feed_type,
-        &record.settings.name,
-        "connector",
-    )?;
-    if let Some(url) = &input.url {
-        let url = checked_url(url)?;
-        // Stored credentials were given for the old upstream: pointing the
-        // connector elsewhere must not hand them to the new host.
-        if origin_of(&url.address) != origin_of(&settings.url) {
-            settings.username = None;
-            settings.password = None;
-        }
-        settings.url = url.address;
-        adopt_url_credentials(&mut settings, url.username, url.password);
-    }
-    apply(&mut settings, &input)?;
-    let updated = state.meta().update_connector(record.id, &settings).await?;
-    tracing::info!(connector = %updated.settings.name, "connector updated");
+    let updated = service::update(&state, &caller, &name, &input.into()).await?;
     Ok(Json(ConnectorInfo::new(&updated, &state)))
 }
 
@@ -239,129 +193,6 @@ pub async fn delete(
     caller: Caller,
     Path(name): Path<String>,
 ) -> ApiResult<StatusCode> {
-    state.authorize(&caller, Attribute::ManageConnectors, None)?;
-    let record = find(&state, &name).await?;
-    state.meta().delete_connector(record.id).await?;
-    state.connectors().forget(record.id);
-    tracing::info!(connector = %record.settings.name, "connector deleted");
+    service::delete(&state, &caller, &name).await?;
     Ok(StatusCode::OK)
-}
-
-async fn find(state: &AppState, name: &str) -> ApiResult<ConnectorRecord> {
-    state
-        .meta()
-        .get_connector(&name.to_ascii_lowercase())
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("Connector '{name}' was not found.")))
-}
-
-/// Connector names follow the feed name rules.
-fn checked_name(name: &str) -> ApiResult<String> {
-    FeedName::parse(name)
-        .map(|n| n.as_str().to_owned())
-        .map_err(|e| ApiError::bad_request(e.0.replace("feed", "connector")))
-}
-
-/// A checked upstream address, with any `user:password@` taken out of it.
-struct CheckedUrl {
-    /// The address without credentials: what is stored, shown and logged.
-    address: String,
-    username: Option<String>,
-    password: Option<String>,
-}
-
-fn checked_url(url: &str) -> ApiResult<CheckedUrl> {
-    // Never quote the address back: it may hold a password.
-    let mut parsed = reqwest::Url::parse(url)
-        .map_err(|e| ApiError::bad_request(format!("url: the value is not a URL: {e}.")))?;
-    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-        return Err(ApiError::bad_request(
-            "url: the connector's address must be an http or https address.",
-        ));
-    }
-    if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(ApiError::bad_request(
-            "url: the address must not carry a query or fragment.",
-        ));
-    }
-    let decode = |text: &str| {
-        percent_encoding::percent_decode_str(text)
-            .decode_utf8_lossy()
-            .into_owned()
-    };
-    let username = Some(decode(parsed.username())).filter(|u| !u.is_empty());
-    let password = parsed.password().map(decode).filter(|p| !p.is_empty());
-    if username.is_some() || password.is_some() {
-        // Setting empty credentials on an http(s) URL cannot fail.
-        let _ = parsed.set_username("");
-        let _ = parsed.set_password(None);
-    }
-    let address = if username.is_some() || password.is_some() {
-        parsed.to_string()
-    } else {
-        url.to_owned()
-    };
-    Ok(CheckedUrl {
-        address,
-        username,
-        password,
-    })
-}
-
-/// Credentials written into the URL become the connector's own (where the
-/// request's `username`/`password` fields do not say otherwise).
-fn adopt_url_credentials(
-    settings: &mut ConnectorSettings,
-    username: Option<String>,
-    password: Option<String>,
-) {
-    if username.is_some() || password.is_some() {
-        settings.username = username;
-        settings.password = password;
-    }
-}
-
-/// Scheme, host and port: where credentials may be sent.
-fn origin_of(url: &str) -> Option<String> {
-    let parsed = reqwest::Url::parse(url).ok()?;
-    Some(parsed.origin().ascii_serialization())
-}
-
-/// Copies the plain fields of `input` onto `settings`, checking ranges.
-fn apply(settings: &mut ConnectorSettings, input: &ConnectorInput) -> ApiResult<()> {
-    if let Some(timeout) = input.timeout {
-        if !(1..=600).contains(&timeout) {
-            return Err(ApiError::bad_request(
-                "timeout must be between 1 and 600 seconds.",
-            ));
-        }
-        settings.timeout_secs = timeout;
-    }
-    if let Some(enabled) = input.metadata_cache_enabled {
-        settings.metadata_cache_enabled = enabled;
-    }
-    if let Some(minutes) = input.metadata_cache_minutes {
-        if minutes == 0 {
-            return Err(ApiError::bad_request("metadataCacheMinutes must be at least 1."));
-        }
-        settings.metadata_cache_minutes = minutes;
-    }
-    if let Some(count) = input.metadata_cache_count {
-        if count == 0 {
-            return Err(ApiError::bad_request("metadataCacheCount must be at least 1."));
-        }
-        settings.metadata_cache_count = count;
-    }
-    if let Some(username) = &input.username {
-        settings.username = username.clone().filter(|u| !u.is_empty());
-    }
-    if let Some(password) = &input.password {
-        settings.password = password.clone().filter(|p| !p.is_empty());
-    }
-    if let Some(filters) = &input.filters {
-        let parsed =
-            PackageFilters::parse(filters).map_err(|e| ApiError::bad_request(format!("filters: {e}")))?;
-        settings.filters = parsed.to_strings();
-    }
-    Ok(())
 }

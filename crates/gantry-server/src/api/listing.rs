@@ -4,7 +4,7 @@
 
 use axum::http::HeaderValue;
 use axum::response::Response;
-use gantry_formats::{format_for, PackageFormat};
+use gantry_formats::PackageFormat;
 use gantry_store::time::to_millis;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -105,7 +105,7 @@ impl IdentityFilter {
     pub async fn for_feeds(state: &AppState, feed_names: &[Option<String>]) -> Self {
         for name in feed_names.iter().flatten() {
             if let Ok(feed) = feeds::find(state, name).await {
-                if let Some(format) = format_for(feed.settings.feed_type) {
+                if let Some(format) = crate::package_types::format_for(feed.settings.feed_type) {
                     return Self(Some(format));
                 }
             }

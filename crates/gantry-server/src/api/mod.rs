@@ -65,6 +65,7 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(connectors::delete))
         .routes(routes!(packages::versions))
         .routes(routes!(packages::latest))
+        .routes(routes!(packages::upload))
         .routes(routes!(packages::download))
         .routes(routes!(packages::delete))
         .routes(routes!(packages::status))
@@ -122,7 +123,7 @@ fn other_routes() -> Routes {
             feeds::delete,
         )
         .add("/api/openapi.json", &[Method::GET], openapi_document)
-        .merge(crate::feeds::routes())
+        .merge(crate::package_types::routes())
         .merge(crate::ui::routes())
 }
 

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -9,14 +10,16 @@ use axum::Json;
 use gantry_core::{Attribute, VersionSpec};
 use gantry_formats::{PackageFormat, PackageId, Purl};
 use gantry_store::time::format_millis;
-use gantry_store::{PackageKey, PackageQuery, PackageRecord, PackageStatusChange};
+use gantry_store::{PackageKey, PackageQuery, PackageRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::{JsonBody, QueryParams};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::protocols::upload::{check_may_upload, stage_body};
 use crate::services::download::Download;
+use crate::services::publish::publish;
 use crate::services::{download, feeds, packages};
 use crate::state::AppState;
 
@@ -120,6 +123,9 @@ pub struct PackageSelector {
     /// `latest` only: ignore pre-release versions.
     #[serde(rename = "stableOnly")]
     pub stable_only: Option<bool>,
+    /// Download only: which file of the version, by its file name or
+    /// qualifier (a version may hold several); the main file when absent.
+    pub file: Option<String>,
 }
 
 impl PackageSelector {
@@ -235,10 +241,58 @@ pub async fn latest(
     Ok(Json(chosen.into_iter().filter_map(|i| all[i].take()).collect()))
 }
 
-/// Downloads one version's file.
+/// Uploads a package file of the feed's type (ProGet's packages API upload,
+/// as pgutil sends it): the request body is the file. The feed's package
+/// type reads it; the same permission, feed rules, size limit and single
+/// transaction as the type's own protocol apply.
+#[utoipa::path(method(put, post), path = "/api/packages/{feed}/upload", tag = "packages",
+    params(("feed" = String, Path, description = "feed name")),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the package file"),
+    responses((status = 201, description = "the stored version", body = PackageVersionInfo),
+        (status = 400), (status = 401), (status = 403), (status = 404), (status = 409), (status = 413)))]
+pub async fn upload(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(feed): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<(StatusCode, Json<PackageVersionInfo>)> {
+    let feed = feeds::find(&state, &feed).await?;
+    if !feed.settings.active {
+        return Err(ApiError::not_found(format!(
+            "Feed '{}' is inactive.",
+            feed.settings.name
+        )));
+    }
+    check_may_upload(&state, &caller, &feed)?;
+    let package_type = feeds::package_type_of(&feed)?;
+    if package_type.upload_extensions().is_empty() {
+        return Err(ApiError::bad_request(format!(
+            "{} packages are not uploaded as a file: publish them to feed '{}' with their client.",
+            feed.settings.feed_type.label(),
+            feed.settings.name
+        )));
+    }
+    let staged = stage_body(&state, &headers, body).await?;
+    if staged.info().size == 0 {
+        return Err(ApiError::bad_request(
+            "The request body is empty: send the package file.",
+        ));
+    }
+    let parsed = package_type.parse_upload(&state, &staged).await?;
+    let format = package_type.format();
+    let record = publish(&state, &caller, &feed, format, staged, parsed).await?;
+    let total = packages::total_downloads(&state, &feed, &record).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(PackageVersionInfo::new(format, &record, total)),
+    ))
+}
+
+/// Downloads one version's file (its main file unless `file` names another).
 #[utoipa::path(get, path = "/api/packages/{feed}/download", tag = "packages",
     params(("feed" = String, Path, description = "feed name"), PackageSelector),
-    responses((status = 200, description = "the package file: a zip for universal packages, bytes otherwise",
+    responses((status = 200, description = "the package file",
             content(("application/zip"), ("application/octet-stream"))),
         (status = 400), (status = 401), (status = 403), (status = 404)))]
 pub async fn download(
@@ -251,19 +305,32 @@ pub async fn download(
     let (feed, format) = feeds::find_authorized(&state, &caller, &feed, Attribute::DownloadPackages).await?;
     let (id, spec) = selector.one(format)?;
     let record = packages::find_version(&state, &feed, format, &id, &spec).await?;
-    let file_name = format.file_name(&record.group, &record.name, &record.version);
-    download::serve(
-        &state,
-        Download {
-            headers: &headers,
-            caller: &caller,
-            feed: &feed,
-            record: &record,
-        },
-        format.content_type(),
-        &file_name,
-    )
-    .await
+    let download = Download {
+        headers: &headers,
+        caller: &caller,
+        feed: &feed,
+        record: &record,
+    };
+    match selector.file.as_deref().filter(|f| !f.is_empty()) {
+        None => {
+            let file_name = format.file_name(&record.group, &record.name, &record.version);
+            download::serve(&state, download, format.content_type(), &file_name).await
+        }
+        Some(wanted) => {
+            let file = packages::file_of(&record, wanted).ok_or_else(|| {
+                ApiError::not_found(format!(
+                    "Package {} {} in feed '{}' has no file '{wanted}'.",
+                    record.name, record.version, feed.settings.name
+                ))
+            })?;
+            let file_name = match (file.file_name.as_str(), file.qualifier.as_str()) {
+                ("", "") => format.file_name(&record.group, &record.name, &record.version),
+                ("", qualifier) => qualifier.to_owned(),
+                (name, _) => name.to_owned(),
+            };
+            download::serve_file(&state, download, file, format.content_type(), &file_name).await
+        }
+    }
 }
 
 /// Deletes one version.
@@ -297,8 +364,16 @@ pub struct PackageStatus {
     pub allow_download: Option<bool>,
 }
 
-/// The longest deprecation reason kept.
-const MAX_DEPRECATION_REASON: usize = 4000;
+impl From<PackageStatus> for packages::StatusRequest {
+    fn from(status: PackageStatus) -> Self {
+        Self {
+            listed: status.listed,
+            deprecated: status.deprecated,
+            deprecation_reason: status.deprecation_reason,
+            allow_download: status.allow_download,
+        }
+    }
+}
 
 /// Sets one version's listed and deprecated status (ProGet's "set package
 /// status"); the change is recorded in the version's history.
@@ -314,48 +389,11 @@ pub async fn status(
     JsonBody(change): JsonBody<PackageStatus>,
 ) -> ApiResult<Json<PackageVersionInfo>> {
     let (feed, format) = feeds::find_authorized(&state, &caller, &feed, Attribute::UnlistPackage).await?;
-    if change.allow_download == Some(false) {
-        return Err(ApiError::bad_request(
-            "allowDownload=false is not supported: unlist or delete the version instead.",
-        ));
-    }
-    if change
-        .deprecation_reason
-        .as_ref()
-        .is_some_and(|r| r.chars().count() > MAX_DEPRECATION_REASON)
-    {
-        return Err(ApiError::bad_request(format!(
-            "deprecationReason must be at most {MAX_DEPRECATION_REASON} characters."
-        )));
-    }
+    let change = packages::check_status(change.into())?;
     let (id, spec) = selector.one(format)?;
     let record = packages::find_version(&state, &feed, format, &id, &spec).await?;
-    let updated = packages::set_status(
-        &state,
-        &caller,
-        &feed,
-        &record,
-        &PackageStatusChange {
-            listed: change.listed,
-            deprecated: change.deprecated,
-            deprecation_reason: change.deprecation_reason,
-        },
-    )
-    .await?;
-    let total = state
-        .meta()
-        .find_packages(
-            feed.id,
-            &PackageQuery {
-                group_key: Some(updated.key.group_key.clone()),
-                name_key: Some(updated.key.name_key.clone()),
-                version_key: None,
-            },
-        )
-        .await?
-        .iter()
-        .map(|r| r.downloads)
-        .sum();
+    let updated = packages::set_status(&state, &caller, &feed, &record, &change).await?;
+    let total = packages::total_downloads(&state, &feed, &updated).await?;
     Ok(Json(PackageVersionInfo::new(format, &updated, total)))
 }
 
@@ -428,7 +466,7 @@ pub async fn history(
             .into_iter()
             .map(|e| HistoryEntry {
                 id: e.id,
-                action: e.kind,
+                action: e.kind.as_str().to_owned(),
                 feed: e.feed_name,
                 date: format_millis(e.at),
                 user: e.user_name,

@@ -6,7 +6,7 @@ use axum::extract::{RawQuery, Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use gantry_core::FeedType;
-use gantry_formats::{format_for, PackageFormat};
+use gantry_formats::PackageFormat;
 use gantry_store::time::format_millis;
 use gantry_store::{PromotionQuery, PromotionRecord};
 use serde::Serialize;
@@ -101,7 +101,10 @@ pub struct PromoteResult {
 }
 
 fn format_of_type(package_type: &str) -> Option<&'static dyn PackageFormat> {
-    package_type.parse::<FeedType>().ok().and_then(format_for)
+    package_type
+        .parse::<FeedType>()
+        .ok()
+        .and_then(crate::package_types::format_for)
 }
 
 fn promoted_package(p: &PromotionRecord) -> PromotedPackage {

@@ -89,13 +89,17 @@ pub fn find(headers: &HeaderMap, query: Option<&str>) -> Result<Option<Credentia
             return Ok(Some(Credential::ApiKey(key.to_owned())));
         }
     }
-    if let Some(value) = headers.get("x-nuget-apikey") {
-        let key = value
-            .to_str()
-            .map_err(|_| CredentialError("the X-NuGet-ApiKey header is not valid text".into()))?
-            .trim();
-        if !key.is_empty() {
-            return Ok(Some(Credential::ApiKey(key.to_owned())));
+    // Headers a package type's clients send their key in (NuGet's
+    // `X-NuGet-ApiKey`, say), read on every route as ProGet does.
+    for header in crate::package_types::api_key_headers() {
+        if let Some(value) = headers.get(header) {
+            let key = value
+                .to_str()
+                .map_err(|_| CredentialError(format!("the {header} header is not valid text")))?
+                .trim();
+            if !key.is_empty() {
+                return Ok(Some(Credential::ApiKey(key.to_owned())));
+            }
         }
     }
     if let Some(query) = query {

@@ -17,7 +17,6 @@ use gantry_formats::PackageFormat;
 use gantry_store::{FeedRecord, PackageQuery, PackageRecord, RemoteOrigin};
 use tokio::sync::{mpsc, oneshot, Mutex};
 
-use super::remote::remote_for;
 use super::upstream::Connector;
 use super::FetchOutcome;
 use crate::auth::Caller;
@@ -263,7 +262,7 @@ impl Fetch {
     where
         S: futures::Stream<Item = Result<Bytes, reqwest::Error>> + Send + Unpin,
     {
-        let staged = crate::feeds::upload::stage_stream(&self.state, stream)
+        let staged = crate::protocols::upload::stage_stream(&self.state, stream)
             .await
             .map_err(|e| {
                 if e.status == StatusCode::BAD_REQUEST {
@@ -274,7 +273,7 @@ impl Fetch {
                     e
                 }
             })?;
-        let remote = remote_for(self.feed.settings.feed_type)
+        let remote = crate::package_types::connector_for(self.feed.settings.feed_type)
             .ok_or_else(|| ApiError::internal("fetch", &"the feed type has no connector support"))?;
         let parsed = remote
             .parse(&self.state, &staged, &self.record)

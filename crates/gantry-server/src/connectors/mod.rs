@@ -9,10 +9,9 @@
 //! unhealthy.
 
 pub mod fetch;
-pub mod npm;
-pub mod nuget;
+
 pub mod remote;
-pub mod upack;
+
 pub mod upstream;
 pub mod view;
 

@@ -1,10 +1,10 @@
 //! What a package type must provide to be served through a connector: how
 //! to read an upstream's versions and search results, and how to check a
-//! package file fetched from it. A new type (PyPI, Maven, OCI) plugs in by
-//! implementing [`RemoteFormat`] and adding itself to [`remote_for`].
+//! package file fetched from it. A type plugs in by implementing
+//! [`RemoteFormat`] and returning it from
+//! [`crate::package_types::PackageType::connector`].
 
 use async_trait::async_trait;
-use gantry_core::FeedType;
 use gantry_formats::PackageId;
 use gantry_store::{PackageRecord, StagedBlob};
 
@@ -35,7 +35,7 @@ pub struct RemoteVersion {
     pub download_url: String,
     /// The package file's size, when the upstream says.
     pub size: Option<u64>,
-    /// Dist-tags the upstream points at it (npm).
+    /// Dist-tags the upstream points at it (for types that keep them).
     pub dist_tags: Vec<String>,
 }
 
@@ -67,14 +67,4 @@ pub trait RemoteFormat: Send + Sync + 'static {
         staged: &StagedBlob,
         remote: &PackageRecord,
     ) -> ApiResult<ParsedPackage>;
-}
-
-/// The connector side of a feed type, or `None` while that type has none.
-pub fn remote_for(feed_type: FeedType) -> Option<&'static dyn RemoteFormat> {
-    match feed_type {
-        FeedType::Universal => Some(&super::upack::UpackRemote),
-        FeedType::Npm => Some(&super::npm::NpmRemote),
-        FeedType::NuGet | FeedType::Chocolatey | FeedType::PowerShell => Some(&super::nuget::NuGetRemote),
-        _ => None,
-    }
 }

@@ -8,7 +8,7 @@ use gantry_core::VersionSpec;
 use gantry_formats::{PackageFormat, PackageId};
 use gantry_store::{FeedRecord, PackageKey, PackageRecord, RemoteOrigin};
 
-use super::remote::{remote_for, RemoteVersion};
+use super::remote::RemoteVersion;
 use super::upstream::{Connector, Fetched};
 use crate::error::ApiResult;
 use crate::services::packages;
@@ -108,7 +108,7 @@ async fn remote_answers(
     format: &dyn PackageFormat,
     id: &PackageId,
 ) -> ApiResult<Vec<(Arc<Connector>, Option<Arc<Fetched>>)>> {
-    let Some(remote) = remote_for(feed.settings.feed_type) else {
+    let Some(remote) = crate::package_types::connector_for(feed.settings.feed_type) else {
         return Ok(Vec::new());
     };
     let key = format!("v:{}/{}", format.group_key(&id.group), format.name_key(&id.name));
@@ -176,7 +176,7 @@ pub async fn search(
     text: &str,
     take: usize,
 ) -> ApiResult<Vec<PackageRecord>> {
-    let Some(remote) = remote_for(feed.settings.feed_type) else {
+    let Some(remote) = crate::package_types::connector_for(feed.settings.feed_type) else {
         return Ok(Vec::new());
     };
     let mut results = Vec::new();

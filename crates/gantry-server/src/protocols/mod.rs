@@ -1,18 +1,7 @@
-//! The package protocols, one router per feed type, under `/{protocol}/{feed}/`.
+//! What every package protocol shares: the base URL clients see, kept
+//! protocol documents, and staging uploads. Each type's own protocol is in
+//! its folder under [`crate::package_types`].
 
 pub mod base_url;
 pub mod documents;
-pub mod npm;
-pub mod nuget;
-pub mod upack;
 pub mod upload;
-
-use crate::api::routes::Routes;
-
-/// Every protocol's routes.
-pub fn routes() -> Routes {
-    Routes::default()
-        .merge(upack::routes())
-        .merge(nuget::routes())
-        .merge(npm::routes())
-}

@@ -6,7 +6,7 @@
 use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use gantry_store::{FeedRecord, PackageRecord};
+use gantry_store::{FeedRecord, PackageFileRecord, PackageRecord};
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
@@ -26,13 +26,29 @@ pub struct Download<'a> {
 }
 
 /// Streams the primary file of the version with the given content type and
-/// file name. When the request carries the three required
-/// `X-ProGet-Deployment-*` headers, a deployment of exactly this version is
-/// recorded once its file is found (a failed download records nothing); the
-/// answer's `X-Gantry-Deployment` header says what happened to them.
+/// file name (see [`serve_file`]).
 pub async fn serve(
     state: &AppState,
     download: Download<'_>,
+    content_type: &'static str,
+    file_name: &str,
+) -> ApiResult<Response> {
+    let record = download.record;
+    let file = record.primary_file().ok_or_else(|| {
+        ApiError::not_found(format!("Package {} {} has no file.", record.name, record.version))
+    })?;
+    serve_file(state, download, file, content_type, file_name).await
+}
+
+/// Streams one file of the version with the given content type and file
+/// name. When the request carries the three required
+/// `X-ProGet-Deployment-*` headers, a deployment of exactly this version is
+/// recorded once its file is found (a failed download records nothing); the
+/// answer's `X-Gantry-Deployment` header says what happened to them.
+pub async fn serve_file(
+    state: &AppState,
+    download: Download<'_>,
+    file: &PackageFileRecord,
     content_type: &'static str,
     file_name: &str,
 ) -> ApiResult<Response> {
@@ -42,9 +58,6 @@ pub async fn serve(
         feed,
         record,
     } = download;
-    let file = record.primary_file().ok_or_else(|| {
-        ApiError::not_found(format!("Package {} {} has no file.", record.name, record.version))
-    })?;
     let blob = state.blobs().open(&file.sha256, None).await?;
     state.meta().count_download(record.id).await?;
     let deployment_note = record_from_headers(state, request_headers, caller, feed, record).await?;

@@ -3,11 +3,12 @@
 use std::collections::HashSet;
 
 use gantry_core::{Attribute, FeedName, FeedType};
-use gantry_formats::{format_for, PackageFormat};
+use gantry_formats::PackageFormat;
 use gantry_store::{FeedRecord, FeedSettings, FeedVisibility};
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::package_types::{self, PackageType};
 use crate::state::AppState;
 
 /// The feed named `name`, or 404.
@@ -77,14 +78,19 @@ pub async fn find_authorized(
     Ok((feed, format))
 }
 
-/// The format of a feed's packages.
-pub fn format_of(feed: &FeedRecord) -> ApiResult<&'static dyn PackageFormat> {
-    format_for(feed.settings.feed_type).ok_or_else(|| {
+/// The package type a feed holds.
+pub fn package_type_of(feed: &FeedRecord) -> ApiResult<&'static dyn PackageType> {
+    package_types::for_feed_type(feed.settings.feed_type).ok_or_else(|| {
         ApiError::bad_request(format!(
             "Feed type '{}' is not supported yet.",
             feed.settings.feed_type
         ))
     })
+}
+
+/// The format of a feed's packages.
+pub fn format_of(feed: &FeedRecord) -> ApiResult<&'static dyn PackageFormat> {
+    package_type_of(feed).map(PackageType::format)
 }
 
 /// The `feedType` of a create request: required, and one Gantry knows.
@@ -116,15 +122,13 @@ pub fn check_type_unchanged(
 
 /// Checks a feed type can be created on this server.
 pub fn check_type_supported(feed_type: FeedType) -> ApiResult<()> {
-    if format_for(feed_type).is_some() {
+    if package_types::for_feed_type(feed_type).is_some() {
         Ok(())
     } else {
         Err(ApiError::bad_request(format!(
             "Feed type '{feed_type}' is not supported yet by this server; supported types: {}.",
-            FeedType::ALL
-                .iter()
-                .filter(|t| format_for(**t).is_some())
-                .map(|t| t.id())
+            package_types::served_feed_types()
+                .map(FeedType::id)
                 .collect::<Vec<_>>()
                 .join(", ")
         )))

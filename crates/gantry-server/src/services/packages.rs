@@ -2,7 +2,7 @@
 
 use gantry_core::VersionSpec;
 use gantry_formats::{pick_latest, PackageFormat, PackageId};
-use gantry_store::{FeedRecord, PackageQuery, PackageRecord, PackageStatusChange};
+use gantry_store::{FeedRecord, PackageFileRecord, PackageQuery, PackageRecord, PackageStatusChange};
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -120,4 +120,76 @@ pub async fn set_status(
     tracing::info!(feed = %feed.settings.name, package = %record.name, version = %record.version,
         listed = updated.listed, deprecated = updated.deprecated, "package status changed");
     Ok(updated)
+}
+
+/// Downloads of every version of `record`'s package in `feed`.
+pub async fn total_downloads(state: &AppState, feed: &FeedRecord, record: &PackageRecord) -> ApiResult<i64> {
+    Ok(state
+        .meta()
+        .find_packages(
+            feed.id,
+            &PackageQuery {
+                group_key: Some(record.key.group_key.clone()),
+                name_key: Some(record.key.name_key.clone()),
+                version_key: None,
+            },
+        )
+        .await?
+        .iter()
+        .map(|r| r.downloads)
+        .sum())
+}
+
+/// The file of a version a client names, by file name or qualifier.
+pub fn file_of<'a>(record: &'a PackageRecord, wanted: &str) -> Option<&'a PackageFileRecord> {
+    record
+        .files
+        .iter()
+        .find(|f| f.file_name == wanted)
+        .or_else(|| record.files.iter().find(|f| f.qualifier == wanted))
+}
+
+/// The longest deprecation reason kept, in characters.
+pub const MAX_DEPRECATION_REASON: usize = 4000;
+
+/// A change of a version's status as a client asks it; absent (`None`)
+/// fields stay as they are.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StatusRequest {
+    /// Listed versions show in searches and "latest" listings of clients.
+    pub listed: Option<bool>,
+    /// Deprecated versions still install, with a warning.
+    pub deprecated: Option<bool>,
+    /// Why it is deprecated (setting it alone does not deprecate).
+    pub deprecation_reason: Option<String>,
+    /// Gantry always allows downloads; only `true` is accepted.
+    pub allow_download: Option<bool>,
+}
+
+/// Checks a requested status change against the rules every client meets
+/// (downloads cannot be turned off; a deprecation reason is at most
+/// [`MAX_DEPRECATION_REASON`] characters) and gives the change for
+/// [`set_status`]. Callers check it once the caller is authorized on the
+/// feed and before they look the version up, so that a refused change is
+/// answered the same whether or not the version exists.
+pub fn check_status(request: StatusRequest) -> ApiResult<PackageStatusChange> {
+    if request.allow_download == Some(false) {
+        return Err(ApiError::bad_request(
+            "allowDownload=false is not supported: unlist or delete the version instead.",
+        ));
+    }
+    if request
+        .deprecation_reason
+        .as_ref()
+        .is_some_and(|r| r.chars().count() > MAX_DEPRECATION_REASON)
+    {
+        return Err(ApiError::bad_request(format!(
+            "deprecationReason must be at most {MAX_DEPRECATION_REASON} characters."
+        )));
+    }
+    Ok(PackageStatusChange {
+        listed: request.listed,
+        deprecated: request.deprecated,
+        deprecation_reason: request.deprecation_reason,
+    })
 }

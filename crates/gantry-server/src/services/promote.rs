@@ -1,12 +1,14 @@
 //! Promotion: copy one package version from a feed to another feed of the
 //! same kind, never touching the source, and record who, when, from where,
-//! to where and why. Written once against [`gantry_formats::PackageFormat`],
-//! with no branch per format.
+//! to where and why. Written once against
+//! [`crate::package_types::PackageType`], with no branch per type: a type's
+//! own promotion policy (npm's `latest`) is its
+//! [`crate::package_types::PackageType::promotion_tag_moves`].
 
 use gantry_core::{Attribute, VersionSpec};
-use gantry_formats::{PackageFormat, PackageId};
+use gantry_formats::PackageId;
 use gantry_store::{
-    FeedRecord, NewPromotion, PackageQuery, PackageRecord, PromoteOutcome, PromotionRecord, TagMove,
+    FeedRecord, NewPromotion, PackageRecord, PromoteOutcome, PromotionRecord, PromotionRefusal,
 };
 
 use crate::auth::Caller;
@@ -14,6 +16,7 @@ use crate::connectors::{fetch, view};
 use crate::error::{ApiError, ApiResult};
 use crate::events::Event;
 use crate::services::feeds;
+use crate::services::gates::{self, PromotionCandidate};
 use crate::state::AppState;
 
 /// What a client asks to promote.
@@ -65,7 +68,8 @@ pub async fn promote(state: &AppState, caller: &Caller, request: &PromoteRequest
     state.authorize(caller, Attribute::ViewPackages, Some(&from))?;
     check_rules(&from, &to)?;
 
-    let format = feeds::format_of(&from)?;
+    let package_type = feeds::package_type_of(&from)?;
+    let format = package_type.format();
     let id = PackageId {
         group: group.to_owned(),
         name: name.to_owned(),
@@ -87,17 +91,44 @@ pub async fn promote(state: &AppState, caller: &Caller, request: &PromoteRequest
     } else {
         format!("{}/{}", source.group, source.name)
     };
+    let comments = request.comments.clone().unwrap_or_default();
+    let candidate = PromotionCandidate {
+        caller,
+        from: &from,
+        to: &to,
+        package: &source,
+        comments: &comments,
+    };
+    let (gates, all_passed) = gates::decide(state, &candidate).await?;
+    if !all_passed {
+        let why = gates
+            .last()
+            .map(|g| format!("gate '{}' refused it: {}", g.gate, g.reason))
+            .unwrap_or_default();
+        state
+            .meta()
+            .record_promotion_refused(&PromotionRefusal {
+                source_package_id: source.id,
+                from_feed: from.settings.name.clone(),
+                to_feed: to.settings.name.clone(),
+                package_type: from.settings.feed_type.package_type().to_owned(),
+                user: caller.user_name().to_owned(),
+                comments,
+                gates,
+            })
+            .await?;
+        return Err(ApiError::forbidden(format!(
+            "{package_label} {} was not promoted from '{}' to '{}': {why}.",
+            source.version, from.settings.name, to.settings.name
+        )));
+    }
     // The target's tags are read, a move decided, and the promotion made
     // only if they did not change in between; a concurrent change means
     // deciding again.
     let mut attempts = 0;
     let (promotion, package, copied) = loop {
         attempts += 1;
-        let tag_moves = if format.uses_dist_tags() {
-            latest_move(state, &to, format, &source).await?
-        } else {
-            Vec::new()
-        };
+        let tag_moves = package_type.promotion_tag_moves(state, &to, &source).await?;
         let outcome = state
             .meta()
             .promote(&NewPromotion {
@@ -107,8 +138,9 @@ pub async fn promote(state: &AppState, caller: &Caller, request: &PromoteRequest
                 to_feed: to.settings.name.clone(),
                 package_type: from.settings.feed_type.package_type().to_owned(),
                 user: caller.user_name().to_owned(),
-                comments: request.comments.clone().unwrap_or_default(),
+                comments: comments.clone(),
                 tag_moves,
+                gates: gates.clone(),
             })
             .await?;
         match outcome {
@@ -146,57 +178,6 @@ pub async fn promote(state: &AppState, caller: &Caller, request: &PromoteRequest
         package,
     })
 }
-
-/// Whether promoting `source` into `to` moves the target's `latest`
-/// dist-tag: only a stable version, and only forward — when it is above the
-/// version `latest` names, or (no tag yet) not below any stable version the
-/// target holds. A prerelease never moves `latest`; nothing ever rewinds it.
-async fn latest_move(
-    state: &AppState,
-    to: &FeedRecord,
-    format: &dyn PackageFormat,
-    source: &PackageRecord,
-) -> ApiResult<Vec<TagMove>> {
-    if !format.is_stable(&source.version) {
-        return Ok(Vec::new());
-    }
-    let tags = state
-        .meta()
-        .dist_tags(to.id, &source.key.group_key, &source.key.name_key)
-        .await?;
-    let forward = if let Some(latest) = tags.iter().find(|t| t.tag == LATEST) {
-        format.compare_versions(&source.version, &latest.version).is_gt()
-    } else {
-        let held = state
-            .meta()
-            .find_packages(
-                to.id,
-                &PackageQuery {
-                    group_key: Some(source.key.group_key.clone()),
-                    name_key: Some(source.key.name_key.clone()),
-                    version_key: None,
-                },
-            )
-            .await?;
-        held.iter()
-            .filter(|p| format.is_stable(&p.version))
-            .all(|p| format.compare_versions(&source.version, &p.version).is_ge())
-    };
-    Ok(if forward {
-        vec![TagMove {
-            tag: LATEST.to_owned(),
-            expected_version_key: tags
-                .iter()
-                .find(|t| t.tag == LATEST)
-                .map(|t| t.version_key.clone()),
-        }]
-    } else {
-        Vec::new()
-    })
-}
-
-/// The dist-tag npm installs by default.
-pub const LATEST: &str = "latest";
 
 /// The rules between two feeds, each refused with its own reason.
 fn check_rules(from: &FeedRecord, to: &FeedRecord) -> ApiResult<()> {

@@ -2,14 +2,16 @@
 
 use gantry_core::Attribute;
 use gantry_formats::{PackageFormat, PackageId};
-use gantry_store::{AddOutcome, FeedRecord, NewPackage, PackageKey, PackageRecord, StagedBlob};
+use gantry_store::{
+    AddOutcome, FeedRecord, NewPackage, NewPackageFile, PackageKey, PackageRecord, StagedBlob,
+};
 
 use crate::auth::keys::SYSTEM_USER;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
-/// A package as its format read it from the upload.
+/// A package as its type read it from an upload.
 pub struct ParsedPackage {
     /// Group and name.
     pub id: PackageId,
@@ -17,22 +19,60 @@ pub struct ParsedPackage {
     pub version: String,
     /// The manifest, kept as JSON.
     pub metadata: serde_json::Value,
-    /// Files stored beside the package file, by qualifier (a NuGet
-    /// version's `.nuspec`, say); usually none.
-    pub extra_files: Vec<(String, StagedBlob)>,
+    /// Files stored beside the package file (a NuGet version's `.nuspec`,
+    /// say); usually none.
+    pub extra_files: Vec<ExtraFile>,
     /// Dist-tags to point at the new version (npm's `latest`).
     pub dist_tags: Vec<String>,
-    /// Whether the format forbids replacing a published version whatever
-    /// the caller's rights (NuGet and npm clients cache versions for good).
-    pub immutable: bool,
+}
+
+/// A file stored beside a version's main file.
+pub struct ExtraFile {
+    /// Which file of the version it is (unique within the version).
+    pub qualifier: String,
+    /// The name it is downloaded under.
+    pub file_name: String,
+    /// Its bytes, staged.
+    pub staged: StagedBlob,
+}
+
+impl ParsedPackage {
+    /// A package with no extra files and no dist-tags.
+    pub fn new(id: PackageId, version: String, metadata: serde_json::Value) -> Self {
+        Self {
+            id,
+            version,
+            metadata,
+            extra_files: Vec::new(),
+            dist_tags: Vec::new(),
+        }
+    }
+
+    /// Adds a file stored beside the package file.
+    #[must_use]
+    pub fn with_extra_file(mut self, qualifier: &str, file_name: String, staged: StagedBlob) -> Self {
+        self.extra_files.push(ExtraFile {
+            qualifier: qualifier.to_owned(),
+            file_name,
+            staged,
+        });
+        self
+    }
+
+    /// Sets the dist-tags to point at the new version.
+    #[must_use]
+    pub fn with_dist_tags(mut self, tags: Vec<String>) -> Self {
+        self.dist_tags = tags;
+        self
+    }
 }
 
 /// Stores a staged upload as a version of `parsed` in `feed`.
 ///
 /// The caller must already hold the add permission (checked before the body
 /// was read). Re-publishing an existing version needs the overwrite
-/// permission and a format whose versions are not immutable; it is 409 otherwise. The blob is leased before it
-/// is committed so the sweep cannot collect it in between, and the package
+/// permission and a format whose versions are not immutable; it is 409
+/// otherwise. The blob is leased before it is committed so the sweep cannot collect it in between, and the package
 /// row, its files and its history event are written in one transaction:
 /// whatever fails, no half package is left.
 pub async fn publish(
@@ -43,10 +83,10 @@ pub async fn publish(
     staged: StagedBlob,
     parsed: ParsedPackage,
 ) -> ApiResult<PackageRecord> {
-    let overwrite = !parsed.immutable && state.may(caller, Attribute::OverwritePackage, Some(feed));
+    let immutable = format.versions_are_immutable();
+    let overwrite = !immutable && state.may(caller, Attribute::OverwritePackage, Some(feed));
     let display = display_name(&parsed);
     let version = parsed.version.clone();
-    let immutable = parsed.immutable;
     match store(
         state,
         feed,
@@ -147,10 +187,18 @@ async fn store(
     };
     state.meta().lease_blob(staged.info()).await?;
     let blob = state.blobs().commit(staged).await?;
-    let mut files = vec![(String::new(), blob.sha256)];
-    for (qualifier, extra) in parsed.extra_files {
-        state.meta().lease_blob(extra.info()).await?;
-        files.push((qualifier, state.blobs().commit(extra).await?.sha256));
+    let mut files = vec![NewPackageFile {
+        qualifier: String::new(),
+        file_name: format.file_name(&parsed.id.group, &parsed.id.name, &parsed.version),
+        sha256: blob.sha256,
+    }];
+    for extra in parsed.extra_files {
+        state.meta().lease_blob(extra.staged.info()).await?;
+        files.push(NewPackageFile {
+            qualifier: extra.qualifier,
+            file_name: extra.file_name,
+            sha256: state.blobs().commit(extra.staged).await?.sha256,
+        });
     }
     let package = NewPackage {
         feed_id: feed.id,

@@ -5,13 +5,17 @@
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum_extra::extract::Form;
+use gantry_core::{Attribute, VersionSpec};
+use gantry_formats::{PackageFormat, PackageId};
+use gantry_store::{FeedRecord, PackageRecord};
 use serde::Deserialize;
 
 use super::page::{see_other, UiError};
 use super::session::Viewer;
 use super::view;
-use crate::api::extract::{JsonBody, QueryParams};
-use crate::api::packages::{PackageSelector, PackageStatus};
+use crate::error::{ApiError, ApiResult};
+use crate::services::feeds;
+use crate::services::packages::{self, StatusRequest};
 use crate::services::promote::{promote as promote_version, PromoteRequest};
 use crate::state::AppState;
 
@@ -71,17 +75,29 @@ pub struct StatusForm {
     deprecation_reason: Option<String>,
 }
 
-fn selector(group: String, name: String, version: String) -> PackageSelector {
-    PackageSelector {
-        name: Some(name),
-        group: Some(group).filter(|g| !g.is_empty()),
-        version: Some(version),
-        ..PackageSelector::default()
+/// The version a page's address names in `feed`, found the way the
+/// packages API finds it (`version` may be `latest`); 404 when absent.
+async fn named_version(
+    state: &AppState,
+    feed: &FeedRecord,
+    format: &dyn PackageFormat,
+    group: &str,
+    name: &str,
+    version: &str,
+) -> ApiResult<PackageRecord> {
+    if name.is_empty() {
+        return Err(ApiError::bad_request("name (or purl) is required."));
     }
+    let id = PackageId {
+        group: group.to_owned(),
+        name: name.to_owned(),
+    };
+    packages::find_version(state, feed, format, &id, &VersionSpec::parse(version)).await
 }
 
 /// Unlists, lists again, deprecates or removes a deprecation, through the
-/// API's handler, which holds the rules (reason length, allowDownload).
+/// same services as the packages API, which hold the rules (reason length,
+/// allowDownload).
 pub async fn status(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -100,7 +116,7 @@ pub async fn status(
             ))
         }
     };
-    let change = PackageStatus {
+    let request = StatusRequest {
         listed: form.listed,
         deprecated: form.deprecated,
         deprecation_reason: if form.deprecated == Some(false) {
@@ -110,15 +126,11 @@ pub async fn status(
         },
         allow_download: None,
     };
-    let answer = crate::api::packages::status(
-        State(state),
-        viewer.caller.clone(),
-        Path(feed.clone()),
-        QueryParams(selector(form.group.clone(), name, version)),
-        JsonBody(change),
-    )
-    .await?;
-    let v = answer.0;
+    let (found, format) =
+        feeds::find_authorized(&state, &viewer.caller, &feed, Attribute::UnlistPackage).await?;
+    let change = packages::check_status(request)?;
+    let record = named_version(&state, &found, format, &form.group, &name, &version).await?;
+    let v = packages::set_status(&state, &viewer.caller, &found, &record, &change).await?;
     let page = view::version_link(&feed, &form.group, &v.name, &v.version, None);
     Ok(see_other(&view::with_param(&page, "done", done)))
 }
@@ -139,13 +151,10 @@ pub async fn delete(
     Form(form): Form<DeleteForm>,
 ) -> Result<Response, UiError> {
     viewer.check_csrf(&form.csrf)?;
-    crate::api::packages::delete(
-        State(state),
-        viewer.caller.clone(),
-        Path(feed.clone()),
-        QueryParams(selector(form.group, name, version)),
-    )
-    .await?;
+    let (found, format) =
+        feeds::find_authorized(&state, &viewer.caller, &feed, Attribute::DeletePackage).await?;
+    let record = named_version(&state, &found, format, &form.group, &name, &version).await?;
+    packages::delete(&state, &viewer.caller, &found, &record).await?;
     Ok(see_other(&view::with_param(
         &view::feed_link(&feed),
         "done",

@@ -13,9 +13,9 @@ use serde::Deserialize;
 
 use super::page::{render, Page, UiError};
 use super::session::Viewer;
-use super::usage::{feed_snippets, Snippet};
+use super::usage::{feed_snippets, upload_extensions, Snippet};
 use super::view::{self, When};
-use crate::feeds::base_url::BaseUrl;
+use crate::protocols::base_url::BaseUrl;
 use crate::services::feeds;
 use crate::state::AppState;
 
@@ -46,7 +46,7 @@ impl FeedRow {
         Self {
             name: feed.settings.name.clone(),
             link: view::feed_link(&feed.settings.name),
-            type_label: view::type_label(feed.settings.feed_type),
+            type_label: feed.settings.feed_type.label(),
             usage: view::usage_label(feed.settings.usage),
             description: feed.settings.description.clone(),
             packages,
@@ -179,6 +179,8 @@ struct FeedPage {
     previous: Option<String>,
     next: Option<String>,
     snippets: Vec<Snippet>,
+    /// The upload form's accepted file endings (`.upack,.zip`).
+    upload_accept: String,
     may_manage: bool,
     /// Whether to show the upload form (the viewer may add, the feed takes
     /// direct uploads, its packages are files).
@@ -240,13 +242,15 @@ pub async fn show(
     };
     let previous = (page_number > 1).then(|| link_to(page_number - 1));
     let next = (page_number < pages).then(|| link_to(page_number + 1));
+    let upload_extensions = upload_extensions(feed.settings.feed_type);
     render(&FeedPage {
         page: Page::new(&state, &viewer, feed.settings.name.clone(), "feeds").with_notice(notice),
         snippets: feed_snippets(base.as_str(), &feed.settings.name, feed.settings.feed_type),
+        upload_accept: upload_extensions.join(","),
         may_manage: viewer.may_act(&state, Attribute::ManageFeeds, Some(&feed)),
         may_upload: viewer.session.is_some()
-            && super::upload::takes_files(feed.settings.feed_type)
-            && crate::feeds::upload::check_may_upload(&state, &viewer.caller, &feed).is_ok(),
+            && !upload_extensions.is_empty()
+            && crate::protocols::upload::check_may_upload(&state, &viewer.caller, &feed).is_ok(),
         proxied: !feed.settings.connectors.is_empty(),
         manage_link: format!("/admin/feeds/{}", super::admin::segment(&feed.settings.name)),
         promote_to_link: feed

@@ -4,7 +4,7 @@
 //!
 //! Pages read the viewer from the session cookie ([`session::Viewer`]) and
 //! decide every permission through the same [`crate::state::AppState::authorize`]
-//! as the API; writes go through the same services or API handlers, after
+//! as the API; writes go through the same services as the API, after
 //! checking the form's CSRF token. The API never reads the session cookie.
 
 pub mod actions;

@@ -1,31 +1,20 @@
-//! Uploading a package file from a feed's page (universal packages and the
-//! NuGet family; npm packages arrive by `npm publish`, whose body is not a
-//! file). The same checks and the same publish code as the protocols' own
+//! Uploading a package file from a feed's page, for the package types whose
+//! packages are files (`PackageType::upload_extensions`). The same checks and the same publish code as the protocols' own
 //! upload endpoints: permission and feed rules before a byte is read, the
 //! file streamed to staging within the upload limit, one transaction.
 
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::response::Response;
 use futures::TryStreamExt;
-use gantry_core::{Attribute, FeedType};
+use gantry_core::Attribute;
 
 use super::page::{see_other, UiError};
 use super::session::Viewer;
 use super::view;
-use crate::feeds::nuget::push::parse_nupkg;
-use crate::feeds::upack::parse_upack;
-use crate::feeds::upload::{check_may_upload, stage_stream};
+use crate::protocols::upload::{check_may_upload, stage_stream};
 use crate::services::feeds;
 use crate::services::publish::publish;
 use crate::state::AppState;
-
-/// Whether packages of this type can be uploaded as a file from the page.
-pub fn takes_files(feed_type: FeedType) -> bool {
-    matches!(
-        feed_type,
-        FeedType::Universal | FeedType::NuGet | FeedType::Chocolatey | FeedType::PowerShell
-    )
-}
 
 fn bad_form(reason: impl std::fmt::Display) -> UiError {
     UiError::bad_request(format!("The upload form could not be read: {reason}"))
@@ -63,13 +52,14 @@ pub async fn upload(
     Path(feed_name): Path<String>,
     request: Request,
 ) -> Result<Response, UiError> {
-    let (feed, format) =
-        feeds::find_authorized(&state, &viewer.caller, &feed_name, Attribute::AddPackage).await?;
+    let feed = feeds::find(&state, &feed_name).await?;
+    state.authorize(&viewer.caller, Attribute::AddPackage, Some(&feed))?;
+    let package_type = feeds::package_type_of(&feed)?;
     check_may_upload(&state, &viewer.caller, &feed)?;
-    if !takes_files(feed.settings.feed_type) {
+    if package_type.upload_extensions().is_empty() {
         return Err(UiError::bad_request(format!(
             "{} packages are not uploaded as files: publish them with their client.",
-            view::type_label(feed.settings.feed_type)
+            feed.settings.feed_type.label()
         )));
     }
     let limit = state.config().max_upload_bytes;
@@ -105,12 +95,16 @@ pub async fn upload(
     if staged.info().size == 0 {
         return Err(UiError::bad_request("The chosen file is empty."));
     }
-    let parsed = if feed.settings.feed_type == FeedType::Universal {
-        parse_upack(&staged).await?
-    } else {
-        parse_nupkg(&state, &staged).await?
-    };
-    let record = publish(&state, &viewer.caller, &feed, format, staged, parsed).await?;
+    let parsed = package_type.parse_upload(&state, &staged).await?;
+    let record = publish(
+        &state,
+        &viewer.caller,
+        &feed,
+        package_type.format(),
+        staged,
+        parsed,
+    )
+    .await?;
     let page = view::version_link(
         &feed.settings.name,
         &record.group,

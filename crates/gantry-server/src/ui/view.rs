@@ -107,34 +107,6 @@ pub fn display_name(group: &str, name: &str) -> String {
     crate::connectors::view::full_name(group, name)
 }
 
-/// A feed type as people name it.
-pub fn type_label(feed_type: gantry_core::FeedType) -> &'static str {
-    use gantry_core::FeedType as T;
-    match feed_type {
-        T::Universal => "Universal",
-        T::NuGet => "NuGet",
-        T::Chocolatey => "Chocolatey",
-        T::PowerShell => "PowerShell",
-        T::Npm => "npm",
-        T::Bower => "Bower",
-        T::Maven => "Maven",
-        T::PyPi => "PyPI",
-        T::Docker => "Docker",
-        T::Helm => "Helm",
-        T::Cargo => "Cargo",
-        T::RubyGems => "RubyGems",
-        T::Debian => "Debian",
-        T::Rpm => "RPM",
-        T::Conda => "Conda",
-        T::Cran => "CRAN",
-        T::Pub => "Pub",
-        T::Terraform => "Terraform",
-        T::Vsix => "VSIX",
-        T::Alpine => "Alpine",
-        T::Asset => "Asset",
-    }
-}
-
 /// A feed usage as people name it.
 pub fn usage_label(usage: gantry_core::FeedUsage) -> &'static str {
     use gantry_core::FeedUsage as U;

@@ -6,16 +6,13 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 
-use gantry_core::{Attribute, FeedName, FeedUsage, Principal};
-use gantry_store::{FeedRecord, FeedSettings};
+use gantry_core::{Attribute, Principal};
 
 use crate::api::extract::JsonBody;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::services::feeds::{
-    check_connectors, check_type_supported, check_type_unchanged, find, required_feed_type,
-    resolve_pipeline_target,
-};
+use crate::services::feed_admin;
+use crate::services::feeds::find;
 use crate::state::AppState;
 use model::{FeedInfo, FeedInput};
 
@@ -29,34 +26,7 @@ pub async fn create(
     caller: Caller,
     JsonBody(input): JsonBody<FeedInput>,
 ) -> ApiResult<(StatusCode, Json<FeedInfo>)> {
-    state.authorize(&caller, Attribute::ManageFeeds, None)?;
-    let name = input
-        .name
-        .as_deref()
-        .ok_or_else(|| ApiError::bad_request("name is required."))?;
-    let name = FeedName::parse(name).map_err(|e| ApiError::bad_request(e.0))?;
-    let feed_type = required_feed_type(input.feed_type.as_deref())?;
-    check_type_supported(feed_type)?;
-    let mut settings = FeedSettings {
-        name: name.as_str().to_owned(),
-        feed_type,
-        description: String::new(),
-        active: true,
-        usage: FeedUsage::default(),
-        promote_to_feed_id: None,
-        deployment_records_enabled: true,
-        alternate_names: Vec::new(),
-        allow_direct_uploads: false,
-        connectors: Vec::new(),
-        cache_connectors: true,
-        offline: false,
-    };
-    apply(&mut settings, &input)?;
-    check_connectors(&state, &caller, &settings, &[]).await?;
-    let target = input.promote_to_feed.as_ref().and_then(Option::as_deref);
-    settings.promote_to_feed_id = resolve_pipeline_target(&state, &settings, None, target).await?;
-    let feed = state.meta().create_feed(&settings).await?;
-    tracing::info!(feed = %feed.settings.name, feed_type = %feed_type, "feed created");
+    let feed = feed_admin::create(&state, &caller, &input.into()).await?;
     Ok((StatusCode::CREATED, Json(FeedInfo::from(&feed))))
 }
 
@@ -103,27 +73,7 @@ pub async fn update(
     Path(name): Path<String>,
     JsonBody(input): JsonBody<FeedInput>,
 ) -> ApiResult<Json<FeedInfo>> {
-    let feed = find(&state, &name).await?;
-    state.authorize(&caller, Attribute::ManageFeeds, Some(&feed))?;
-    let mut settings = feed.settings.clone();
-    if let Some(new_name) = &input.name {
-        let parsed = FeedName::parse(new_name).map_err(|e| ApiError::bad_request(e.0))?;
-        parsed.as_str().clone_into(&mut settings.name);
-    }
-    check_type_unchanged(
-        input.feed_type.as_deref(),
-        settings.feed_type,
-        &feed.settings.name,
-        "feed",
-    )?;
-    apply(&mut settings, &input)?;
-    check_connectors(&state, &caller, &settings, &feed.settings.connectors).await?;
-    if let Some(target) = &input.promote_to_feed {
-        settings.promote_to_feed_id =
-            resolve_pipeline_target(&state, &settings, Some(feed.id), target.as_deref()).await?;
-    }
-    let updated = state.meta().update_feed(feed.id, &settings).await?;
-    tracing::info!(feed = %updated.settings.name, "feed updated");
+    let updated = feed_admin::update(&state, &caller, &name, &input.into()).await?;
     Ok(Json(FeedInfo::from(&updated)))
 }
 
@@ -136,50 +86,6 @@ pub async fn delete(
     caller: Caller,
     Path(name): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let feed = find(&state, &name).await?;
-    state.authorize(&caller, Attribute::ManageFeeds, Some(&feed))?;
-    if let Some(source) = state
-        .meta()
-        .list_feeds()
-        .await?
-        .iter()
-        .find(|f: &&FeedRecord| f.settings.promote_to_feed_id == Some(feed.id))
-    {
-        return Err(ApiError::conflict(format!(
-            "Feed '{}' is the promotion target of feed '{}'; change that feed's promoteToFeed first.",
-            feed.settings.name, source.settings.name
-        )));
-    }
-    state.meta().delete_feed(feed.id).await?;
-    tracing::info!(feed = %feed.settings.name, "feed deleted");
+    feed_admin::delete(&state, &caller, &name).await?;
     Ok(StatusCode::OK)
-}
-
-/// Copies the plain fields of `input` onto `settings`.
-fn apply(settings: &mut FeedSettings, input: &FeedInput) -> ApiResult<()> {
-    if let Some(description) = &input.description {
-        settings.description.clone_from(description);
-    }
-    if let Some(active) = input.active {
-        settings.active = active;
-    }
-    if let Some(usage) = &input.usage {
-        settings.usage = usage.parse().map_err(ApiError::bad_request)?;
-    }
-    if let Some(enabled) = input.deployment_records_enabled {
-        settings.deployment_records_enabled = enabled;
-    }
-    if let Some(allow) = input.allow_direct_uploads {
-        settings.allow_direct_uploads = allow;
-    }
-    if let Some(connectors) = &input.connectors {
-        settings.connectors.clone_from(connectors);
-    }
-    if let Some(cache) = input.cache_connectors {
-        settings.cache_connectors = cache;
-    }
-    if let Some(offline) = input.offline {
-        settings.offline = offline;
-    }
-    Ok(())
 }

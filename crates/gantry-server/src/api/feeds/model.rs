@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::extract::double_option;
+use crate::services::feed_admin::FeedRequest;
 
 /// A feed as the API returns it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -86,4 +87,22 @@ pub struct FeedInput {
     pub cache_connectors: Option<bool>,
     /// Default false: serve only stored packages, never asking a connector.
     pub offline: Option<bool>,
+}
+
+impl From<FeedInput> for FeedRequest {
+    fn from(input: FeedInput) -> Self {
+        Self {
+            name: input.name,
+            feed_type: input.feed_type,
+            description: input.description,
+            active: input.active,
+            usage: input.usage,
+            promote_to_feed: input.promote_to_feed,
+            deployment_records_enabled: input.deployment_records_enabled,
+            allow_direct_uploads: input.allow_direct_uploads,
+            connectors: input.connectors,
+            cache_connectors: input.cache_connectors,
+            offline: input.offline,
+        }
+    }
 }

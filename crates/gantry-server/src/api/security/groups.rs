@@ -3,7 +3,6 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use gantry_core::GroupName;
 use gantry_store::metadata::GroupRecord;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -12,6 +11,7 @@ use super::{administer, Named};
 use crate::api::extract::{JsonBody, QueryParams};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::services::security::groups::{self as service, GroupRequest};
 use crate::state::AppState;
 
 /// A group and its members (ProGet's `SecurityGroup`).
@@ -40,6 +40,15 @@ pub struct GroupInput {
     pub name: String,
     /// Member user names (they must exist); on update, the whole new list.
     pub users: Option<Vec<String>>,
+}
+
+impl From<GroupInput> for GroupRequest {
+    fn from(input: GroupInput) -> Self {
+        Self {
+            name: input.name,
+            users: input.users,
+        }
+    }
 }
 
 /// Lists groups with their members.
@@ -80,14 +89,7 @@ pub async fn add(
     caller: Caller,
     JsonBody(input): JsonBody<GroupInput>,
 ) -> ApiResult<Json<SecurityGroup>> {
-    administer(&state, &caller)?;
-    let name = GroupName::parse(&input.name).map_err(|e| ApiError::bad_request(format!("name: {}.", e.0)))?;
-    let members = input.users.unwrap_or_default();
-    let group = state
-        .meta()
-        .create_group(name.as_str(), &members, caller.user_name())
-        .await?;
-    state.security().invalidate();
+    let group = service::add(&state, &caller, &input.into()).await?;
     Ok(Json(group.into()))
 }
 
@@ -99,15 +101,7 @@ pub async fn update(
     caller: Caller,
     JsonBody(input): JsonBody<GroupInput>,
 ) -> ApiResult<Json<SecurityGroup>> {
-    administer(&state, &caller)?;
-    let members = input
-        .users
-        .ok_or_else(|| ApiError::bad_request("users is required: the group's new member list."))?;
-    let group = state
-        .meta()
-        .set_group_members(&input.name.to_ascii_lowercase(), &members, caller.user_name())
-        .await?;
-    state.security().invalidate();
+    let group = service::update(&state, &caller, &input.into()).await?;
     Ok(Json(group.into()))
 }
 
@@ -163,15 +157,6 @@ pub async fn delete(
     caller: Caller,
     QueryParams(named): QueryParams<Named>,
 ) -> ApiResult<StatusCode> {
-    administer(&state, &caller)?;
-    let name = Named::required(named.group.as_ref(), "group")?;
-    if !state
-        .meta()
-        .delete_group(&name.to_ascii_lowercase(), caller.user_name())
-        .await?
-    {
-        return Err(ApiError::not_found(format!("There is no group named '{name}'.")));
-    }
-    state.security().invalidate();
+    service::delete(&state, &caller, named.group.as_deref().unwrap_or_default()).await?;
     Ok(StatusCode::OK)
 }

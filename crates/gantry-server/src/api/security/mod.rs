@@ -9,18 +9,12 @@ pub mod permissions;
 pub mod tasks;
 pub mod users;
 
-use gantry_core::Attribute;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
-
-/// Every endpoint here asks this first.
-fn administer(state: &AppState, caller: &Caller) -> ApiResult<()> {
-    state.authorize(caller, Attribute::Administer, None)
-}
+use crate::error::ApiResult;
+// Every endpoint here asks this first.
+use crate::services::security::administer;
 
 /// Which user, group or task an action names (`?user=`, `?group=`, `?task=`).
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -36,9 +30,6 @@ pub struct Named {
 
 impl Named {
     fn required(value: Option<&String>, what: &str) -> ApiResult<String> {
-        value
-            .filter(|v| !v.trim().is_empty())
-            .map(|v| v.trim().to_owned())
-            .ok_or_else(|| ApiError::bad_request(format!("{what} is required.")))
+        crate::services::security::required_name(value.map_or("", String::as_str), what)
     }
 }

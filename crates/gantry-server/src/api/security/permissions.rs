@@ -3,15 +3,15 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use gantry_core::security::Subject;
-use gantry_store::metadata::{NewPermission, PermissionRecord, PermissionSubject};
+use gantry_store::metadata::{PermissionRecord, PermissionSubject};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::administer;
 use crate::api::extract::{JsonBody, QueryParams};
 use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
+use crate::services::security::permissions::{self as service, PermissionRequest};
 use crate::state::AppState;
 
 /// A permission (ProGet's `SecurityPermission`): a task granted or, with
@@ -70,6 +70,19 @@ pub struct PermissionInput {
     pub id: Option<i64>,
 }
 
+impl From<PermissionInput> for PermissionRequest {
+    fn from(input: PermissionInput) -> Self {
+        Self {
+            user: input.user,
+            group: input.group,
+            task: input.task,
+            feed: input.feed,
+            feed_group: input.feed_group,
+            deny: input.deny,
+        }
+    }
+}
+
 /// Which permission to delete.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -99,46 +112,7 @@ pub async fn add(
     caller: Caller,
     JsonBody(input): JsonBody<PermissionInput>,
 ) -> ApiResult<Json<SecurityPermission>> {
-    administer(&state, &caller)?;
-    let present = |v: &Option<String>| {
-        v.as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-    };
-    let subject = match (present(&input.user), present(&input.group)) {
-        (Some(_), Some(_)) => return Err(ApiError::bad_request("Name either a user or a group, not both.")),
-        (None, None) => return Err(ApiError::bad_request("user or group is required.")),
-        (Some(name), None) | (None, Some(name)) if Subject::virtual_named(&name).is_some() => {
-            // Stored with its canonical spelling.
-            let canonical = match Subject::virtual_named(&name) {
-                Some(Subject::Anonymous) => "Anonymous",
-                Some(Subject::Authenticated) => "Authenticated",
-                _ => "Everyone",
-            };
-            PermissionSubject::Virtual(canonical.to_owned())
-        }
-        (Some(user), None) => PermissionSubject::User(user),
-        (None, Some(group)) => PermissionSubject::Group(group),
-    };
-    if present(&input.feed_group).is_some() {
-        return Err(ApiError::bad_request(
-            "feedGroup: feed groups are not supported; name one feed or none.",
-        ));
-    }
-    let task = present(&input.task).ok_or_else(|| ApiError::bad_request("task is required."))?;
-    let permission = NewPermission {
-        subject,
-        task,
-        feed: present(&input.feed),
-        deny: input.deny.unwrap_or(false),
-    };
-    let record = state
-        .meta()
-        .add_permission(&permission, caller.user_name())
-        .await?;
-    state.security().invalidate();
-    tracing::info!(id = record.id, "permission added");
+    let record = service::add(&state, &caller, &input.into()).await?;
     Ok(Json(record.into()))
 }
 
@@ -150,18 +124,6 @@ pub async fn delete(
     caller: Caller,
     QueryParams(query): QueryParams<PermissionId>,
 ) -> ApiResult<StatusCode> {
-    administer(&state, &caller)?;
-    let raw = query
-        .permission_id
-        .ok_or_else(|| ApiError::bad_request("permissionId is required."))?;
-    let id: i64 = raw
-        .parse()
-        .map_err(|_| ApiError::bad_request(format!("permissionId: '{raw}' is not a number.")))?;
-    if !state.meta().delete_permission(id, caller.user_name()).await? {
-        return Err(ApiError::not_found(format!(
-            "There is no permission with id {id}."
-        )));
-    }
-    state.security().invalidate();
+    service::delete(&state, &caller, query.permission_id.as_deref()).await?;
     Ok(StatusCode::OK)
 }

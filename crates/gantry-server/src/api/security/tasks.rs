@@ -4,14 +4,15 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use gantry_core::Attribute;
-use gantry_store::metadata::{NewTask, TaskRecord};
+use gantry_store::metadata::TaskRecord;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{administer, Named};
 use crate::api::extract::{JsonBody, QueryParams};
 use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
+use crate::services::security::tasks::{self as service, TaskRequest};
 use crate::state::AppState;
 
 /// A task (ProGet's `SecurityTask`).
@@ -64,6 +65,16 @@ pub struct TaskInput {
     pub feed_scoped: Option<bool>,
 }
 
+impl From<TaskInput> for TaskRequest {
+    fn from(input: TaskInput) -> Self {
+        Self {
+            name: input.name,
+            description: input.description,
+            attributes: input.attributes,
+        }
+    }
+}
+
 /// An attribute a task can hold.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -72,35 +83,6 @@ pub struct SecurityTaskAttribute {
     pub name: String,
     /// Whether it can be granted on one feed.
     pub feed_scoped: bool,
-}
-
-fn checked(input: TaskInput) -> ApiResult<NewTask> {
-    let name = input.name.trim();
-    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-        return Err(ApiError::bad_request(
-            "name: a task name is 1 to 100 printable characters.",
-        ));
-    }
-    if input.attributes.is_empty() {
-        return Err(ApiError::bad_request(
-            "attributes: a task needs at least one attribute.",
-        ));
-    }
-    let mut attributes = Vec::new();
-    for raw in &input.attributes {
-        let attribute: Attribute = raw
-            .parse()
-            .map_err(|e: String| ApiError::bad_request(format!("attributes: {e}.")))?;
-        if !attributes.contains(&attribute) {
-            attributes.push(attribute);
-        }
-    }
-    attributes.sort();
-    Ok(NewTask {
-        name: name.to_owned(),
-        description: input.description.unwrap_or_default(),
-        attributes: attributes.iter().map(|a| a.id().to_owned()).collect(),
-    })
 }
 
 /// Lists tasks, built-in ones first.
@@ -139,12 +121,7 @@ pub async fn add(
     caller: Caller,
     JsonBody(input): JsonBody<TaskInput>,
 ) -> ApiResult<Json<SecurityTask>> {
-    administer(&state, &caller)?;
-    let task = state
-        .meta()
-        .save_task(&checked(input)?, false, caller.user_name())
-        .await?;
-    state.security().invalidate();
+    let task = service::add(&state, &caller, &input.into()).await?;
     Ok(Json(task.into()))
 }
 
@@ -156,12 +133,7 @@ pub async fn update(
     caller: Caller,
     JsonBody(input): JsonBody<TaskInput>,
 ) -> ApiResult<Json<SecurityTask>> {
-    administer(&state, &caller)?;
-    let task = state
-        .meta()
-        .save_task(&checked(input)?, true, caller.user_name())
-        .await?;
-    state.security().invalidate();
+    let task = service::update(&state, &caller, &input.into()).await?;
     Ok(Json(task.into()))
 }
 
@@ -174,15 +146,6 @@ pub async fn delete(
     caller: Caller,
     QueryParams(named): QueryParams<Named>,
 ) -> ApiResult<StatusCode> {
-    administer(&state, &caller)?;
-    let name = Named::required(named.task.as_ref(), "task")?;
-    if !state
-        .meta()
-        .delete_task(&name.to_ascii_lowercase(), caller.user_name())
-        .await?
-    {
-        return Err(ApiError::not_found(format!("There is no task named '{name}'.")));
-    }
-    state.security().invalidate();
+    service::delete(&state, &caller, named.task.as_deref().unwrap_or_default()).await?;
     Ok(StatusCode::OK)
 }

@@ -3,15 +3,15 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use gantry_core::UserName;
-use gantry_store::metadata::{NewUser, UserRecord, UserUpdate};
+use gantry_store::metadata::UserRecord;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{administer, Named};
 use crate::api::extract::{JsonBody, QueryParams};
-use crate::auth::{passwords, Caller};
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::services::security::users::{self as service, UserRequest};
 use crate::state::AppState;
 
 /// A user as the API shows it (ProGet's `SecurityUser`; never the password).
@@ -57,17 +57,16 @@ pub struct UserInput {
     pub disabled: Option<bool>,
 }
 
-fn hashed(password: &str) -> ApiResult<String> {
-    passwords::validate(password).map_err(|e| ApiError::bad_request(format!("password: {e}.")))?;
-    passwords::hash(password).map_err(|e| ApiError::internal("cannot hash the password", &e))
-}
-
-fn checked_email(email: Option<String>) -> ApiResult<Option<String>> {
-    match email {
-        Some(e) if !e.is_empty() && (!e.contains('@') || e.chars().any(char::is_whitespace)) => Err(
-            ApiError::bad_request(format!("email: '{e}' is not an e-mail address.")),
-        ),
-        other => Ok(other),
+impl From<UserInput> for UserRequest {
+    fn from(input: UserInput) -> Self {
+        Self {
+            name: input.name,
+            display_name: input.display_name,
+            email: input.email,
+            password: input.password,
+            groups: input.groups,
+            disabled: input.disabled,
+        }
     }
 }
 
@@ -107,24 +106,7 @@ pub async fn add(
     caller: Caller,
     JsonBody(input): JsonBody<UserInput>,
 ) -> ApiResult<Json<SecurityUser>> {
-    administer(&state, &caller)?;
-    let name =
-        UserName::parse(input.name.trim()).map_err(|e| ApiError::bad_request(format!("name: {}.", e.0)))?;
-    let password = input
-        .password
-        .as_deref()
-        .ok_or_else(|| ApiError::bad_request("password is required for a new user."))?;
-    let new = NewUser {
-        name: name.as_str().to_owned(),
-        display_name: input.display_name.unwrap_or_default(),
-        email: checked_email(input.email)?.unwrap_or_default(),
-        password_hash: hashed(password)?,
-        disabled: input.disabled.unwrap_or(false),
-        groups: input.groups.unwrap_or_default(),
-    };
-    let user = state.meta().create_user(&new, caller.user_name()).await?;
-    state.security().invalidate();
-    tracing::info!(user = %user.name, "user created");
+    let user = service::add(&state, &caller, &input.into()).await?;
     Ok(Json(user.into()))
 }
 
@@ -136,23 +118,7 @@ pub async fn update(
     caller: Caller,
     JsonBody(input): JsonBody<UserInput>,
 ) -> ApiResult<Json<SecurityUser>> {
-    administer(&state, &caller)?;
-    let update = UserUpdate {
-        display_name: input.display_name,
-        email: checked_email(input.email)?,
-        password_hash: input.password.as_deref().map(hashed).transpose()?,
-        disabled: input.disabled,
-        groups: input.groups,
-    };
-    let user = state
-        .meta()
-        .update_user(
-            &input.name.trim().to_ascii_lowercase(),
-            &update,
-            caller.user_name(),
-        )
-        .await?;
-    state.security().invalidate();
+    let user = service::update(&state, &caller, &input.into()).await?;
     Ok(Json(user.into()))
 }
 
@@ -164,23 +130,6 @@ pub async fn delete(
     caller: Caller,
     QueryParams(named): QueryParams<Named>,
 ) -> ApiResult<StatusCode> {
-    administer(&state, &caller)?;
-    let name = Named::required(named.user.as_ref(), "user")?;
-    if caller.principal.user_name().eq_ignore_ascii_case(&name)
-        && matches!(caller.principal, gantry_core::Principal::User { .. })
-    {
-        return Err(ApiError::bad_request(
-            "You cannot delete the user you are signed in as.",
-        ));
-    }
-    if !state
-        .meta()
-        .delete_user(&name.to_ascii_lowercase(), caller.user_name())
-        .await?
-    {
-        return Err(ApiError::not_found(format!("There is no user named '{name}'.")));
-    }
-    state.security().invalidate();
-    tracing::info!(user = %name, "user deleted");
+    service::delete(&state, &caller, named.user.as_deref().unwrap_or_default()).await?;
     Ok(StatusCode::OK)
 }

@@ -16,8 +16,8 @@ use serde_json::{json, Map, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use super::remote::{RemoteFormat, RemoteVersion};
-use super::upstream::{Connector, UpstreamError};
+use crate::connectors::remote::{RemoteFormat, RemoteVersion};
+use crate::connectors::upstream::{Connector, UpstreamError};
 use crate::error::{ApiError, ApiResult};
 use crate::services::publish::ParsedPackage;
 use crate::state::AppState;
@@ -260,17 +260,11 @@ impl RemoteFormat for NpmRemote {
             Value::Object(map) => local_shape(map, false),
             _ => json!({"name": full_name, "version": remote.version}),
         };
-        Ok(ParsedPackage {
-            id: PackageId {
-                group: remote.group.clone(),
-                name: remote.name.clone(),
-            },
-            version: remote.version.clone(),
-            metadata,
-            extra_files: Vec::new(),
-            dist_tags: Vec::new(),
-            immutable: true,
-        })
+        let id = PackageId {
+            group: remote.group.clone(),
+            name: remote.name.clone(),
+        };
+        Ok(ParsedPackage::new(id, remote.version.clone(), metadata))
     }
 }
 

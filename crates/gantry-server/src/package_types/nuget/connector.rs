@@ -20,8 +20,8 @@ use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use super::remote::{RemoteFormat, RemoteVersion};
-use super::upstream::{Connector, UpstreamError};
+use crate::connectors::remote::{RemoteFormat, RemoteVersion};
+use crate::connectors::upstream::{Connector, UpstreamError};
 use crate::error::ApiResult;
 use crate::services::publish::ParsedPackage;
 use crate::state::AppState;
@@ -430,7 +430,7 @@ impl RemoteFormat for NuGetRemote {
         staged: &StagedBlob,
         _remote: &PackageRecord,
     ) -> ApiResult<ParsedPackage> {
-        crate::feeds::nuget::push::parse_nupkg(state, staged).await
+        crate::package_types::nuget::protocol::push::parse_nupkg(state, staged).await
     }
 }
 

@@ -2,7 +2,6 @@
 //! of Gantry or ProGet (`https://host/upack/{feed}`).
 
 use async_trait::async_trait;
-use gantry_formats::upack::{self, Upack};
 use gantry_formats::PackageId;
 use gantry_store::{PackageRecord, StagedBlob};
 use serde::Deserialize;
@@ -10,9 +9,9 @@ use serde_json::{json, Map, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use super::remote::{RemoteFormat, RemoteVersion};
-use super::upstream::{Connector, UpstreamError};
-use crate::error::{ApiError, ApiResult};
+use crate::connectors::remote::{RemoteFormat, RemoteVersion};
+use crate::connectors::upstream::{Connector, UpstreamError};
+use crate::error::ApiResult;
 use crate::services::publish::ParsedPackage;
 use crate::state::AppState;
 
@@ -156,7 +155,7 @@ impl RemoteFormat for UpackRemote {
             .into_iter()
             .filter(|p| {
                 needle.is_empty()
-                    || super::view::full_name(&p.group, &p.name)
+                    || crate::connectors::view::full_name(&p.group, &p.name)
                         .to_ascii_lowercase()
                         .contains(&needle)
             })
@@ -195,22 +194,7 @@ impl RemoteFormat for UpackRemote {
         staged: &StagedBlob,
         _remote: &PackageRecord,
     ) -> ApiResult<ParsedPackage> {
-        let path = staged.path().to_path_buf();
-        let manifest = tokio::task::spawn_blocking(move || upack::read_package(&path))
-            .await
-            .map_err(|e| ApiError::internal("package validation failed", &e))?
-            .map_err(|e| ApiError::bad_request(e.0))?;
-        let _ = Upack;
-        Ok(ParsedPackage {
-            id: PackageId {
-                group: manifest.group.clone(),
-                name: manifest.name.clone(),
-            },
-            version: manifest.version.clone(),
-            metadata: manifest.document,
-            extra_files: Vec::new(),
-            dist_tags: Vec::new(),
-            immutable: false,
-        })
+        // The fetch checks the identity against `remote` for every type.
+        super::protocol::parse_upack(staged).await
     }
 }

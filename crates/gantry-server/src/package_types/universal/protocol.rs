@@ -16,12 +16,12 @@ use gantry_store::{FeedRecord, PackageKey, PackageRecord};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::upload::receive_upload;
 use crate::api::extract::QueryParams;
 use crate::api::routes::Routes;
 use crate::auth::Caller;
 use crate::connectors::{fetch, view};
 use crate::error::{ApiError, ApiResult};
+use crate::protocols::upload::receive_upload;
 use crate::services::download::Download;
 use crate::services::publish::{publish, ParsedPackage};
 use crate::services::{download, feeds, packages};
@@ -46,7 +46,7 @@ pub fn routes() -> Routes {
         )
 }
 
-const FEED_TYPES: &[FeedType] = &[FeedType::Universal];
+pub(crate) const FEED_TYPES: &[FeedType] = &[FeedType::Universal];
 
 /// `POST /upack/{feed}/upload`: the `.upack` file is the request body.
 async fn upload(
@@ -70,17 +70,15 @@ pub(crate) async fn parse_upack(staged: &gantry_store::StagedBlob) -> ApiResult<
         .await
         .map_err(|e| ApiError::internal("package validation failed", &e))?
         .map_err(|e| ApiError::bad_request(e.0))?;
-    Ok(ParsedPackage {
-        id: PackageId {
-            group: manifest.group.clone(),
-            name: manifest.name.clone(),
-        },
-        version: manifest.version.clone(),
-        metadata: manifest.document,
-        extra_files: Vec::new(),
-        dist_tags: Vec::new(),
-        immutable: false,
-    })
+    let id = PackageId {
+        group: manifest.group.clone(),
+        name: manifest.name.clone(),
+    };
+    Ok(ParsedPackage::new(
+        id,
+        manifest.version.clone(),
+        manifest.document,
+    ))
 }
 
 #[derive(Debug, Deserialize)]

@@ -12,9 +12,8 @@ use gantry_store::ApiKeyRecord;
 use serde::Deserialize;
 
 use super::{done_notice, require, with_status, Choice, CsrfForm, DoneQuery};
-use crate::api::api_keys::ApiKeyInput;
-use crate::api::extract::{JsonBody, QueryParams};
 use crate::api::routes::Routes;
+use crate::services::api_keys::{self as service, ApiKeyRequest};
 use crate::state::AppState;
 use crate::ui::page::{render, see_other, Page, UiError};
 use crate::ui::session::Viewer;
@@ -195,7 +194,7 @@ async fn create(state: AppState, viewer: Viewer, all: bool, fields: KeyFields) -
         require(&state, &viewer, Attribute::Administer)?;
     }
     let personal = !all || fields.key_type == "personal";
-    let input = ApiKeyInput {
+    let request = ApiKeyRequest {
         key_type: if all {
             fields.key_type.clone()
         } else {
@@ -216,11 +215,9 @@ async fn create(state: AppState, viewer: Viewer, all: bool, fields: KeyFields) -
             None
         },
         expiration: non_empty(&fields.expiration),
-        logging: None,
-        id: None,
     };
-    match crate::api::api_keys::create(State(state.clone()), viewer.caller.clone(), JsonBody(input)).await {
-        Ok(created) => keys_page(&state, &viewer, all, created.0.key.clone(), None, None).await,
+    match service::create(&state, &viewer.caller, &request).await {
+        Ok(created) => keys_page(&state, &viewer, all, Some(created.secret), None, None).await,
         Err(e) if matches!(e.status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) => Err(e.into()),
         Err(e) => Ok(with_status(
             keys_page(&state, &viewer, all, None, Some(e.message.clone()), None).await?,
@@ -245,16 +242,9 @@ async fn own_create(
     create(state, viewer, false, fields).await
 }
 
-async fn delete(state: AppState, viewer: &Viewer, id: i64, fields: &CsrfForm) -> Result<(), UiError> {
+async fn delete(state: &AppState, viewer: &Viewer, id: i64, fields: &CsrfForm) -> Result<(), UiError> {
     viewer.check_csrf(&fields.csrf)?;
-    crate::api::api_keys::delete(
-        State(state),
-        viewer.caller.clone(),
-        QueryParams(crate::api::api_keys::DeleteKey {
-            id: Some(id.to_string()),
-        }),
-    )
-    .await?;
+    service::delete(state, &viewer.caller, Some(&id.to_string())).await?;
     Ok(())
 }
 
@@ -264,7 +254,7 @@ async fn admin_delete(
     Path(id): Path<i64>,
     Form(fields): Form<CsrfForm>,
 ) -> Result<Response, UiError> {
-    delete(state, &viewer, id, &fields).await?;
+    delete(&state, &viewer, id, &fields).await?;
     Ok(see_other("/admin/api-keys?done=deleted"))
 }
 
@@ -275,6 +265,6 @@ async fn own_delete(
     Form(fields): Form<CsrfForm>,
 ) -> Result<Response, UiError> {
     viewer.require_session()?;
-    delete(state, &viewer, id, &fields).await?;
+    delete(&state, &viewer, id, &fields).await?;
     Ok(see_other("/account/api-keys?done=deleted"))
 }

@@ -1,6 +1,7 @@
 //! Connector administration: the list with each connector's health and the
 //! feeds that use it, and forms to create, change and delete connectors.
-//! Changes check the form's CSRF token, then go through the API's handlers.
+//! Changes check the form's CSRF token, then go through the connector
+//! services the API uses too.
 //! The upstream password is write-only: no page ever shows it.
 
 use askama::Template;
@@ -8,21 +9,20 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum_extra::extract::Form;
-use gantry_core::{Attribute, FeedType};
+use gantry_core::Attribute;
 use gantry_store::{ConnectorRecord, FeedRecord};
 use serde::Deserialize;
 
 use super::{done_notice, require, with_status};
 use super::{segment, Choice, CsrfForm, DoneQuery};
-use crate::api::connectors::{self as api, ConnectorInput};
-use crate::api::extract::JsonBody;
 use crate::api::routes::Routes;
-use crate::connectors::remote::remote_for;
 use crate::error::ApiError;
+use crate::package_types;
+use crate::services::connectors::{self as service, ConnectorRequest};
 use crate::state::AppState;
 use crate::ui::page::{render, see_other, Page, UiError};
 use crate::ui::session::Viewer;
-use crate::ui::view::{type_label, When};
+use crate::ui::view::When;
 
 /// The permission connector pages ask: the one the connector API asks
 /// (Manage Feeds), so that a page never offers a change the API refuses.
@@ -113,7 +113,7 @@ pub async fn list(
         .map(|c| ConnectorRow {
             name: c.settings.name.clone(),
             link: format!("/admin/connectors/{}", segment(&c.settings.name)),
-            type_label: type_label(c.settings.feed_type),
+            type_label: c.settings.feed_type.label(),
             url: crate::connectors::upstream::without_credentials(&c.settings.url),
             health: health(&state, c),
             feeds: users_of(&feeds, &c.settings.name).join(", "),
@@ -200,17 +200,8 @@ struct Existing {
     feeds: Vec<String>,
 }
 
-async fn find(state: &AppState, name: &str) -> Result<ConnectorRecord, UiError> {
-    state
-        .meta()
-        .get_connector(&name.to_ascii_lowercase())
-        .await
-        .map_err(UiError::from_store)?
-        .ok_or_else(|| UiError::not_found(format!("Connector '{name}' was not found.")))
-}
-
 async fn existing(state: &AppState, name: &str) -> Result<Existing, UiError> {
-    let record = find(state, name).await?;
+    let record = service::find(state, name).await?;
     let feeds = state.meta().list_feeds().await.map_err(UiError::from_store)?;
     let feeds = users_of(&feeds, &record.settings.name);
     Ok(Existing { record, feeds })
@@ -224,16 +215,14 @@ fn connector_page(
     error: Option<ApiError>,
 ) -> Result<Response, UiError> {
     let is_new = existing.is_none();
-    let types = FeedType::ALL
-        .iter()
-        .filter(|t| remote_for(**t).is_some())
+    let types = package_types::proxied_feed_types()
         .enumerate()
         .map(|(i, t)| {
             Choice::new(
                 "type",
                 i,
                 t.id(),
-                type_label(*t),
+                t.label(),
                 t.id().eq_ignore_ascii_case(&form.feed_type),
             )
         })
@@ -259,7 +248,7 @@ fn connector_page(
         delete_action: format!("{base}/delete"),
         current_name,
         types,
-        fixed_type: existing.map_or("", |e| type_label(e.record.settings.feed_type)),
+        fixed_type: existing.map_or("", |e| e.record.settings.feed_type.label()),
         has_password: existing.is_some_and(|e| {
             e.record
                 .settings
@@ -337,8 +326,8 @@ fn number(field: &str, raw: &str) -> Result<Option<u32>, ApiError> {
 }
 
 impl ConnectorForm {
-    /// The API's input; `is_new` sends the type (it cannot change later).
-    fn input(&self, is_new: bool) -> Result<ConnectorInput, ApiError> {
+    /// The service's input; `is_new` sends the type (it cannot change later).
+    fn request(&self, is_new: bool) -> Result<ConnectorRequest, ApiError> {
         let password = if self.clear_password {
             Some(None)
         } else if self.password.is_empty() {
@@ -347,7 +336,7 @@ impl ConnectorForm {
         } else {
             Some(Some(self.password.clone()))
         };
-        Ok(ConnectorInput {
+        Ok(ConnectorRequest {
             name: Some(self.name.trim().to_owned()),
             url: Some(self.url.trim().to_owned()),
             feed_type: is_new.then(|| self.feed_type.clone()).filter(|t| !t.is_empty()),
@@ -365,7 +354,6 @@ impl ConnectorForm {
                     .map(str::to_owned)
                     .collect(),
             ),
-            id: None,
         })
     }
 
@@ -384,7 +372,7 @@ impl ConnectorForm {
     }
 }
 
-/// Creates a connector through the API's handler.
+/// Creates a connector through the connector service.
 pub async fn create(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -392,8 +380,8 @@ pub async fn create(
 ) -> Result<Response, UiError> {
     viewer.check_csrf(&form.csrf)?;
     require(&state, &viewer, CONNECTORS)?;
-    let result = match form.input(true) {
-        Ok(input) => api::create(State(state.clone()), viewer.caller.clone(), JsonBody(input))
+    let result = match form.request(true) {
+        Ok(request) => service::create(&state, &viewer.caller, &request)
             .await
             .map(|_| ()),
         Err(e) => Err(e),
@@ -414,15 +402,10 @@ pub async fn update(
     viewer.check_csrf(&form.csrf)?;
     require(&state, &viewer, CONNECTORS)?;
     let found = existing(&state, &name).await?;
-    let result = match form.input(false) {
-        Ok(input) => api::update(
-            State(state.clone()),
-            viewer.caller.clone(),
-            Path(found.record.settings.name.clone()),
-            JsonBody(input),
-        )
-        .await
-        .map(|_| ()),
+    let result = match form.request(false) {
+        Ok(request) => service::update(&state, &viewer.caller, &found.record.settings.name, &request)
+            .await
+            .map(|_| ()),
         Err(e) => Err(e),
     };
     match result {
@@ -446,6 +429,6 @@ pub async fn delete(
 ) -> Result<Response, UiError> {
     viewer.check_csrf(&form.csrf)?;
     require(&state, &viewer, CONNECTORS)?;
-    api::delete(State(state), viewer.caller.clone(), Path(name)).await?;
+    service::delete(&state, &viewer.caller, &name).await?;
     Ok(see_other("/admin/connectors?done=deleted"))
 }

@@ -6,16 +6,15 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum_extra::extract::Form;
-use gantry_core::{Attribute, FeedType, FeedUsage};
+use gantry_core::{Attribute, FeedUsage};
 use gantry_store::FeedRecord;
 use serde::Deserialize;
 
 use super::{done_notice, require, segment, with_status, Choice, CsrfForm, DoneQuery};
-use crate::api::extract::JsonBody;
-use crate::api::feeds::model::FeedInput;
 use crate::api::routes::Routes;
 use crate::error::ApiError;
-use crate::services::feeds::{check_type_supported, find};
+use crate::services::feed_admin::{self, FeedRequest};
+use crate::services::feeds::find;
 use crate::state::AppState;
 use crate::ui::page::{render, see_other, Page, UiError};
 use crate::ui::session::Viewer;
@@ -67,7 +66,7 @@ async fn list(
         .map(|f| FeedLine {
             edit: format!("/admin/feeds/{}", segment(&f.settings.name)),
             link: view::feed_link(&f.settings.name),
-            type_label: view::type_label(f.settings.feed_type),
+            type_label: f.settings.feed_type.label(),
             usage: view::usage_label(f.settings.usage),
             promote_to: f.promote_to_feed.clone().unwrap_or_default(),
             connectors: f.settings.connectors.join(", "),
@@ -146,9 +145,9 @@ impl FeedFields {
         }
     }
 
-    /// The API's input: a checkbox left unticked is sent as `false`.
-    fn input(&self, creating: bool) -> FeedInput {
-        FeedInput {
+    /// The service's input: a checkbox left unticked is sent as `false`.
+    fn request(&self, creating: bool) -> FeedRequest {
+        FeedRequest {
             name: Some(self.name.trim().to_owned()),
             feed_type: creating.then(|| self.feed_type.clone()),
             description: Some(self.description.clone()),
@@ -186,17 +185,15 @@ async fn form_page(
         .await
         .map_err(UiError::from_store)?;
     // Only types the server can serve; a feed's type never changes.
-    let types = FeedType::ALL
-        .iter()
-        .filter(|t| check_type_supported(**t).is_ok())
-        .filter(|t| editing.is_none_or(|f| f.settings.feed_type == **t))
+    let types = crate::package_types::served_feed_types()
+        .filter(|t| editing.is_none_or(|f| f.settings.feed_type == *t))
         .enumerate()
         .map(|(i, t)| {
             Choice::new(
                 "type",
                 i,
                 t.id().to_owned(),
-                view::type_label(*t).to_owned(),
+                t.label().to_owned(),
                 fields.feed_type.eq_ignore_ascii_case(t.id()),
             )
         })
@@ -225,7 +222,7 @@ async fn form_page(
                 "target",
                 i,
                 f.settings.name.clone(),
-                format!("{} ({})", f.settings.name, view::type_label(f.settings.feed_type)),
+                format!("{} ({})", f.settings.name, f.settings.feed_type.label()),
                 fields.promote_to.eq_ignore_ascii_case(&f.settings.name),
             )
         })
@@ -242,7 +239,7 @@ async fn form_page(
                 format!(
                     "{} ({}, {})",
                     c.settings.name,
-                    view::type_label(c.settings.feed_type),
+                    c.settings.feed_type.label(),
                     c.health.status
                 ),
                 fields
@@ -275,7 +272,11 @@ async fn form_page(
 async fn new_form(State(state): State<AppState>, viewer: Viewer) -> Result<Response, UiError> {
     require(&state, &viewer, Attribute::ManageFeeds)?;
     let defaults = FeedFields {
-        feed_type: FeedType::Universal.id().to_owned(),
+        // The first type the server offers is the form's default.
+        feed_type: crate::package_types::served_feed_types()
+            .next()
+            .map(|t| t.id().to_owned())
+            .unwrap_or_default(),
         usage: FeedUsage::Private.id().to_owned(),
         active: Some("on".into()),
         deployments: Some("on".into()),
@@ -291,22 +292,16 @@ async fn create(
     Form(fields): Form<FeedFields>,
 ) -> Result<Response, UiError> {
     viewer.check_csrf(&fields.csrf)?;
-    match crate::api::feeds::create(
-        State(state.clone()),
-        viewer.caller.clone(),
-        JsonBody(fields.input(true)),
-    )
-    .await
-    {
-        Ok((_, created)) => Ok(see_other(&format!(
+    match feed_admin::create(&state, &viewer.caller, &fields.request(true)).await {
+        Ok(created) => Ok(see_other(&format!(
             "{}?done=created",
-            view::feed_link(&created.0.name)
+            view::feed_link(&created.settings.name)
         ))),
         Err(e) => refused(&state, &viewer, None, &fields, &e).await,
     }
 }
 
-/// The form again, with the API's reason, under the API's status.
+/// The form again, with the service's reason, under its status.
 async fn refused(
     state: &AppState,
     viewer: &Viewer,
@@ -362,17 +357,10 @@ async fn update(
 ) -> Result<Response, UiError> {
     viewer.check_csrf(&fields.csrf)?;
     let feed = managed_feed(&state, &viewer, &name).await?;
-    match crate::api::feeds::update(
-        State(state.clone()),
-        viewer.caller.clone(),
-        Path(name),
-        JsonBody(fields.input(false)),
-    )
-    .await
-    {
+    match feed_admin::update(&state, &viewer.caller, &name, &fields.request(false)).await {
         Ok(updated) => Ok(see_other(&format!(
             "{}?done=saved",
-            view::feed_link(&updated.0.name)
+            view::feed_link(&updated.settings.name)
         ))),
         Err(e) => refused(&state, &viewer, Some(&feed), &fields, &e).await,
     }
@@ -385,6 +373,6 @@ async fn delete(
     Form(fields): Form<CsrfForm>,
 ) -> Result<Response, UiError> {
     viewer.check_csrf(&fields.csrf)?;
-    crate::api::feeds::delete(State(state), viewer.caller.clone(), Path(name)).await?;
+    feed_admin::delete(&state, &viewer.caller, &name).await?;
     Ok(see_other("/admin/feeds?done=deleted"))
 }

@@ -1,7 +1,7 @@
 //! Administration pages: feeds, connectors, API keys, users, groups, tasks
 //! and permissions. Each page asks the same permission as the matching API
-//! (writes call the API's own handlers), and needs a signed-in user: an API
-//! key never reaches these pages.
+//! (writes call the same [`crate::services`] as the API), and needs a
+//! signed-in user: an API key never reaches these pages.
 
 pub mod api_keys;
 pub mod connectors;

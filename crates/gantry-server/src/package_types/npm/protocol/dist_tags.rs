@@ -15,8 +15,8 @@ use super::packument::effective_tags;
 use super::{ok_json, package_not_found, visible_versions, PackagePath, FEED_TYPES};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::package_types::npm::LATEST;
 use crate::services::feeds;
-use crate::services::promote::LATEST;
 use crate::state::AppState;
 
 /// A tag is a name npm accepts, and not something it would take for a version.

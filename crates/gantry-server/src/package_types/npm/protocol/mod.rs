@@ -24,9 +24,9 @@ use gantry_formats::npm::{self, Npm};
 use gantry_formats::{PackageFormat, PackageId};
 use gantry_store::{FeedRecord, PackageQuery, PackageRecord};
 
-use super::base_url::BaseUrl;
 use crate::api::routes::Routes;
 use crate::error::{ApiError, ApiResult};
+use crate::protocols::base_url::BaseUrl;
 use crate::state::AppState;
 
 /// The feed types served by the npm protocol.

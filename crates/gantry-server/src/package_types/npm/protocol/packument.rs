@@ -26,11 +26,11 @@ use super::{package_not_found, tarball_url, visible_versions, PackagePath, FEED_
 use crate::auth::Caller;
 use crate::connectors::{fetch, view};
 use crate::error::{ApiError, ApiResult};
-use crate::feeds::base_url::BaseUrl;
-use crate::feeds::documents::{kept_document, package_document_key};
+use crate::package_types::npm::LATEST;
+use crate::protocols::base_url::BaseUrl;
+use crate::protocols::documents::{kept_document, package_document_key};
 use crate::services::download::{self, Download};
 use crate::services::feeds;
-use crate::services::promote::LATEST;
 use crate::state::AppState;
 
 /// The media type of abbreviated metadata.
@@ -292,8 +292,8 @@ async fn tarball(
     // A client holding this very file (its ETag is the SHA-256) gets 304.
     if let Some(file) = record.primary_file() {
         let sha256 = file.sha256.to_string();
-        if crate::feeds::documents::has_digest(headers, &sha256) {
-            return Ok(crate::feeds::documents::not_modified(&sha256));
+        if crate::protocols::documents::has_digest(headers, &sha256) {
+            return Ok(crate::protocols::documents::not_modified(&sha256));
         }
     }
     let download = Download {
@@ -307,6 +307,6 @@ async fn tarball(
     } else {
         download::serve(state, download, "application/octet-stream", file).await?
     };
-    crate::feeds::documents::immutable(&mut response);
+    crate::protocols::documents::immutable(&mut response);
     Ok(response)
 }

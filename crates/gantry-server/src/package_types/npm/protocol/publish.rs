@@ -22,7 +22,7 @@ use serde_json::{Map, Value};
 use super::{ok_json, package_not_found, versions_of, PackagePath, FEED_TYPES};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::feeds::upload::{check_direct_upload, stage_stream};
+use crate::protocols::upload::{check_direct_upload, stage_stream};
 use crate::services::publish::{publish, ParsedPackage};
 use crate::services::{feeds, packages};
 use crate::state::AppState;
@@ -191,14 +191,8 @@ async fn publish_version(
     for key in ["deprecated", "_id"] {
         stored.remove(key);
     }
-    let parsed = ParsedPackage {
-        id: package.id.clone(),
-        version: version.clone(),
-        metadata: Value::Object(stored),
-        extra_files: Vec::new(),
-        dist_tags,
-        immutable: true,
-    };
+    let parsed = ParsedPackage::new(package.id.clone(), version.clone(), Value::Object(stored))
+        .with_dist_tags(dist_tags);
     let record = publish(state, caller, feed, &Npm, staged, parsed).await?;
     Ok(ok_json(
         StatusCode::CREATED,

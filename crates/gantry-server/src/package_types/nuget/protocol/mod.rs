@@ -20,13 +20,13 @@ use gantry_formats::nuget::{NuGet, NuGetVersion, Nuspec};
 use gantry_formats::{PackageFormat, PackageId};
 use gantry_store::{FeedRecord, PackageKey, PackageQuery, PackageRecord};
 
-use super::base_url::BaseUrl;
 use crate::api::routes::Routes;
 use crate::auth::Caller;
 use crate::connectors::{fetch, view};
 use crate::error::{ApiError, ApiResult};
-pub use crate::feeds::documents::{has_digest, immutable, not_modified};
-use crate::feeds::documents::{kept_document, package_document_key, respond};
+use crate::protocols::base_url::BaseUrl;
+pub use crate::protocols::documents::{has_digest, immutable, not_modified};
+use crate::protocols::documents::{kept_document, package_document_key, respond};
 use crate::services::documents::Document;
 use crate::services::download::{self, Download};
 use crate::state::AppState;

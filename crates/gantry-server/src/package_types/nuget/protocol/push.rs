@@ -20,7 +20,7 @@ use super::{find_entry, FEED_TYPES, NUSPEC_QUALIFIER};
 use crate::api::routes::Routes;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::feeds::upload::{check_may_upload, stage_body, stage_stream};
+use crate::protocols::upload::{check_may_upload, stage_body, stage_stream};
 use crate::services::publish::{publish, ParsedPackage};
 use crate::services::{feeds, packages};
 use crate::state::AppState;
@@ -84,18 +84,21 @@ pub(crate) async fn parse_nupkg(state: &AppState, staged: &StagedBlob) -> ApiRes
     )
     .await?;
     let nuspec = contents.nuspec;
-    Ok(ParsedPackage {
-        id: PackageId {
-            group: String::new(),
-            name: nuspec.id.clone(),
-        },
-        version: nuspec.version.clone(),
-        metadata: serde_json::to_value(&nuspec)
-            .map_err(|e| ApiError::internal("could not store the manifest", &e))?,
-        extra_files: vec![(NUSPEC_QUALIFIER.to_owned(), nuspec_blob)],
-        dist_tags: Vec::new(),
-        immutable: true,
-    })
+    let metadata =
+        serde_json::to_value(&nuspec).map_err(|e| ApiError::internal("could not store the manifest", &e))?;
+    // The name the flat container serves it under.
+    let nuspec_name = format!("{}.nuspec", nuspec.id.to_lowercase());
+    let id = PackageId {
+        group: String::new(),
+        name: nuspec.id.clone(),
+    };
+    Ok(
+        ParsedPackage::new(id, nuspec.version.clone(), metadata).with_extra_file(
+            NUSPEC_QUALIFIER,
+            nuspec_name,
+            nuspec_blob,
+        ),
+    )
 }
 
 /// The package from a push body: the first part of a multipart body (what

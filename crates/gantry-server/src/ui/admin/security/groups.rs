@@ -10,10 +10,8 @@ use gantry_core::Attribute;
 use serde::Deserialize;
 
 use super::{checkboxes, segment, Choice, CsrfForm, DoneQuery};
-use crate::api::extract::{JsonBody, QueryParams};
-use crate::api::security::groups::{self as api, GroupInput};
-use crate::api::security::Named;
 use crate::error::ApiError;
+use crate::services::security::groups::{self as service, GroupRequest};
 use crate::state::AppState;
 use crate::ui::admin::{done_notice, require, with_status};
 use crate::ui::page::{render, see_other, Page, UiError};
@@ -135,7 +133,7 @@ pub struct GroupForm {
     members: Vec<String>,
 }
 
-/// Creates a group through the API's handler.
+/// Creates a group through the group service.
 pub async fn create(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -144,11 +142,11 @@ pub async fn create(
     viewer.check_csrf(&form.csrf)?;
     require(&state, &viewer, Attribute::Administer)?;
     let name = form.name.trim().to_owned();
-    let input = GroupInput {
+    let request = GroupRequest {
         name: name.clone(),
         users: Some(form.members.clone()),
     };
-    match api::add(State(state.clone()), viewer.caller.clone(), JsonBody(input)).await {
+    match service::add(&state, &viewer.caller, &request).await {
         Ok(_) => Ok(see_other("/admin/security/groups?done=created")),
         Err(e) => group_page(&state, &viewer, true, name, &form.members, Some(e)).await,
     }
@@ -163,11 +161,11 @@ pub async fn update(
 ) -> Result<Response, UiError> {
     viewer.check_csrf(&form.csrf)?;
     require(&state, &viewer, Attribute::Administer)?;
-    let input = GroupInput {
+    let request = GroupRequest {
         name: name.clone(),
         users: Some(form.members.clone()),
     };
-    match api::update(State(state.clone()), viewer.caller.clone(), JsonBody(input)).await {
+    match service::update(&state, &viewer.caller, &request).await {
         Ok(_) => Ok(see_other("/admin/security/groups?done=saved")),
         Err(e) => group_page(&state, &viewer, false, name, &form.members, Some(e)).await,
     }
@@ -182,10 +180,6 @@ pub async fn delete(
 ) -> Result<Response, UiError> {
     viewer.check_csrf(&form.csrf)?;
     require(&state, &viewer, Attribute::Administer)?;
-    let named = Named {
-        group: Some(name),
-        ..Named::default()
-    };
-    api::delete(State(state), viewer.caller.clone(), QueryParams(named)).await?;
+    service::delete(&state, &viewer.caller, &name).await?;
     Ok(see_other("/admin/security/groups?done=deleted"))
 }

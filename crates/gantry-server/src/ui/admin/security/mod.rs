@@ -1,6 +1,7 @@
 //! Security administration pages: users, groups, tasks and permissions.
 //! Every page needs `Administer`; every change checks the form's CSRF token
-//! and then goes through the API's own handler, which holds the rules.
+//! and then goes through the same service as the API
+//! ([`crate::services::security`]), which holds the rules.
 
 mod groups;
 mod permissions;

@@ -11,9 +11,8 @@ use gantry_store::metadata::PermissionSubject;
 use serde::Deserialize;
 
 use super::{Choice, CsrfForm, DoneQuery};
-use crate::api::extract::{JsonBody, QueryParams};
-use crate::api::security::permissions::{self as api, PermissionId, PermissionInput};
 use crate::error::ApiError;
+use crate::services::security::permissions::{self as service, PermissionRequest};
 use crate::state::AppState;
 use crate::ui::admin::{done_notice, require, with_status};
 use crate::ui::page::{render, see_other, Page, UiError};
@@ -154,7 +153,7 @@ pub struct PermissionForm {
     deny: bool,
 }
 
-/// Grants or denies a task through the API's handler.
+/// Grants or denies a task through the permission service.
 pub async fn add(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -162,24 +161,23 @@ pub async fn add(
 ) -> Result<Response, UiError> {
     viewer.check_csrf(&form.csrf)?;
     require(&state, &viewer, Attribute::Administer)?;
-    // The API takes the built-in principals under either field; it names
-    // Anonymous a user and the others groups, so the form does too.
+    // The service takes the built-in principals under either field; the
+    // API names Anonymous a user and the others groups, so the form does too.
     let (user, group) = match form.principal.split_once(':') {
         Some(("user", name)) => (Some(name.to_owned()), None),
         Some(("virtual", name)) if name.eq_ignore_ascii_case("anonymous") => (Some(name.to_owned()), None),
         Some(("group" | "virtual", name)) => (None, Some(name.to_owned())),
         _ => (None, None),
     };
-    let input = PermissionInput {
+    let request = PermissionRequest {
         user,
         group,
         task: Some(form.task.clone()),
         feed: Some(form.feed.clone()).filter(|f| !f.is_empty()),
         feed_group: None,
         deny: Some(form.deny),
-        id: None,
     };
-    let result = api::add(State(state.clone()), viewer.caller.clone(), JsonBody(input)).await;
+    let result = service::add(&state, &viewer.caller, &request).await;
     match result {
         Ok(_) => Ok(see_other("/admin/security/permissions?done=added")),
         Err(e) => {
@@ -203,9 +201,6 @@ pub async fn delete(
 ) -> Result<Response, UiError> {
     viewer.check_csrf(&form.csrf)?;
     require(&state, &viewer, Attribute::Administer)?;
-    let query = PermissionId {
-        permission_id: Some(id),
-    };
-    api::delete(State(state), viewer.caller.clone(), QueryParams(query)).await?;
+    service::delete(&state, &viewer.caller, Some(&id)).await?;
     Ok(see_other("/admin/security/permissions?done=removed"))
 }

@@ -10,10 +10,8 @@ use gantry_core::Attribute;
 use serde::Deserialize;
 
 use super::{segment, Choice, CsrfForm, DoneQuery};
-use crate::api::extract::{JsonBody, QueryParams};
-use crate::api::security::tasks::{self as api, TaskInput};
-use crate::api::security::Named;
 use crate::error::ApiError;
+use crate::services::security::tasks::{self as service, TaskRequest};
 use crate::state::AppState;
 use crate::ui::admin::{done_notice, require, with_status};
 use crate::ui::page::{render, see_other, Page, UiError};
@@ -198,12 +196,11 @@ pub struct TaskForm {
 }
 
 impl TaskForm {
-    fn input(&self, name: &str) -> TaskInput {
-        TaskInput {
+    fn request(&self, name: &str) -> TaskRequest {
+        TaskRequest {
             name: name.to_owned(),
             description: Some(self.description.trim().to_owned()),
             attributes: self.attributes.clone(),
-            feed_scoped: None,
         }
     }
 
@@ -217,7 +214,7 @@ impl TaskForm {
     }
 }
 
-/// Creates a custom task through the API's handler.
+/// Creates a custom task through the task service.
 pub async fn create(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -226,15 +223,15 @@ pub async fn create(
     viewer.check_csrf(&form.csrf)?;
     require(&state, &viewer, Attribute::Administer)?;
     let name = form.name.trim().to_owned();
-    let input = form.input(&name);
-    match api::add(State(state.clone()), viewer.caller.clone(), JsonBody(input)).await {
+    match service::add(&state, &viewer.caller, &form.request(&name)).await {
         Ok(_) => Ok(see_other("/admin/security/tasks?done=created")),
         Err(e) => task_page(&state, &viewer, true, form.shown(&name), Some(e)),
     }
 }
 
-/// Replaces a custom task's description and attributes. The API refuses
-/// built-in tasks; this one only asks it to change a task that exists.
+/// Replaces a custom task's description and attributes. The service
+/// refuses built-in tasks; this page only asks it to change a task that
+/// exists.
 pub async fn update(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -243,7 +240,7 @@ pub async fn update(
 ) -> Result<Response, UiError> {
     viewer.check_csrf(&form.csrf)?;
     require(&state, &viewer, Attribute::Administer)?;
-    // The API's update creates a missing task; an edit form must not.
+    // The service's update creates a missing task; an edit form must not.
     let exists = state
         .meta()
         .list_tasks()
@@ -254,13 +251,7 @@ pub async fn update(
     if !exists {
         return Err(UiError::not_found(format!("There is no task named '{name}'.")));
     }
-    match api::update(
-        State(state.clone()),
-        viewer.caller.clone(),
-        JsonBody(form.input(&name)),
-    )
-    .await
-    {
+    match service::update(&state, &viewer.caller, &form.request(&name)).await {
         Ok(_) => Ok(see_other("/admin/security/tasks?done=saved")),
         Err(e) => task_page(&state, &viewer, false, form.shown(&name), Some(e)),
     }
@@ -275,10 +266,6 @@ pub async fn delete(
 ) -> Result<Response, UiError> {
     viewer.check_csrf(&form.csrf)?;
     require(&state, &viewer, Attribute::Administer)?;
-    let named = Named {
-        task: Some(name),
-        ..Named::default()
-    };
-    api::delete(State(state), viewer.caller.clone(), QueryParams(named)).await?;
+    service::delete(&state, &viewer.caller, &name).await?;
     Ok(see_other("/admin/security/tasks?done=deleted"))
 }

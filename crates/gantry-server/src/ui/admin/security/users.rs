@@ -9,10 +9,8 @@ use gantry_core::Attribute;
 use serde::Deserialize;
 
 use super::{checkboxes, segment, Choice, CsrfForm, DoneQuery};
-use crate::api::extract::{JsonBody, QueryParams};
-use crate::api::security::users::{self as api, UserInput};
-use crate::api::security::Named;
 use crate::error::ApiError;
+use crate::services::security::users::{self as service, UserRequest};
 use crate::state::AppState;
 use crate::ui::admin::{done_notice, require, with_status};
 use crate::ui::page::{render, see_other, Page, UiError};
@@ -191,7 +189,7 @@ impl UserForm {
     }
 }
 
-/// Creates a user through the API's handler.
+/// Creates a user through the user service.
 pub async fn create(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -200,7 +198,7 @@ pub async fn create(
     viewer.check_csrf(&form.csrf)?;
     require(&state, &viewer, Attribute::Administer)?;
     let name = form.name.trim().to_owned();
-    let input = UserInput {
+    let request = UserRequest {
         name: name.clone(),
         display_name: Some(form.display_name.trim().to_owned()),
         email: Some(form.email.trim().to_owned()),
@@ -208,7 +206,7 @@ pub async fn create(
         groups: Some(form.groups.clone()),
         disabled: Some(form.disabled),
     };
-    match api::add(State(state.clone()), viewer.caller.clone(), JsonBody(input)).await {
+    match service::add(&state, &viewer.caller, &request).await {
         Ok(_) => Ok(see_other("/admin/security/users?done=created")),
         Err(e) => user_page(&state, &viewer, true, form.shown(&name), Some(e)).await,
     }
@@ -223,7 +221,7 @@ pub async fn update(
 ) -> Result<Response, UiError> {
     viewer.check_csrf(&form.csrf)?;
     require(&state, &viewer, Attribute::Administer)?;
-    let input = UserInput {
+    let request = UserRequest {
         name: name.clone(),
         display_name: Some(form.display_name.trim().to_owned()),
         email: Some(form.email.trim().to_owned()),
@@ -232,7 +230,7 @@ pub async fn update(
         groups: Some(form.groups.clone()),
         disabled: Some(form.disabled),
     };
-    match api::update(State(state.clone()), viewer.caller.clone(), JsonBody(input)).await {
+    match service::update(&state, &viewer.caller, &request).await {
         Ok(_) => Ok(see_other("/admin/security/users?done=saved")),
         Err(e) => user_page(&state, &viewer, false, form.shown(&name), Some(e)).await,
     }
@@ -247,10 +245,6 @@ pub async fn delete(
 ) -> Result<Response, UiError> {
     viewer.check_csrf(&form.csrf)?;
     require(&state, &viewer, Attribute::Administer)?;
-    let named = Named {
-        user: Some(name),
-        ..Named::default()
-    };
-    api::delete(State(state), viewer.caller.clone(), QueryParams(named)).await?;
+    service::delete(&state, &viewer.caller, &name).await?;
     Ok(see_other("/admin/security/users?done=deleted"))
 }

@@ -14,7 +14,7 @@ use time::macros::format_description;
 use time::OffsetDateTime;
 
 use super::query::{Page, Row};
-use crate::feeds::nuget::FeedUrls;
+use crate::package_types::nuget::protocol::FeedUrls;
 
 /// The Atom namespace.
 pub const ATOM_NS: &str = "http://www.w3.org/2005/Atom";

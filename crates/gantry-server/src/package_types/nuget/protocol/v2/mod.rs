@@ -41,7 +41,7 @@ use crate::api::routes::Routes;
 use crate::auth::Caller;
 use crate::connectors::view;
 use crate::error::{ApiError, ApiResult};
-use crate::feeds::base_url::BaseUrl;
+use crate::protocols::base_url::BaseUrl;
 use crate::services::feeds;
 use crate::state::AppState;
 

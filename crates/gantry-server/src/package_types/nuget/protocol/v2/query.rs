@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 
 use crate::api::extract::count_param;
 use crate::error::{ApiError, ApiResult};
-use crate::feeds::nuget::{NuGetEntry, VersionFilter};
+use crate::package_types::nuget::protocol::{NuGetEntry, VersionFilter};
 
 use super::filter::Condition;
 
@@ -36,7 +36,7 @@ impl Row<'_> {
 }
 
 /// The rows of one id's versions (`versions` oldest first, as
-/// [`crate::feeds::nuget::versions_of`] returns them): those the client's
+/// [`crate::package_types::nuget::protocol::versions_of`] returns them): those the client's
 /// `semVerLevel` lets it see, with the latest flags computed among them.
 pub fn rows_of(versions: &[NuGetEntry], semver2: bool) -> Vec<Row<'_>> {
     let id_downloads = versions.iter().map(|v| v.record.downloads).sum();

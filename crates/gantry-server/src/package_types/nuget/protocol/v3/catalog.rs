@@ -11,8 +11,8 @@ use serde_json::{json, Map, Value};
 use super::strip_json;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::feeds::base_url::BaseUrl;
-use crate::feeds::nuget::{find_entry, json_document, FeedUrls, NuGetEntry, FEED_TYPES};
+use crate::package_types::nuget::protocol::{find_entry, json_document, FeedUrls, NuGetEntry, FEED_TYPES};
+use crate::protocols::base_url::BaseUrl;
 use crate::services::feeds;
 use crate::state::AppState;
 

@@ -12,7 +12,7 @@ use serde_json::json;
 use crate::auth::Caller;
 use crate::connectors::fetch;
 use crate::error::{ApiError, ApiResult};
-use crate::feeds::nuget::{
+use crate::package_types::nuget::protocol::{
     find_entry, has_digest, immutable, kept_json_document, not_modified, serve_nupkg, versions_of,
     NuGetEntry, FEED_TYPES, NUSPEC_QUALIFIER,
 };

@@ -9,8 +9,8 @@ use serde_json::{json, Value};
 
 use crate::auth::Caller;
 use crate::error::ApiResult;
-use crate::feeds::base_url::BaseUrl;
-use crate::feeds::nuget::{json_document, FeedUrls, FEED_TYPES};
+use crate::package_types::nuget::protocol::{json_document, FeedUrls, FEED_TYPES};
+use crate::protocols::base_url::BaseUrl;
 use crate::services::feeds;
 use crate::state::AppState;
 

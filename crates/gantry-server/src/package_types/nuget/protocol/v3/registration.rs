@@ -14,10 +14,10 @@ use serde_json::{json, Value};
 use super::{catalog, strip_json};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::feeds::base_url::BaseUrl;
-use crate::feeds::nuget::{
+use crate::package_types::nuget::protocol::{
     find_entry, json_document, kept_json_document, versions_of, FeedUrls, NuGetEntry, FEED_TYPES,
 };
+use crate::protocols::base_url::BaseUrl;
 use crate::services::feeds;
 use crate::state::AppState;
 

@@ -18,10 +18,10 @@ use super::catalog;
 use crate::api::extract::{count_param, QueryParams};
 use crate::auth::Caller;
 use crate::error::ApiResult;
-use crate::feeds::base_url::BaseUrl;
-use crate::feeds::nuget::{
+use crate::package_types::nuget::protocol::{
     all_packages, json_document, versions_of, FeedUrls, NuGetEntry, VersionFilter, FEED_TYPES,
 };
+use crate::protocols::base_url::BaseUrl;
 use crate::services::feeds;
 use crate::state::AppState;
 
