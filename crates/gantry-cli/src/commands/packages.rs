@@ -584,9 +584,8 @@ async fn upload(
     let feed = client.feed(feed)?;
     if stdin {
         let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(tokio::io::stdin()));
-        let path = format!("/upack/{}/upload", path_segment(&feed));
         let response = client
-            .send(client.request(Method::POST, &path).body(body))
+            .send(client.request(Method::PUT, &upload_path(&feed)).body(body))
             .await?;
         let answer = answer_json(response).await;
         report_upload(global, "<stdin>", &feed, &answer);
@@ -682,8 +681,8 @@ fn glob_matches(pattern: &[char], name: &[char]) -> bool {
     }
 }
 
-/// Streams one file to the feed: `.nupkg` files as NuGet pushes them,
-/// anything else as a universal package.
+/// Streams one file to the feed's packages API upload, which reads it as
+/// the feed's package type.
 async fn upload_file(client: &Client, feed: &str, file: &Path) -> CliResult<Value> {
     let opened = tokio::fs::File::open(file)
         .await
@@ -698,32 +697,18 @@ async fn upload_file(client: &Client, feed: &str, file: &Path) -> CliResult<Valu
     let stream = tokio_util::io::ReaderStream::new(opened).inspect_ok(move |chunk| {
         counter.inc(u64::try_from(chunk.len()).unwrap_or(u64::MAX));
     });
-    let body = reqwest::Body::wrap_stream(stream);
-    let nuget = Path::new(&file_name)
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("nupkg") || e.eq_ignore_ascii_case("snupkg"));
-    let request = if nuget {
-        let part = reqwest::multipart::Part::stream_with_length(body, len)
-            .file_name(file_name.clone())
-            .mime_str("application/octet-stream")
-            .map_err(|e| CliError::Usage(e.to_string()))?;
-        let form = reqwest::multipart::Form::new().part("package", part);
-        let mut request = client
-            .request(Method::PUT, &format!("/nuget/{}/", path_segment(feed)))
-            .multipart(form);
-        if let Some(key) = &client.source.api_key {
-            request = request.header("X-NuGet-ApiKey", key);
-        }
-        request
-    } else {
-        client
-            .request(Method::POST, &format!("/upack/{}/upload", path_segment(feed)))
-            .header(CONTENT_LENGTH, len)
-            .body(body)
-    };
+    let request = client
+        .request(Method::PUT, &upload_path(feed))
+        .header(CONTENT_LENGTH, len)
+        .body(reqwest::Body::wrap_stream(stream));
     let result = client.send(request).await;
     bar.finish();
     Ok(answer_json(result?).await)
+}
+
+/// The packages API upload of a feed, for every package type.
+fn upload_path(feed: &str) -> String {
+    format!("/api/packages/{}/upload", path_segment(feed))
 }
 
 // --- status and promote ------------------------------------------------------
