@@ -103,6 +103,15 @@ impl TestApp {
 
     /// Starts a server on `backend`.
     pub async fn spawn(backend: Backend, tweak: Tweak) -> TestApp {
+        Self::spawn_with_gates(backend, tweak, std::sync::Arc::new([])).await
+    }
+
+    /// Starts a server on `backend` that runs `gates` on every promotion.
+    pub async fn spawn_with_gates(
+        backend: Backend,
+        tweak: Tweak,
+        gates: gantry_server::services::gates::PromotionGates,
+    ) -> TestApp {
         let data_dir = tempfile::tempdir().expect("temp dir");
         let database_url = gantry_store::testing::fresh_database(backend, data_dir.path()).await;
         let mut config = Config {
@@ -118,7 +127,10 @@ impl TestApp {
             s3_config(&mut config, &s3.endpoint);
         }
         tweak(&mut config);
-        let server = Server::bind(config).await.expect("server starts");
+        let server = Server::bind(config)
+            .await
+            .expect("server starts")
+            .with_promotion_gates(gates);
         let addr = server.local_addr().expect("bound address");
         let events = server.subscribe();
         let (tx, rx) = oneshot::channel::<()>();

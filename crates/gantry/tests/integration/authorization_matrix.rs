@@ -340,6 +340,17 @@ fn case_for(route: &RouteEntry) -> Option<Case> {
             need: all(&[(AddPackage, target)]),
             success: StatusCode::CREATED,
         },
+        ("POST" | "PUT", "/api/packages/{feed}/upload") => Case {
+            path: "/api/packages/target/upload".into(),
+            body: Some(Body::Bytes(upack(
+                "acme",
+                "api-uploaded",
+                &format!("2.0.{}", route.method.as_str().len()),
+                b"a",
+            ))),
+            need: all(&[(AddPackage, target)]),
+            success: StatusCode::CREATED,
+        },
         ("GET", "/upack/{feed}/packages") => get("/upack/target/packages", all(&[(ViewPackages, target)])),
         ("GET", "/upack/{feed}/versions") => get(
             "/upack/target/versions?group=acme&name=hammer",

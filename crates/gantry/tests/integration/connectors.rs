@@ -471,3 +471,64 @@ async fn errors_timeouts_and_nonsense_from_upstream_never_become_a_500() {
         }
     }
 }
+
+/// A loopback upstream that lists acme/hammer 1.0.0 but serves `served`
+/// (another package) as its file.
+async fn lying_upstream(served: Vec<u8>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let served = std::sync::Arc::new(served);
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let served = std::sync::Arc::clone(&served);
+            tokio::spawn(async move {
+                use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                let mut buffer = [0u8; 8192];
+                let read = socket.read(&mut buffer).await.unwrap_or(0);
+                let request = String::from_utf8_lossy(&buffer[..read]).into_owned();
+                let path = request.split_whitespace().nth(1).unwrap_or("/").to_owned();
+                let (content_type, body): (&str, Vec<u8>) = if path.contains("/versions") {
+                    let listing = json!([{"group": "acme", "name": "hammer", "version": "1.0.0"}]);
+                    ("application/json", listing.to_string().into_bytes())
+                } else if path.contains("/download/acme/hammer/1.0.0") {
+                    ("application/zip", served.to_vec())
+                } else {
+                    ("application/json", b"[]".to_vec())
+                };
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = socket.write_all(head.as_bytes()).await;
+                let _ = socket.write_all(&body).await;
+            });
+        }
+    });
+    format!("http://{addr}/upack/origin")
+}
+
+#[tokio::test]
+async fn an_upstream_file_that_is_another_package_is_refused_and_not_stored() {
+    for app in TestApp::each_backend().await {
+        let ctx = format!("{:?}", app.backend);
+        let url = lying_upstream(upack("acme", "saw", "1.0.0", b"not the hammer")).await;
+        app.create_proxy_feed("proxy", "liar", "universal", &url, json!({}))
+            .await;
+        // The first client's bytes stream as they arrive, the last chunk
+        // held back until the file is checked: the refusal cuts the body.
+        let response = app
+            .anonymous(Method::GET, "/upack/proxy/download/acme/hammer/1.0.0")
+            .send()
+            .await
+            .expect("request");
+        let status = response.status();
+        let body = response.bytes().await;
+        assert!(
+            !status.is_success() || body.is_err(),
+            "{ctx}: a file holding another package is not served whole: {status}"
+        );
+        assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR, "{ctx}");
+        let stored = app.admin_json("/api/packages/proxy/versions").await;
+        assert_eq!(stored, json!([]), "{ctx}: nothing stored");
+    }
+}
