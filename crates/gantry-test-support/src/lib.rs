@@ -6,12 +6,18 @@
 //! `gantry_store::testing`). [`TestProcess`] runs the `gantry` binary
 //! instead, for tests that must kill or restart it. [`NuGetCli`] and
 //! [`NpmCli`] run the real NuGet and npm clients against it.
+//!
+//! [`backend_test!`] turns one test body into one test per backend, and
+//! [`type_test!`] into one per package type and backend, the types being the
+//! [`package_types::TypeFixture`]s.
 
 #![allow(clippy::missing_panics_doc)] // test helpers panic by design
 
 mod cli;
+mod macros;
 pub mod npm;
 pub mod nuget;
+pub mod package_types;
 mod process;
 mod s3;
 pub mod ui;
@@ -24,7 +30,8 @@ pub use npm::{
     npm_integrity, npm_shasum, npm_tarball, npm_tarball_with, npmrc_lines, publish_document, tarball_entries,
     write_package, NpmCli,
 };
-pub use nuget::{nupkg, nupkg_with_nuspec, nuspec_xml, NuGetCli};
+pub use nuget::{nupkg, nupkg_with_files, nupkg_with_nuspec, nuspec_xml, NuGetCli};
+pub use package_types::{Built, Fetched, PackageRef, TypeFixture};
 pub use process::TestProcess;
 pub use s3::{S3Server, S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY};
 pub use upack::{noise, trickle_body, upack, upack_with_manifest, zip_with};
@@ -99,6 +106,30 @@ impl TestApp {
         }
         assert!(!apps.is_empty(), "GANTRY_TEST_BACKENDS names no backend");
         apps
+    }
+
+    /// A server on `backend`, configured by `tweak`, when the suite runs on
+    /// that backend (`GANTRY_TEST_BACKENDS`, see
+    /// `gantry_store::testing::backends`); otherwise `None`, after printing
+    /// why on stderr, so that the test returns visibly skipped. A backend
+    /// that is configured but unreachable fails (panics), never skips. What
+    /// [`backend_test!`] and [`type_test!`] call.
+    pub async fn for_backend(backend: Backend, tweak: Tweak) -> Option<TestApp> {
+        let configured = gantry_store::testing::backends();
+        assert!(
+            !configured.is_empty(),
+            "GANTRY_TEST_BACKENDS names no backend (sqlite, postgres): {:?}",
+            std::env::var("GANTRY_TEST_BACKENDS").unwrap_or_default()
+        );
+        if !configured.contains(&backend) {
+            eprintln!(
+                "skipped: the {backend:?} backend is not configured for this run \
+                 (GANTRY_TEST_BACKENDS={:?})",
+                std::env::var("GANTRY_TEST_BACKENDS").unwrap_or_default()
+            );
+            return None;
+        }
+        Some(Self::spawn(backend, tweak).await)
     }
 
     /// Starts a server on `backend`.

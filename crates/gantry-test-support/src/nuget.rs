@@ -71,6 +71,18 @@ pub fn nuspec_xml(id: &str, version: &str, dependencies: &[(&str, &str)]) -> Str
 /// mark), an empty `lib/netstandard2.0/_._`, `[Content_Types].xml` and
 /// `package/services/metadata/core-properties/{random}.psmdcp`.
 pub fn nupkg(id: &str, version: &str, dependencies: &[(&str, &str)]) -> Vec<u8> {
+    nupkg_with_files(id, version, dependencies, &[("lib/netstandard2.0/_._", b"")])
+}
+
+/// A `.nupkg` laid out as [`nupkg`]'s, holding `files` (`(path, bytes)`, in
+/// the order given) between the nuspec and `[Content_Types].xml` instead of
+/// the empty `lib/netstandard2.0/_._`: for packages whose content matters.
+pub fn nupkg_with_files(
+    id: &str,
+    version: &str,
+    dependencies: &[(&str, &str)],
+    files: &[(&str, &[u8])],
+) -> Vec<u8> {
     let nuspec = format!("\u{feff}{}", nuspec_xml(id, version, dependencies));
     let psmdcp = format!(
         r#"<?xml version="1.0" encoding="utf-8"?>
@@ -86,12 +98,7 @@ pub fn nupkg(id: &str, version: &str, dependencies: &[(&str, &str)]) -> Vec<u8> 
         id = xml_escape(id),
         version = xml_escape(version),
     );
-    package(
-        &format!("{id}.nuspec"),
-        nuspec.as_bytes(),
-        &[("lib/netstandard2.0/_._", b"")],
-        &psmdcp,
-    )
+    package(&format!("{id}.nuspec"), nuspec.as_bytes(), files, &psmdcp)
 }
 
 /// A `.nupkg` laid out as [`nupkg`]'s, but whose nuspec is the entry
@@ -125,15 +132,31 @@ fn package(nuspec_name: &str, nuspec: &[u8], files: &[(&str, &[u8])], psmdcp: &s
         random_u64(),
         random_u64()
     );
-    let content_types = r#"<?xml version="1.0" encoding="utf-8"?>
+    // NuGet.exe lists a default content type for each file extension it packs.
+    let mut content_types = String::from(
+        r#"<?xml version="1.0" encoding="utf-8"?>
 <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
   <Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml" />
   <Default Extension="psmdcp" ContentType="application/vnd.openxmlformats-package.core-properties+xml" />
   <Default Extension="nuspec" ContentType="application/octet" />
   <Default Extension="_" ContentType="application/octet" />
   <Default Extension="dll" ContentType="application/octet" />
-</Types>
-"#;
+"#,
+    );
+    let mut listed = vec!["rels", "psmdcp", "nuspec", "_", "dll"];
+    for (path, _) in files {
+        if let Some((_, extension)) = path.rsplit_once('.') {
+            if !extension.contains('/') && !listed.contains(&extension) {
+                listed.push(extension);
+                let _ = writeln!(
+                    content_types,
+                    r#"  <Default Extension="{}" ContentType="application/octet" />"#,
+                    xml_escape(extension)
+                );
+            }
+        }
+    }
+    content_types.push_str("</Types>\n");
     let mut entries: Vec<(&str, &[u8])> = vec![("_rels/.rels", rels.as_bytes()), (nuspec_name, nuspec)];
     entries.extend_from_slice(files);
     entries.push(("[Content_Types].xml", content_types.as_bytes()));
@@ -332,6 +355,32 @@ mod tests {
         let rels = String::from_utf8(entries[0].1.clone()).expect("UTF-8");
         assert!(rels.contains(r#"Target="/Gantry.Demo.nuspec""#));
         assert!(rels.contains(&format!(r#"Target="/{}""#, names[4])));
+    }
+
+    #[test]
+    fn nupkg_with_files_holds_them_and_lists_their_extensions() {
+        // nupkg's own layout is unchanged: no extension beyond the usual five.
+        let plain = String::from_utf8(entries(&nupkg("A", "1.0.0", &[]))[3].1.clone()).expect("UTF-8");
+        assert_eq!(plain.matches("<Default ").count(), 5, "{plain}");
+        let bytes = nupkg_with_files("A", "1.0.0", &[], &[("content/data.bin", b"payload")]);
+        let entries = entries(&bytes);
+        let names: Vec<&str> = entries.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(
+            names[..4],
+            [
+                "_rels/.rels",
+                "A.nuspec",
+                "content/data.bin",
+                "[Content_Types].xml"
+            ]
+        );
+        assert_eq!(entries[2].1, b"payload");
+        let types = String::from_utf8(entries[3].1.clone()).expect("UTF-8");
+        assert!(
+            types.contains(r#"<Default Extension="bin" ContentType="application/octet" />"#),
+            "{types}"
+        );
+        assert!(types.trim_end().ends_with("</Types>"));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use gantry_core::Attribute;
 use gantry_server::api::routes::RouteEntry;
 use gantry_test_support::npm::{npm_tarball, publish_document};
-use gantry_test_support::{nupkg, upack, TestApp, ADMIN_KEY};
+use gantry_test_support::{backend_test, nupkg, type_test, upack, TestApp, ADMIN_KEY};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -705,20 +705,22 @@ async fn state_of(app: &TestApp) -> Vec<String> {
     seen
 }
 
-#[tokio::test]
-async fn every_route_answers_every_caller_as_the_model_says() {
-    let routes = gantry_server::api::route_table();
-    let missing: Vec<String> = routes
-        .iter()
-        .filter(|r| case_for(r).is_none())
-        .map(|r| format!("{} {}", r.method, r.path))
-        .collect();
-    assert!(
-        missing.is_empty(),
-        "routes without a case in the authorization matrix: {missing:?}"
-    );
+backend_test! {
+    /// Every route, every caller, on one backend (the route table is checked
+    /// to have a case for every route first).
+    #[tweak(|c| c.anonymous_read = false)]
+    async fn every_route_answers_every_caller_as_the_model_says(app: TestApp) {
+        let routes = gantry_server::api::route_table();
+        let missing: Vec<String> = routes
+            .iter()
+            .filter(|r| case_for(r).is_none())
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "routes without a case in the authorization matrix: {missing:?}"
+        );
 
-    for app in TestApp::each_backend_with(|c| c.anonymous_read = false).await {
         let keys = set_up(&app).await;
         let mut checked = 0;
         for route in &routes {
@@ -788,5 +790,141 @@ async fn every_route_answers_every_caller_as_the_model_says() {
             }
         }
         assert!(checked >= routes.len() * EVERYONE.len());
+    }
+}
+
+/// What a caller of [`each_type_reads_and_writes_only_with_the_right_key`]
+/// presents, and the answers it must get: to a read, and to a publish.
+struct TypedCaller {
+    who: &'static str,
+    key: String,
+    read: StatusCode,
+    write: StatusCode,
+}
+
+type_test! {
+    /// Each package type's own protocol, with reads closed: a representative
+    /// read (every download path of the protocol, its metadata document, and
+    /// the generic API's download) and write (a publish, with the key sent
+    /// as the type's clients send it) answer each kind of caller as the
+    /// permission model says; a refused publish stores nothing.
+    #[tweak(|c| c.anonymous_read = false)]
+    async fn each_type_reads_and_writes_only_with_the_right_key(app: TestApp, ty: impl TypeFixture) {
+        let ctx = format!("[{:?} {}]", app.backend, ty.label());
+        ty.create_feed(&app, "target").await;
+        ty.create_feed(&app, "other").await;
+        let hammer = ty.package("acme", "hammer");
+        let published = ty.publish_new(&app, "target", &hammer, "1.0.0", b"hammer").await;
+        let response = app
+            .admin(Method::POST, "/api/security/users/add")
+            .json(&json!({"name": "norights", "password": "norights-password"}))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), StatusCode::OK, "{ctx}: add user");
+        let (ok, created) = (StatusCode::OK, StatusCode::CREATED);
+        let (unauthorized, forbidden) = (StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN);
+        let feed_key = |feed: &str, permissions: &[&str]| {
+            json!({"type": "feed", "feed": feed, "packagePermissions": permissions})
+        };
+        let callers = [
+            TypedCaller {
+                who: "anonymous",
+                key: String::new(),
+                read: unauthorized,
+                write: unauthorized,
+            },
+            TypedCaller {
+                who: "unknown key",
+                key: "not-a-key-0123456789abcdef".into(),
+                read: forbidden,
+                write: forbidden,
+            },
+            TypedCaller {
+                who: "key of another feed",
+                key: app
+                    .create_key(feed_key("other", &["view", "add", "promote", "delete"]))
+                    .await,
+                read: forbidden,
+                write: forbidden,
+            },
+            TypedCaller {
+                who: "personal key without rights",
+                key: app.create_key(json!({"type": "personal", "user": "norights"})).await,
+                read: forbidden,
+                write: forbidden,
+            },
+            TypedCaller {
+                who: "view-only key",
+                key: app.create_key(feed_key("target", &["view"])).await,
+                read: ok,
+                write: forbidden,
+            },
+            TypedCaller {
+                who: "publishing key",
+                key: app.create_key(feed_key("target", &["view", "add"])).await,
+                read: ok,
+                write: created,
+            },
+            TypedCaller {
+                who: "administrator",
+                key: ADMIN_KEY.into(),
+                read: ok,
+                write: created,
+            },
+        ];
+        let mut reads = ty.download_paths("target", &hammer, "1.0.0");
+        let downloads = reads.len();
+        reads.push(format!("/api/packages/target/download?{}&version=1.0.0", hammer.query()));
+        reads.push(ty.metadata_path("target", &hammer));
+        let versions_path = format!("/api/packages/target/versions?{}", hammer.query());
+        for (n, caller) in callers.iter().enumerate() {
+            for (i, path) in reads.iter().enumerate() {
+                let response = ty
+                    .with_key(app.anonymous(Method::GET, path), &caller.key)
+                    .send()
+                    .await
+                    .expect("request");
+                let status = response.status();
+                let challenge = response.headers().get("www-authenticate").cloned();
+                let body = response.bytes().await.expect("body");
+                assert_eq!(
+                    status,
+                    caller.read,
+                    "{ctx} GET {path} as {}: {}",
+                    caller.who,
+                    String::from_utf8_lossy(&body)
+                );
+                if status == StatusCode::UNAUTHORIZED {
+                    assert_eq!(
+                        challenge.as_ref().map(reqwest::header::HeaderValue::as_bytes),
+                        Some(&b"Basic realm=\"Gantry\""[..]),
+                        "{ctx} GET {path} as {}",
+                        caller.who
+                    );
+                }
+                if status == StatusCode::OK && (i < downloads || path.starts_with("/api/packages/")) {
+                    assert_eq!(body.as_ref(), published.bytes.as_slice(), "{ctx} GET {path}");
+                }
+            }
+
+            let version = format!("1.0.{}", n + 1);
+            let package = ty.build(&hammer, &version, caller.who.as_bytes());
+            let before = (app.admin_json(&versions_path).await, app.blob_files());
+            let (status, body) = ty.publish(&app, "target", &caller.key, &package).await;
+            assert_eq!(status, caller.write, "{ctx} publish {version} as {}: {body}", caller.who);
+            let after = (app.admin_json(&versions_path).await, app.blob_files());
+            if status.is_success() {
+                assert_eq!(
+                    ty.download(&app, "target", &hammer, &version).await,
+                    package.bytes,
+                    "{ctx} published as {}",
+                    caller.who
+                );
+            } else {
+                assert_eq!(after, before, "{ctx}: a refused publish as {} changed something", caller.who);
+                assert_eq!(app.staging_files(), Vec::<std::path::PathBuf>::new(), "{ctx}: nothing staged");
+            }
+        }
     }
 }

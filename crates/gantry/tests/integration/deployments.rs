@@ -1,29 +1,24 @@
 //! Deployment tracking: download headers on every download path, the
-//! ProGet-compatible record API, and the list and targets queries.
+//! ProGet-compatible record API, and the list and targets queries — for
+//! every package type (`type_test!`: one test per type and backend).
 
 use gantry_server::events::Event;
-use gantry_test_support::{upack, TestApp, ADMIN_KEY};
+use gantry_test_support::{type_test, PackageRef, TestApp, TypeFixture};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::expect_status;
 
-async fn seeded() -> Vec<TestApp> {
-    let apps = TestApp::each_backend().await;
-    for app in &apps {
-        app.create_feed("approved", "universal").await;
-        for version in ["1.0.0", "1.1.0"] {
-            let (status, body) = app
-                .upload_upack(
-                    "approved",
-                    ADMIN_KEY,
-                    upack("acme", "engine", version, version.as_bytes()),
-                )
-                .await;
-            assert_eq!(status, StatusCode::CREATED, "{body}");
-        }
+/// A feed `approved` of the type holding acme/engine 1.0.0 and 1.1.0 (as
+/// the type writes it), which this returns.
+async fn seeded(app: &TestApp, ty: impl TypeFixture) -> PackageRef {
+    ty.create_feed(app, "approved").await;
+    let engine = ty.package("acme", "engine");
+    for version in ["1.0.0", "1.1.0"] {
+        ty.publish_new(app, "approved", &engine, version, version.as_bytes())
+            .await;
     }
-    apps
+    engine
 }
 
 async fn deployments(app: &TestApp, query: &str) -> Vec<Value> {
@@ -34,15 +29,30 @@ async fn deployments(app: &TestApp, query: &str) -> Vec<Value> {
         .clone()
 }
 
-#[tokio::test]
-async fn download_headers_record_a_deployment_on_every_download_path() {
-    for mut app in seeded().await {
-        let ctx = format!("{:?}", app.backend);
-        let paths = [
-            "/upack/approved/download/acme/engine/1.0.0",
-            "/upack/approved/download/acme/engine?latest",
-            "/api/packages/approved/download?group=acme&name=engine&version=1.0.0",
-        ];
+/// `[Backend type]`, for assertion messages.
+fn context(app: &TestApp, ty: impl TypeFixture) -> String {
+    format!("[{:?} {}]", app.backend, ty.label())
+}
+
+/// A record request: `fields` with the package's `PackageName` and `GroupName`.
+fn record(package: &PackageRef, fields: Value) -> Value {
+    package.add_fields(fields, "PackageName", "GroupName")
+}
+
+type_test! {
+    async fn download_headers_record_a_deployment_on_every_download_path(app: TestApp, ty: impl TypeFixture) {
+        let engine = seeded(&app, ty).await;
+        let ctx = context(&app, ty);
+        // Every path of the protocol, its "latest" (or the generic API's),
+        // and the generic API.
+        let mut paths = ty.download_paths("approved", &engine, "1.0.0");
+        let latest = paths.len();
+        let generic = format!("/api/packages/approved/download?{}", engine.query());
+        paths.push(
+            ty.latest_download_path("approved", &engine)
+                .unwrap_or_else(|| format!("{generic}&version=latest")),
+        );
+        paths.push(format!("{generic}&version=1.0.0"));
         for (i, path) in paths.iter().enumerate() {
             let response = app
                 .anonymous(Method::GET, path)
@@ -64,27 +74,28 @@ async fn download_headers_record_a_deployment_on_every_download_path() {
             assert!(!response.bytes().await.expect("bytes").is_empty());
         }
         let records = deployments(&app, "feed=approved").await;
-        assert_eq!(records.len(), 3, "{ctx}");
-        // Newest first; `?latest` recorded exactly the version served.
-        assert_eq!(records[1]["version"], "1.1.0");
-        assert_eq!(records[1]["target"], "web01");
-        let first = &records[2];
+        assert_eq!(records.len(), paths.len(), "{ctx}");
+        // Newest first; "latest" recorded exactly the version served.
+        let of_path = |i: usize| &records[paths.len() - 1 - i];
+        assert_eq!(of_path(latest)["version"], "1.1.0", "{ctx}");
+        assert_eq!(of_path(latest)["target"], format!("web0{latest}"));
+        let first = of_path(0);
         assert_eq!(first["application"], "Octopus");
         assert_eq!(first["description"], "deploy 0");
         assert_eq!(first["user"], "carol");
         assert_eq!(first["url"], "https://octopus.example/deploy/7");
         assert_eq!(first["date"], "2026-03-01T10:00:00Z");
-        assert_eq!(first["group"], "acme");
-        assert_eq!(first["packageType"], "upack");
+        assert_eq!(first["group"], ty.group_name(&engine), "{ctx}: NuGet packages have none");
+        assert_eq!(first["packageType"], ty.package_type(), "{ctx}");
         let mut deployed_events = 0;
         while let Ok(event) = app.events.try_recv() {
             deployed_events += usize::from(matches!(event, Event::Deployed { .. }));
         }
-        assert_eq!(deployed_events, 3, "{ctx}");
+        assert_eq!(deployed_events, paths.len(), "{ctx}");
 
         // Without UserName the caller is recorded; anonymous here.
         let response = app
-            .anonymous(Method::GET, paths[0])
+            .anonymous(Method::GET, &paths[0])
             .header("X-ProGet-Deployment-Application", "script")
             .header("X-ProGet-Deployment-Description", "d")
             .header("X-ProGet-Deployment-Target", "db01")
@@ -94,14 +105,13 @@ async fn download_headers_record_a_deployment_on_every_download_path() {
         assert_eq!(response.status(), StatusCode::OK);
         assert_eq!(deployments(&app, "target=DB01").await[0]["user"], "Anonymous");
     }
-}
 
-#[tokio::test]
-async fn partial_or_bad_headers_and_failed_downloads_record_nothing() {
-    for app in seeded().await {
-        let ctx = format!("{:?}", app.backend);
+    async fn partial_or_bad_headers_and_failed_downloads_record_nothing(app: TestApp, ty: impl TypeFixture) {
+        let engine = seeded(&app, ty).await;
+        let ctx = context(&app, ty);
+        let path = &ty.download_paths("approved", &engine, "1.0.0")[0];
         let partial = app
-            .anonymous(Method::GET, "/upack/approved/download/acme/engine/1.0.0")
+            .anonymous(Method::GET, path)
             .header("X-ProGet-Deployment-Application", "Octopus")
             .header("X-ProGet-Deployment-Description", "d")
             .send()
@@ -113,7 +123,7 @@ async fn partial_or_bad_headers_and_failed_downloads_record_nothing() {
             "ignored (missing X-ProGet-Deployment-Target)"
         );
         let bad_date = app
-            .anonymous(Method::GET, "/upack/approved/download/acme/engine/1.0.0")
+            .anonymous(Method::GET, path)
             .header("X-ProGet-Deployment-Application", "a")
             .header("X-ProGet-Deployment-Description", "d")
             .header("X-ProGet-Deployment-Target", "t")
@@ -126,17 +136,19 @@ async fn partial_or_bad_headers_and_failed_downloads_record_nothing() {
             .to_str()
             .expect("text")
             .starts_with("ignored (Date"));
-        let failed = app
-            .anonymous(Method::GET, "/upack/approved/download/acme/engine/9.9.9")
-            .header("X-ProGet-Deployment-Application", "a")
-            .header("X-ProGet-Deployment-Description", "d")
-            .header("X-ProGet-Deployment-Target", "t")
-            .send()
-            .await
-            .expect("request");
-        expect_status(failed, StatusCode::NOT_FOUND, &ctx).await;
+        for missing in ty.download_paths("approved", &engine, "9.9.9") {
+            let failed = app
+                .anonymous(Method::GET, &missing)
+                .header("X-ProGet-Deployment-Application", "a")
+                .header("X-ProGet-Deployment-Description", "d")
+                .header("X-ProGet-Deployment-Target", "t")
+                .send()
+                .await
+                .expect("request");
+            expect_status(failed, StatusCode::NOT_FOUND, &format!("{ctx} {missing}")).await;
+        }
         let plain = app
-            .anonymous(Method::GET, "/upack/approved/download/acme/engine/1.0.0")
+            .anonymous(Method::GET, path)
             .send()
             .await
             .expect("request");
@@ -146,15 +158,16 @@ async fn partial_or_bad_headers_and_failed_downloads_record_nothing() {
         );
         assert!(deployments(&app, "").await.is_empty(), "{ctx}: nothing recorded");
     }
-}
 
-#[tokio::test]
-async fn the_api_records_from_json_or_form_and_refuses_bad_input() {
-    for app in seeded().await {
-        let ctx = format!("{:?}", app.backend);
-        let full = json!({"Application": "BuildMaster", "Description": "release 4", "Target": "web01",
-                          "FeedName": "approved", "PackageName": "engine", "GroupName": "acme", "Version": "1.0.0",
-                          "UserName": "dave", "Url": "https://bm.example/4", "Date": "2026-04-01T08:00:00Z"});
+    async fn the_api_records_from_json_or_form_and_refuses_bad_input(app: TestApp, ty: impl TypeFixture) {
+        let engine = seeded(&app, ty).await;
+        let ctx = context(&app, ty);
+        let full = record(
+            &engine,
+            json!({"Application": "BuildMaster", "Description": "release 4", "Target": "web01",
+                   "FeedName": "approved", "Version": "1.0.0",
+                   "UserName": "dave", "Url": "https://bm.example/4", "Date": "2026-04-01T08:00:00Z"}),
+        );
         let response = app
             .admin(Method::POST, "/api/package-deployment/")
             .json(&full)
@@ -165,23 +178,26 @@ async fn the_api_records_from_json_or_form_and_refuses_bad_input() {
             serde_json::from_str(&expect_status(response, StatusCode::OK, &ctx).await).expect("json");
         assert_eq!(body["target"], "web01");
         assert_eq!(body["user"], "dave");
+        let mut fields = vec![
+            ("feedname", "approved"),
+            ("application", "script"),
+            ("description", "hotfix"),
+            ("target", "web02"),
+            ("packagename", engine.name.as_str()),
+            ("version", "latest"),
+        ];
+        if !engine.group.is_empty() {
+            fields.push(("groupname", engine.group.as_str()));
+        }
         let form = app
             .admin(Method::POST, "/api/package-deployment")
-            .form(&[
-                ("feedname", "approved"),
-                ("application", "script"),
-                ("description", "hotfix"),
-                ("target", "web02"),
-                ("packagename", "engine"),
-                ("groupname", "acme"),
-                ("version", "latest"),
-            ])
+            .form(&fields)
             .send()
             .await
             .expect("request");
         let body: Value =
             serde_json::from_str(&expect_status(form, StatusCode::OK, &ctx).await).expect("json");
-        assert_eq!(body["version"], "1.1.0");
+        assert_eq!(body["version"], "1.1.0", "{ctx}");
         assert_eq!(body["user"], "SYSTEM", "defaults to the caller");
 
         let without = |field: &str| {
@@ -283,7 +299,7 @@ async fn the_api_records_from_json_or_form_and_refuses_bad_input() {
         let text = expect_status(disabled, StatusCode::BAD_REQUEST, &ctx).await;
         assert!(text.contains("deploymentRecordsEnabled"), "{text}");
         let ignored = app
-            .anonymous(Method::GET, "/upack/approved/download/acme/engine/1.0.0")
+            .anonymous(Method::GET, &ty.download_paths("approved", &engine, "1.0.0")[0])
             .header("X-ProGet-Deployment-Application", "a")
             .header("X-ProGet-Deployment-Description", "d")
             .header("X-ProGet-Deployment-Target", "t")
@@ -297,21 +313,19 @@ async fn the_api_records_from_json_or_form_and_refuses_bad_input() {
             .contains("disabled"));
         assert_eq!(deployments(&app, "").await.len(), 2);
     }
-}
 
-#[tokio::test]
-async fn recording_needs_view_on_the_feed() {
-    for app in TestApp::each_backend_with(|c| c.anonymous_read = false).await {
-        let ctx = format!("{:?}", app.backend);
-        app.create_feed("approved", "universal").await;
-        app.create_feed("other", "universal").await;
-        assert_eq!(
-            app.upload_upack("approved", ADMIN_KEY, upack("", "engine", "1.0.0", b"x"))
-                .await
-                .0,
-            StatusCode::CREATED
+    #[tweak(|c| c.anonymous_read = false)]
+    async fn recording_needs_view_on_the_feed(app: TestApp, ty: impl TypeFixture) {
+        let ctx = context(&app, ty);
+        ty.create_feed(&app, "approved").await;
+        ty.create_feed(&app, "other").await;
+        let engine = ty.package("", "engine");
+        ty.publish_new(&app, "approved", &engine, "1.0.0", b"x").await;
+        let body = record(
+            &engine,
+            json!({"Application": "a", "Description": "d", "Target": "t", "FeedName": "approved",
+                   "Version": "1.0.0"}),
         );
-        let body = json!({"Application": "a", "Description": "d", "Target": "t", "FeedName": "approved", "PackageName": "engine", "Version": "1.0.0"});
         let anonymous = app
             .anonymous(Method::POST, "/api/package-deployment/")
             .json(&body)
@@ -350,19 +364,20 @@ async fn recording_needs_view_on_the_feed() {
             "{ctx}: a key for another feed sees nothing"
         );
     }
-}
 
-#[tokio::test]
-async fn targets_answer_where_each_version_runs() {
-    for app in seeded().await {
-        let ctx = format!("{:?}", app.backend);
+    async fn targets_answer_where_each_version_runs(app: TestApp, ty: impl TypeFixture) {
+        let engine = seeded(&app, ty).await;
+        let ctx = context(&app, ty);
         for (version, target, date) in [
             ("1.0.0", "web01", "2026-05-01T00:00:00Z"),
             ("1.0.0", "web02", "2026-05-02T00:00:00Z"),
             ("1.1.0", "web02", "2026-05-03T00:00:00Z"),
         ] {
-            let body = json!({"Application": "BuildMaster", "Description": "d", "Target": target, "FeedName": "approved",
-                              "GroupName": "acme", "PackageName": "engine", "Version": version, "Date": date});
+            let body = record(
+                &engine,
+                json!({"Application": "BuildMaster", "Description": "d", "Target": target,
+                       "FeedName": "approved", "Version": version, "Date": date}),
+            );
             let response = app
                 .admin(Method::POST, "/api/package-deployment/")
                 .json(&body)
@@ -371,8 +386,17 @@ async fn targets_answer_where_each_version_runs() {
                 .expect("request");
             expect_status(response, StatusCode::OK, &ctx).await;
         }
+        // `group` only for grouped packages; the name in another case.
+        let group = if engine.group.is_empty() {
+            String::new()
+        } else {
+            format!("group={}&", engine.group)
+        };
         let targets = app
-            .admin_json("/api/package-deployment/targets?feed=approved&group=acme&package=ENGINE")
+            .admin_json(&format!(
+                "/api/package-deployment/targets?feed=approved&{group}package={}",
+                engine.name.to_uppercase()
+            ))
             .await;
         let pairs: Vec<(String, String)> = targets
             .as_array()
@@ -398,10 +422,14 @@ async fn targets_answer_where_each_version_runs() {
             1
         );
         assert_eq!(
-            deployments(&app, "feed=approved&group=acme&package=engine&version=1.0.0")
-                .await
-                .len(),
-            2
+            deployments(
+                &app,
+                &format!("feed=approved&{group}package={}&version=1.0.0", engine.name)
+            )
+            .await
+            .len(),
+            2,
+            "{ctx}"
         );
         let first = app
             .admin(Method::GET, "/api/package-deployment/list?limit=2")
@@ -433,7 +461,7 @@ async fn targets_answer_where_each_version_runs() {
         expect_status(unknown, StatusCode::NOT_FOUND, &ctx).await;
         // Deployments appear in the version's history.
         let history = app
-            .admin_json("/api/packages/approved/history?group=acme&name=engine&version=1.1.0")
+            .admin_json(&format!("/api/packages/approved/history?{}&version=1.1.0", engine.query()))
             .await;
         let last = history
             .as_array()
@@ -441,7 +469,7 @@ async fn targets_answer_where_each_version_runs() {
             .last()
             .expect("entries")
             .clone();
-        assert_eq!(last["action"], "deployed");
+        assert_eq!(last["action"], "deployed", "{ctx}");
         assert_eq!(last["details"]["target"], "web02");
     }
 }

@@ -27,6 +27,7 @@ mod package_upload;
 mod packages_api;
 mod promotion_gates;
 mod promotions;
+mod protocol_snapshots;
 mod schemathesis;
 mod security;
 mod security_holes;

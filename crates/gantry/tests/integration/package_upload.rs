@@ -2,7 +2,7 @@
 //! endpoint for every package type, read by the feed's type; and downloads
 //! of one file of a version by `file=`.
 
-use gantry_test_support::{noise, npm_tarball, nupkg, upack, TestApp, ADMIN_KEY};
+use gantry_test_support::{backend_test, noise, npm_tarball, nupkg, upack, TestApp, ADMIN_KEY};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -27,9 +27,8 @@ async fn download(app: &TestApp, query: &str) -> (StatusCode, Vec<u8>) {
     (status, response.bytes().await.expect("body").to_vec())
 }
 
-#[tokio::test]
-async fn a_universal_package_is_uploaded_with_put_or_post_and_served_byte_for_byte() {
-    for app in TestApp::each_backend().await {
+backend_test! {
+    async fn a_universal_package_is_uploaded_with_put_or_post_and_served_byte_for_byte(app: TestApp) {
         let ctx = format!("{:?}", app.backend);
         app.create_feed("dev", "universal").await;
         let first = upack("acme", "hammer", "1.0.0", &noise(3, 50_000));
@@ -58,9 +57,8 @@ async fn a_universal_package_is_uploaded_with_put_or_post_and_served_byte_for_by
     }
 }
 
-#[tokio::test]
-async fn a_nupkg_is_uploaded_and_its_nuspec_is_a_second_file_of_the_version() {
-    for app in TestApp::each_backend().await {
+backend_test! {
+    async fn a_nupkg_is_uploaded_and_its_nuspec_is_a_second_file_of_the_version(app: TestApp) {
         let ctx = format!("{:?}", app.backend);
         app.create_feed("nugets", "nuget").await;
         let package = nupkg("Acme.Widget", "2.0.0", &[("Newtonsoft.Json", "13.0.1")]);
@@ -107,9 +105,8 @@ async fn a_nupkg_is_uploaded_and_its_nuspec_is_a_second_file_of_the_version() {
     }
 }
 
-#[tokio::test]
-async fn bad_uploads_are_refused_and_leave_nothing() {
-    for app in TestApp::each_backend().await {
+backend_test! {
+    async fn bad_uploads_are_refused_and_leave_nothing(app: TestApp) {
         let ctx = format!("{:?}", app.backend);
         app.create_feed("dev", "universal").await;
         app.create_feed("npms", "npm").await;

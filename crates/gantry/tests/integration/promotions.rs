@@ -1,35 +1,53 @@
 //! Promotion: `POST /api/promotions/promote`, `GET /api/promotions/list`,
-//! package history, pipelines and validated feeds.
+//! package history, pipelines and validated feeds — for every package type
+//! (`type_test!`: one test per type and backend), and a promoted version
+//! fetched from its target with each type's real client.
 
 use std::collections::HashSet;
 
 use gantry_server::events::Event;
 use gantry_test_support::ui::{create_user, grant};
-use gantry_test_support::{noise, upack, TestApp, ADMIN_KEY};
+use gantry_test_support::{noise, type_test, Built, PackageRef, TestApp, TypeFixture, ADMIN_KEY};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::expect_status;
 
-/// Apps with feeds `unapproved` and `approved` and hammer 1.0.0, 1.1.0 and
-/// 2.0.0-rc.1 in `unapproved`.
-async fn seeded() -> Vec<TestApp> {
-    let apps = TestApp::each_backend().await;
-    for app in &apps {
-        app.create_feed("unapproved", "universal").await;
-        app.create_feed("approved", "universal").await;
-        for version in ["1.0.0", "1.1.0", "2.0.0-rc.1"] {
-            let (status, body) = app
-                .upload_upack(
-                    "unapproved",
-                    ADMIN_KEY,
-                    upack("acme", "hammer", version, &noise(7, 4096)),
-                )
-                .await;
-            assert_eq!(status, StatusCode::CREATED, "{body}");
-        }
+/// What [`seeded`] published.
+struct Seed {
+    /// acme/hammer as the type writes it.
+    hammer: PackageRef,
+    /// hammer 1.0.0, 1.1.0 and 2.0.0-rc.1, in that order.
+    published: Vec<Built>,
+}
+
+/// Feeds `unapproved` and `approved` of the type, and hammer 1.0.0, 1.1.0
+/// and 2.0.0-rc.1 in `unapproved`.
+async fn seeded(app: &TestApp, ty: impl TypeFixture) -> Seed {
+    ty.create_feed(app, "unapproved").await;
+    ty.create_feed(app, "approved").await;
+    let hammer = ty.package("acme", "hammer");
+    let mut published = Vec::new();
+    for version in ["1.0.0", "1.1.0", "2.0.0-rc.1"] {
+        published.push(
+            ty.publish_new(app, "unapproved", &hammer, version, &noise(7, 4096))
+                .await,
+        );
     }
-    apps
+    Seed { hammer, published }
+}
+
+/// A promotion request: `fields` with the package's `name` and `group`.
+fn promotion(package: &PackageRef, fields: Value) -> Value {
+    package.add_fields(fields, "name", "group")
+}
+
+/// A promotion request of `package` `version` from one feed to another.
+fn hop(package: &PackageRef, from: &str, to: &str, version: &str) -> Value {
+    promotion(
+        package,
+        json!({"fromFeed": from, "toFeed": to, "version": version}),
+    )
 }
 
 async fn promote_json(app: &TestApp, key: &str, body: Value) -> (StatusCode, String) {
@@ -54,23 +72,31 @@ async fn versions(app: &TestApp, feed: &str) -> Vec<String> {
     v
 }
 
-#[tokio::test]
-async fn promotion_copies_without_new_bytes_and_leaves_the_source() {
-    for mut app in seeded().await {
-        let ctx = format!("{:?}", app.backend);
+/// `[Backend type]`, for assertion messages.
+fn context(app: &TestApp, ty: impl TypeFixture) -> String {
+    format!("[{:?} {}]", app.backend, ty.label())
+}
+
+type_test! {
+    async fn promotion_copies_without_new_bytes_and_leaves_the_source(app: TestApp, ty: impl TypeFixture) {
+        let seed = seeded(&app, ty).await;
+        let ctx = context(&app, ty);
         let blobs_before = app.blob_files();
         let (status, body) = promote_json(
             &app,
             ADMIN_KEY,
-            json!({"fromFeed": "unapproved", "toFeed": "approved", "name": "hammer", "group": "acme",
-                   "version": "1.1.0", "comments": "license checked"}),
+            promotion(
+                &seed.hammer,
+                json!({"fromFeed": "unapproved", "toFeed": "approved", "version": "1.1.0",
+                       "comments": "license checked"}),
+            ),
         )
         .await;
         assert_eq!(status, StatusCode::OK, "{ctx}: {body}");
         let answer: Value = serde_json::from_str(&body).expect("json");
-        assert_eq!(answer["packageName"], "hammer");
-        assert_eq!(answer["groupName"], "acme");
-        assert_eq!(answer["packageType"], "upack");
+        assert_eq!(answer["packageName"], seed.hammer.name.as_str(), "{ctx}");
+        assert_eq!(answer["groupName"], ty.group_name(&seed.hammer), "{ctx}");
+        assert_eq!(answer["packageType"], ty.package_type(), "{ctx}");
         assert_eq!(answer["version"], "1.1.0");
         assert_eq!(answer["copied"], true);
         assert_eq!(answer["promotions"][0]["user"], "SYSTEM");
@@ -87,21 +113,10 @@ async fn promotion_copies_without_new_bytes_and_leaves_the_source() {
             blobs_before,
             "{ctx}: promotion writes no new bytes"
         );
-        let source = app
-            .anonymous(Method::GET, "/upack/unapproved/download/acme/hammer/1.1.0")
-            .send()
-            .await
-            .expect("request");
-        let target = app
-            .anonymous(Method::GET, "/upack/approved/download/acme/hammer/1.1.0")
-            .send()
-            .await
-            .expect("request");
-        assert_eq!(
-            source.bytes().await.expect("bytes"),
-            target.bytes().await.expect("bytes"),
-            "{ctx}: byte-identical"
-        );
+        let source = ty.download(&app, "unapproved", &seed.hammer, "1.1.0").await;
+        let target = ty.download(&app, "approved", &seed.hammer, "1.1.0").await;
+        assert_eq!(source, target, "{ctx}: byte-identical");
+        assert_eq!(target, seed.published[1].bytes, "{ctx}: the bytes published");
 
         match app.events.try_recv() {
             Ok(Event::Promoted { promotion, copied }) => {
@@ -118,7 +133,7 @@ async fn promotion_copies_without_new_bytes_and_leaves_the_source() {
         let (status, body) = promote_json(
             &app,
             ADMIN_KEY,
-            json!({"fromFeed": "unapproved", "toFeed": "approved", "name": "hammer", "group": "acme", "version": "1.1.0"}),
+            hop(&seed.hammer, "unapproved", "approved", "1.1.0"),
         )
         .await;
         assert_eq!(status, StatusCode::OK, "{ctx}: {body}");
@@ -126,38 +141,67 @@ async fn promotion_copies_without_new_bytes_and_leaves_the_source() {
             serde_json::from_str::<Value>(&body).expect("json")["copied"],
             false
         );
-        let list = app.admin_json("/api/promotions/list?packageName=hammer").await;
+        let list = app
+            .admin_json(&format!("/api/promotions/list?packageName={}", seed.hammer.name))
+            .await;
         assert_eq!(list[0]["promotions"].as_array().expect("array").len(), 2, "{ctx}");
     }
-}
 
-#[tokio::test]
-async fn form_multipart_legacy_names_and_body_keys_are_accepted() {
-    for app in seeded().await {
-        let ctx = format!("{:?}", app.backend);
-        app.create_feed("third", "universal").await;
-        app.create_feed("fourth", "universal").await;
+    /// The real client of each type fetches the promoted version from the
+    /// target feed and gets what was published. The clients are slow, so
+    /// this runs once per type (on SQLite; the protocol reads it makes run
+    /// on every backend above).
+    #[backends(sqlite)]
+    async fn a_promoted_version_is_fetched_from_the_target_by_the_real_client(
+        app: TestApp,
+        ty: impl TypeFixture,
+    ) {
+        let seed = seeded(&app, ty).await;
+        let ctx = context(&app, ty);
+        let (status, body) = promote_json(
+            &app,
+            ADMIN_KEY,
+            hop(&seed.hammer, "unapproved", "approved", "1.1.0"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{ctx}: {body}");
+        let fetched = ty.fetch_with_client(&app, "approved", &seed.hammer, "1.1.0").await;
+        assert_eq!(
+            fetched,
+            ty.expected_fetch(&seed.published[1]),
+            "{ctx}: the client holds what was published"
+        );
+    }
+
+    async fn form_multipart_legacy_names_and_body_keys_are_accepted(app: TestApp, ty: impl TypeFixture) {
+        let seed = seeded(&app, ty).await;
+        let ctx = context(&app, ty);
+        ty.create_feed(&app, "third").await;
+        ty.create_feed(&app, "fourth").await;
+        let mut fields = vec![
+            ("fromFeed", "unapproved"),
+            ("toFeed", "approved"),
+            ("name", seed.hammer.name.as_str()),
+        ];
+        if !seed.hammer.group.is_empty() {
+            fields.push(("group", seed.hammer.group.as_str()));
+        }
+        fields.extend([("version", "1.0.0"), ("comments", "via form"), ("key", ADMIN_KEY)]);
         let form = app
             .anonymous(Method::POST, "/api/promotions/promote")
-            .form(&[
-                ("fromFeed", "unapproved"),
-                ("toFeed", "approved"),
-                ("name", "hammer"),
-                ("group", "acme"),
-                ("version", "1.0.0"),
-                ("comments", "via form"),
-                ("key", ADMIN_KEY),
-            ])
+            .form(&fields)
             .send()
             .await
             .expect("request");
         expect_status(form, StatusCode::OK, &format!("{ctx} form")).await;
-        let multipart = reqwest::multipart::Form::new()
+        let mut multipart = reqwest::multipart::Form::new()
             .text("fromFeed", "unapproved")
             .text("toFeed", "third")
-            .text("packageName", "hammer")
-            .text("groupName", "acme")
+            .text("packageName", seed.hammer.name.clone())
             .text("version", "1.0.0");
+        if !seed.hammer.group.is_empty() {
+            multipart = multipart.text("groupName", seed.hammer.group.clone());
+        }
         let multipart = app
             .admin(Method::POST, "/api/promotions/promote")
             .multipart(multipart)
@@ -168,8 +212,12 @@ async fn form_multipart_legacy_names_and_body_keys_are_accepted() {
         let (status, body) = promote_json(
             &app,
             "",
-            json!({"fromFeed": "unapproved", "toFeed": "fourth", "packageName": "hammer", "groupName": "acme",
-                   "version": "1.0.0", "API_Key": ADMIN_KEY}),
+            seed.hammer.add_fields(
+                json!({"fromFeed": "unapproved", "toFeed": "fourth", "version": "1.0.0",
+                       "API_Key": ADMIN_KEY}),
+                "packageName",
+                "groupName",
+            ),
         )
         .await;
         assert_eq!(status, StatusCode::OK, "{ctx} legacy JSON: {body}");
@@ -185,41 +233,39 @@ async fn form_multipart_legacy_names_and_body_keys_are_accepted() {
             .iter()
             .filter_map(|p| p["comments"].as_str())
             .collect();
-        assert_eq!(comments, ["via form", "", ""]);
+        assert_eq!(comments, ["via form", "", ""], "{ctx}");
     }
-}
 
-#[tokio::test]
-async fn latest_and_latest_stable_resolve_with_prereleases_present() {
-    for app in seeded().await {
-        let ctx = format!("{:?}", app.backend);
-        app.create_feed("edge", "universal").await;
+    async fn latest_and_latest_stable_resolve_with_prereleases_present(app: TestApp, ty: impl TypeFixture) {
+        let seed = seeded(&app, ty).await;
+        let ctx = context(&app, ty);
+        ty.create_feed(&app, "edge").await;
         for (feed, version) in [("edge", "latest"), ("approved", "latest-stable")] {
             let (status, body) = promote_json(
                 &app,
                 ADMIN_KEY,
-                json!({"fromFeed": "unapproved", "toFeed": feed, "name": "hammer", "group": "acme", "version": version}),
+                hop(&seed.hammer, "unapproved", feed, version),
             )
             .await;
             assert_eq!(status, StatusCode::OK, "{ctx} {version}: {body}");
         }
-        assert_eq!(versions(&app, "edge").await, ["2.0.0-rc.1"]);
-        assert_eq!(versions(&app, "approved").await, ["1.1.0"]);
+        assert_eq!(versions(&app, "edge").await, ["2.0.0-rc.1"], "{ctx}");
+        assert_eq!(versions(&app, "approved").await, ["1.1.0"], "{ctx}");
     }
-}
 
-#[tokio::test]
-async fn every_rule_is_refused_with_its_reason_and_changes_nothing() {
-    for app in seeded().await {
-        let ctx = format!("{:?}", app.backend);
-        app.create_feed("closed", "universal").await;
+    async fn every_rule_is_refused_with_its_reason_and_changes_nothing(app: TestApp, ty: impl TypeFixture) {
+        let seed = seeded(&app, ty).await;
+        let ctx = context(&app, ty);
+        ty.create_feed(&app, "closed").await;
         app.update_feed("closed", json!({"active": false})).await;
-        app.create_feed("other", "universal").await;
-        let (status, _) = app
-            .upload_upack("other", ADMIN_KEY, upack("acme", "hammer", "1.0.0", b"different"))
+        ty.create_feed(&app, "other").await;
+        let different = ty
+            .publish_new(&app, "other", &seed.hammer, "1.0.0", b"different")
             .await;
-        assert_eq!(status, StatusCode::CREATED);
-        let base = json!({"fromFeed": "unapproved", "toFeed": "approved", "name": "hammer", "group": "acme", "version": "1.0.0"});
+        let base = promotion(
+            &seed.hammer,
+            json!({"fromFeed": "unapproved", "toFeed": "approved", "version": "1.0.0"}),
+        );
         let with = |changes: Value| {
             let mut body = base.clone();
             for (k, v) in changes.as_object().expect("object") {
@@ -287,7 +333,11 @@ async fn every_rule_is_refused_with_its_reason_and_changes_nothing() {
                 StatusCode::NOT_FOUND,
                 "has no version 9.9.9",
             ),
-            (with(json!({"version": "one"})), StatusCode::BAD_REQUEST, "SemVer"),
+            (
+                with(json!({"version": "one"})),
+                StatusCode::BAD_REQUEST,
+                ty.invalid_version_message(),
+            ),
             (
                 with(json!({"name": "bad name"})),
                 StatusCode::BAD_REQUEST,
@@ -317,33 +367,21 @@ async fn every_rule_is_refused_with_its_reason_and_changes_nothing() {
         assert_eq!(list.as_array().expect("array").len(), 1, "{ctx}: {list}");
         assert_eq!(list[0]["promotions"][0]["fromFeed"], "other");
         assert_eq!(versions(&app, "approved").await, ["1.0.0"]);
-        let kept = app
-            .anonymous(Method::GET, "/upack/approved/download/acme/hammer/1.0.0")
-            .send()
-            .await
-            .expect("request");
-        let bytes = kept.bytes().await.expect("bytes");
-        assert_eq!(
-            bytes.as_ref(),
-            upack("acme", "hammer", "1.0.0", b"different").as_slice(),
-            "{ctx}: the conflict changed nothing"
-        );
+        let kept = ty.download(&app, "approved", &seed.hammer, "1.0.0").await;
+        assert_eq!(kept, different.bytes, "{ctx}: the conflict changed nothing");
     }
-}
 
-#[tokio::test]
-async fn promotion_needs_promote_on_the_target_and_view_on_the_source() {
-    for app in TestApp::each_backend_with(|c| c.anonymous_read = false).await {
-        let ctx = format!("{:?}", app.backend);
-        app.create_feed("unapproved", "universal").await;
-        app.create_feed("approved", "universal").await;
-        assert_eq!(
-            app.upload_upack("unapproved", ADMIN_KEY, upack("", "p", "1.0.0", b"x"))
-                .await
-                .0,
-            StatusCode::CREATED
-        );
-        let body = json!({"fromFeed": "unapproved", "toFeed": "approved", "name": "p", "version": "1.0.0"});
+    #[tweak(|c| c.anonymous_read = false)]
+    async fn promotion_needs_promote_on_the_target_and_view_on_the_source(
+        app: TestApp,
+        ty: impl TypeFixture,
+    ) {
+        let ctx = context(&app, ty);
+        ty.create_feed(&app, "unapproved").await;
+        ty.create_feed(&app, "approved").await;
+        let p = ty.package("", "p");
+        ty.publish_new(&app, "unapproved", &p, "1.0.0", b"x").await;
+        let body = hop(&p, "unapproved", "approved", "1.0.0");
         let anonymous = app
             .anonymous(Method::POST, "/api/promotions/promote")
             .json(&body)
@@ -378,27 +416,30 @@ async fn promotion_needs_promote_on_the_target_and_view_on_the_source() {
         let (status, text) = promote_json(&app, &feeds_key, body.clone()).await;
         assert_eq!(status, StatusCode::OK, "{ctx}: {text}");
     }
-    // With anonymous reads on, a feed key that may promote into the target
-    // may view the open source feed, and the record names its user.
-    for app in seeded().await {
+
+    /// With anonymous reads on, a feed key that may promote into the target
+    /// may view the open source feed, and the record names its user.
+    async fn a_promote_key_for_the_target_may_read_an_open_source(app: TestApp, ty: impl TypeFixture) {
+        let seed = seeded(&app, ty).await;
         let key = app
             .create_key(json!({"type": "feed", "feed": "approved", "packagePermissions": ["promote"]}))
             .await;
         let (status, text) = promote_json(
             &app,
             &key,
-            json!({"fromFeed": "unapproved", "toFeed": "approved", "name": "hammer", "group": "acme", "version": "1.0.0"}),
+            hop(&seed.hammer, "unapproved", "approved", "1.0.0"),
         )
         .await;
-        assert_eq!(status, StatusCode::OK, "{:?}: {text}", app.backend);
+        assert_eq!(status, StatusCode::OK, "{}: {text}", context(&app, ty));
     }
-}
 
-#[tokio::test]
-async fn concurrent_identical_promotions_leave_one_copy_and_answer_each() {
-    for app in seeded().await {
-        let ctx = format!("{:?}", app.backend);
-        let body = json!({"fromFeed": "unapproved", "toFeed": "approved", "name": "hammer", "group": "acme", "version": "1.0.0"});
+    async fn concurrent_identical_promotions_leave_one_copy_and_answer_each(
+        app: TestApp,
+        ty: impl TypeFixture,
+    ) {
+        let seed = seeded(&app, ty).await;
+        let ctx = context(&app, ty);
+        let body = hop(&seed.hammer, "unapproved", "approved", "1.0.0");
         let mut tasks = Vec::new();
         for _ in 0..50 {
             let request = app.admin(Method::POST, "/api/promotions/promote").json(&body);
@@ -433,23 +474,16 @@ async fn concurrent_identical_promotions_leave_one_copy_and_answer_each() {
             "{ctx}"
         );
     }
-}
 
-#[tokio::test]
-async fn a_three_feed_pipeline_is_enforced_and_listed_hop_by_hop() {
-    for app in TestApp::each_backend().await {
-        let ctx = format!("{:?}", app.backend);
+    async fn a_three_feed_pipeline_is_enforced_and_listed_hop_by_hop(app: TestApp, ty: impl TypeFixture) {
+        let ctx = context(&app, ty);
         for feed in ["dev", "rc", "prod"] {
-            app.create_feed(feed, "universal").await;
+            ty.create_feed(&app, feed).await;
         }
         app.update_feed("dev", json!({"promoteToFeed": "rc"})).await;
         app.update_feed("rc", json!({"promoteToFeed": "prod"})).await;
-        assert_eq!(
-            app.upload_upack("dev", ADMIN_KEY, upack("", "app", "3.0.0", b"build"))
-                .await
-                .0,
-            StatusCode::CREATED
-        );
+        let package = ty.package("", "app");
+        ty.publish_new(&app, "dev", &package, "3.0.0", b"build").await;
         let qa = app
             .create_key(
                 json!({"type": "feed", "feed": "rc", "packagePermissions": ["promote"], "displayName": "qa"}),
@@ -458,21 +492,31 @@ async fn a_three_feed_pipeline_is_enforced_and_listed_hop_by_hop() {
         let release = app
             .create_key(json!({"type": "feed", "feed": "prod", "packagePermissions": ["promote"]}))
             .await;
-        let hop = |from: &str, to: &str, comments: &str| json!({"fromFeed": from, "toFeed": to, "name": "app", "version": "3.0.0", "comments": comments});
-        let (status, text) = promote_json(&app, ADMIN_KEY, hop("dev", "prod", "skip")).await;
+        let step = |from: &str, to: &str, comments: &str| {
+            let mut body = hop(&package, from, to, "3.0.0");
+            body["comments"] = json!(comments);
+            body
+        };
+        let (status, text) = promote_json(&app, ADMIN_KEY, step("dev", "prod", "skip")).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{ctx}: {text}");
         assert!(text.contains("promotes only to feed 'rc'"), "{text}");
         assert!(versions(&app, "prod").await.is_empty());
-        let (status, text) = promote_json(&app, &qa, hop("dev", "rc", "ready for testing")).await;
+        let (status, text) = promote_json(&app, &qa, step("dev", "rc", "ready for testing")).await;
         assert_eq!(status, StatusCode::OK, "{ctx}: {text}");
-        let (status, text) = promote_json(&app, &release, hop("rc", "prod", "release 3.0")).await;
+        let (status, text) = promote_json(&app, &release, step("rc", "prod", "release 3.0")).await;
         assert_eq!(status, StatusCode::OK, "{ctx}: {text}");
 
-        let list = app.admin_json("/api/promotions/list?packageName=APP").await;
-        assert_eq!(list.as_array().expect("array").len(), 1);
+        let list = app
+            .admin_json(&format!("/api/promotions/list?packageName={}", package.name.to_uppercase()))
+            .await;
+        assert_eq!(list.as_array().expect("array").len(), 1, "{ctx}");
         let entry = &list[0];
-        assert_eq!(entry["packageType"], "upack");
-        assert_eq!(entry["groupName"], "", "upack is a grouped type");
+        assert_eq!(entry["packageType"], ty.package_type(), "{ctx}");
+        assert_eq!(
+            entry["groupName"],
+            ty.group_name(&package),
+            "{ctx}: grouped types (upack, npm) show an empty group, NuGet none"
+        );
         let hops: Vec<(String, String, String)> = entry["promotions"]
             .as_array()
             .expect("array")
@@ -490,7 +534,8 @@ async fn a_three_feed_pipeline_is_enforced_and_listed_hop_by_hop() {
             [
                 ("dev".into(), "rc".into(), "ready for testing".into()),
                 ("rc".into(), "prod".into(), "release 3.0".into())
-            ]
+            ],
+            "{ctx}"
         );
         assert!(entry["promotions"][0]["date"]
             .as_str()
@@ -500,7 +545,7 @@ async fn a_three_feed_pipeline_is_enforced_and_listed_hop_by_hop() {
 
         // The history of the version in prod goes back to its publication in dev.
         let history = app
-            .admin_json("/api/packages/prod/history?name=app&version=3.0.0")
+            .admin_json(&format!("/api/packages/prod/history?{}&version=3.0.0", package.query()))
             .await;
         let actions: Vec<(String, String)> = history
             .as_array()
@@ -519,25 +564,27 @@ async fn a_three_feed_pipeline_is_enforced_and_listed_hop_by_hop() {
                 ("dev".into(), "added".into()),
                 ("rc".into(), "promoted".into()),
                 ("prod".into(), "promoted".into())
-            ]
+            ],
+            "{ctx}"
         );
         assert_eq!(history[2]["details"]["fromFeed"], "rc");
         assert_eq!(history[2]["details"]["comments"], "release 3.0");
     }
-}
 
-#[tokio::test]
-async fn the_list_filters_by_date_pages_with_a_cursor_and_knows_no_unknown_package() {
-    for app in seeded().await {
-        let ctx = format!("{:?}", app.backend);
+    async fn the_list_filters_by_date_pages_with_a_cursor_and_knows_no_unknown_package(
+        app: TestApp,
+        ty: impl TypeFixture,
+    ) {
+        let seed = seeded(&app, ty).await;
+        let ctx = context(&app, ty);
         for version in ["1.0.0", "1.1.0", "2.0.0-rc.1"] {
-            let (status, _) = promote_json(
+            let (status, text) = promote_json(
                 &app,
                 ADMIN_KEY,
-                json!({"fromFeed": "unapproved", "toFeed": "approved", "name": "hammer", "group": "acme", "version": version}),
+                hop(&seed.hammer, "unapproved", "approved", version),
             )
             .await;
-            assert_eq!(status, StatusCode::OK);
+            assert_eq!(status, StatusCode::OK, "{ctx}: {text}");
         }
         assert_eq!(
             app.admin_json("/api/promotions/list?packageName=unknown").await,
@@ -561,13 +608,19 @@ async fn the_list_filters_by_date_pages_with_a_cursor_and_knows_no_unknown_packa
                 .len(),
             3
         );
+        // The short parameter names, the group in another case.
+        let mut filter = format!("package={}&version=1.1.0", seed.hammer.name);
+        if !seed.hammer.group.is_empty() {
+            filter = format!("group={}&{filter}", seed.hammer.group.to_uppercase());
+        }
         assert_eq!(
-            app.admin_json("/api/promotions/list?group=ACME&package=hammer&version=1.1.0")
+            app.admin_json(&format!("/api/promotions/list?{filter}"))
                 .await
                 .as_array()
                 .expect("array")
                 .len(),
-            1
+            1,
+            "{ctx}: {filter}"
         );
         let first = app
             .admin(Method::GET, "/api/promotions/list?limit=2")
@@ -603,35 +656,24 @@ async fn the_list_filters_by_date_pages_with_a_cursor_and_knows_no_unknown_packa
             expect_status(response, StatusCode::BAD_REQUEST, &format!("{ctx} {bad}")).await;
         }
     }
-}
 
-#[tokio::test]
-async fn the_list_shows_only_feeds_the_caller_may_view() {
-    for app in TestApp::each_backend_with(|c| c.anonymous_read = false).await {
-        let ctx = format!("{:?}", app.backend);
+    #[tweak(|c| c.anonymous_read = false)]
+    async fn the_list_shows_only_feeds_the_caller_may_view(app: TestApp, ty: impl TypeFixture) {
+        let ctx = context(&app, ty);
         for feed in ["a", "b", "c"] {
-            app.create_feed(feed, "universal").await;
+            ty.create_feed(&app, feed).await;
         }
-        assert_eq!(
-            app.upload_upack("a", ADMIN_KEY, upack("", "p", "1.0.0", b"x"))
-                .await
-                .0,
-            StatusCode::CREATED
-        );
-        assert_eq!(
-            app.upload_upack("c", ADMIN_KEY, upack("", "q", "1.0.0", b"y"))
-                .await
-                .0,
-            StatusCode::CREATED
-        );
-        for (from, to, name) in [("a", "b", "p"), ("c", "a", "q")] {
+        let (p, q) = (ty.package("", "p"), ty.package("", "q"));
+        ty.publish_new(&app, "a", &p, "1.0.0", b"x").await;
+        ty.publish_new(&app, "c", &q, "1.0.0", b"y").await;
+        for (from, to, package) in [("a", "b", &p), ("c", "a", &q)] {
             let (status, text) = promote_json(
                 &app,
                 ADMIN_KEY,
-                json!({"fromFeed": from, "toFeed": to, "name": name, "version": "1.0.0"}),
+                promotion(package, json!({"fromFeed": from, "toFeed": to, "version": "1.0.0"})),
             )
             .await;
-            assert_eq!(status, StatusCode::OK, "{text}");
+            assert_eq!(status, StatusCode::OK, "{ctx}: {text}");
         }
         let anonymous = app
             .anonymous(Method::GET, "/api/promotions/list")
@@ -664,7 +706,7 @@ async fn the_list_shows_only_feeds_the_caller_may_view() {
         let seen: Value =
             serde_json::from_str(&expect_status(seen, StatusCode::OK, &ctx).await).expect("json");
         assert_eq!(seen.as_array().expect("array").len(), 1, "{ctx}: {seen}");
-        assert_eq!(seen[0]["packageName"], "p", "a to b, not c to a");
+        assert_eq!(seen[0]["packageName"], p.name.as_str(), "a to b, not c to a");
         assert_eq!(
             app.admin_json("/api/promotions/list")
                 .await
@@ -674,42 +716,37 @@ async fn the_list_shows_only_feeds_the_caller_may_view() {
             2
         );
     }
-}
 
-#[tokio::test]
-async fn validated_feeds_take_packages_only_by_promotion() {
-    for app in TestApp::each_backend().await {
-        let ctx = format!("{:?}", app.backend);
-        app.create_feed("builds", "universal").await;
+    async fn validated_feeds_take_packages_only_by_promotion(app: TestApp, ty: impl TypeFixture) {
+        let ctx = context(&app, ty);
+        ty.create_feed(&app, "builds").await;
         let created = app
             .admin(Method::POST, "/api/management/feeds/create")
-            .json(&json!({"name": "approved", "feedType": "universal", "usage": "validated"}))
+            .json(&json!({"name": "approved", "feedType": ty.feed_type(), "usage": "validated"}))
             .send()
             .await
             .expect("request");
         expect_status(created, StatusCode::CREATED, &ctx).await;
-        let package = upack("", "lib", "1.0.0", b"vetted");
-        let (status, text) = app.upload_upack("approved", ADMIN_KEY, package.clone()).await;
+        let lib = ty.package("", "lib");
+        let package = ty.build(&lib, "1.0.0", b"vetted");
+        let (status, text) = ty.publish(&app, "approved", ADMIN_KEY, &package).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{ctx}: {text}");
-        assert!(text.contains("promot"), "the refusal says to promote: {text}");
+        assert!(text.contains("promot"), "{ctx}: the refusal says to promote: {text}");
         assert!(versions(&app, "approved").await.is_empty());
-        assert_eq!(
-            app.upload_upack("builds", ADMIN_KEY, package.clone()).await.0,
-            StatusCode::CREATED
-        );
+        let (status, text) = ty.publish(&app, "builds", ADMIN_KEY, &package).await;
+        assert_eq!(status, StatusCode::CREATED, "{ctx}: {text}");
         let (status, text) = promote_json(
             &app,
             ADMIN_KEY,
-            json!({"fromFeed": "builds", "toFeed": "approved", "name": "lib", "version": "1.0.0"}),
+            hop(&lib, "builds", "approved", "1.0.0"),
         )
         .await;
         assert_eq!(status, StatusCode::OK, "{ctx}: {text}");
         // An administrator may allow direct uploads on a validated feed.
         app.update_feed("approved", json!({"allowDirectUploads": true}))
             .await;
-        let (status, text) = app
-            .upload_upack("approved", ADMIN_KEY, upack("", "lib", "1.0.1", b"hotfix"))
-            .await;
+        let hotfix = ty.build(&lib, "1.0.1", b"hotfix");
+        let (status, text) = ty.publish(&app, "approved", ADMIN_KEY, &hotfix).await;
         assert_eq!(status, StatusCode::CREATED, "{ctx}: {text}");
     }
 }
