@@ -1,5 +1,5 @@
 //! Feeds arbitrary text to the NuGet v2 OData `$filter` parser of
-//! gantry-server (`feeds/nuget/v2/filter.rs`), compiled here from its own
+//! gantry-server (`package_types/nuget/protocol/v2/filter.rs`), compiled here from its own
 //! source file so that the fuzz build does not build the whole server (and
 //! its database drivers) with sanitizers. The file needs one thing from its
 //! neighbours, `query::Row`; a stand-in with the same fields is given below.
@@ -45,7 +45,7 @@ mod query {
 }
 
 #[allow(dead_code)]
-#[path = "../../crates/gantry-server/src/feeds/nuget/v2/filter.rs"]
+#[path = "../../crates/gantry-server/src/package_types/nuget/protocol/v2/filter.rs"]
 mod filter;
 
 use filter::Condition;

@@ -125,6 +125,17 @@ pub trait PackageType: Send + Sync + 'static {
         download_command(address, group, name, version)
     }
 
+    /// A version's description as its stored metadata gives it: by default
+    /// the first non-blank of `description`, `summary` and `title`.
+    fn description<'a>(&self, metadata: &'a Value) -> Option<&'a str> {
+        ["description", "summary", "title"].iter().find_map(|key| {
+            metadata
+                .get(key)
+                .and_then(Value::as_str)
+                .filter(|s| !s.trim().is_empty())
+        })
+    }
+
     /// The dependencies a version's stored metadata declares.
     fn dependencies(&self, _metadata: &Value) -> Vec<DependencyRow> {
         Vec::new()

@@ -277,6 +277,7 @@ async fn package_rows(
     format: &'static dyn PackageFormat,
     summaries: &[PackageSummary],
 ) -> Result<Vec<PackageRow>, UiError> {
+    let package_type = feeds::package_type_of(feed)?;
     let names: Vec<(String, String)> = summaries
         .iter()
         .map(|s| (s.group_key.clone(), s.name_key.clone()))
@@ -327,7 +328,7 @@ async fn package_rows(
             let latest = brief.map(|b| b.version.clone()).unwrap_or_default();
             let description = brief
                 .and_then(|b| records.get(&b.id))
-                .map(|r| super::packages::describe(&r.metadata))
+                .map(|r| super::packages::describe(package_type, &r.metadata))
                 .unwrap_or_default();
             PackageRow {
                 display_name: view::display_name(&s.group, &s.name),

@@ -9,6 +9,7 @@ use gantry_store::PackageRecord;
 use super::presentation::describe;
 use super::{find_feed, PackageQuery};
 use crate::connectors::view as feed_view;
+use crate::services::feeds;
 use crate::state::AppState;
 use crate::ui::page::{render, Page, UiError};
 use crate::ui::session::Viewer;
@@ -58,7 +59,11 @@ pub async fn package(
         )));
     }
     records.sort_by(|a, b| format.compare_versions(&b.version, &a.version));
-    let description = records.first().map(|r| describe(&r.metadata)).unwrap_or_default();
+    let package_type = feeds::package_type_of(&feed)?;
+    let description = records
+        .first()
+        .map(|r| describe(package_type, &r.metadata))
+        .unwrap_or_default();
     let first = &records[0];
     let display_name = view::display_name(&first.group, &first.name);
     let versions = records

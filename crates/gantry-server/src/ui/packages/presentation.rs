@@ -5,16 +5,11 @@ use serde_json::Value;
 
 use crate::package_types::{DependencyRow, PackageType};
 
-/// The text shown for a package in lists: its description, else its title or summary.
-pub fn describe(metadata: &Value) -> String {
-    ["description", "summary", "title"]
-        .iter()
-        .find_map(|key| {
-            metadata
-                .get(key)
-                .and_then(Value::as_str)
-                .filter(|s| !s.trim().is_empty())
-        })
+/// The text shown for a version in lists and on its page: its description
+/// as its package type reads it, cut to 300 characters.
+pub fn describe(package_type: &dyn PackageType, metadata: &Value) -> String {
+    package_type
+        .description(metadata)
         .map(|s| {
             let s = s.trim();
             match s.char_indices().nth(300) {
@@ -76,9 +71,13 @@ mod tests {
     #[test]
     fn descriptions_are_cut_for_lists() {
         let long = "x".repeat(400);
-        assert_eq!(describe(&json!({"description": long})).chars().count(), 301);
-        assert_eq!(describe(&json!({"title": "Hammer"})), "Hammer");
-        assert_eq!(describe(&json!({})), "");
+        for package_type in package_types::registered() {
+            let describe = |metadata| describe(*package_type, &metadata);
+            assert_eq!(describe(json!({"description": long})).chars().count(), 301);
+            assert_eq!(describe(json!({"title": "Hammer"})), "Hammer");
+            assert_eq!(describe(json!({"description": " ", "summary": "S"})), "S");
+            assert_eq!(describe(json!({})), "");
+        }
     }
 
     #[test]

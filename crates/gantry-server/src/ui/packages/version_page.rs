@@ -219,7 +219,7 @@ pub async fn version(
             &name,
             &version,
         ),
-        description: describe(&record.metadata),
+        description: describe(package_type, &record.metadata),
         metadata: metadata_rows(package_type, &record.metadata),
         dependencies: dependencies(package_type, &record.metadata),
         files,
