@@ -5,6 +5,7 @@
 //! to read its manifests. The services work against [`PackageFormat`] only,
 //! so promotion, history and deployments are written once for every type.
 
+pub mod maven;
 pub mod npm;
 pub mod nuget;
 pub mod upack;
