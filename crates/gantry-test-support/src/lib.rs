@@ -4,8 +4,9 @@
 //! temporary data directory and a fresh database, on each backend the suite
 //! runs on (`GANTRY_TEST_BACKENDS`, default SQLite and PostgreSQL; see
 //! `gantry_store::testing`). [`TestProcess`] runs the `gantry` binary
-//! instead, for tests that must kill or restart it. [`NuGetCli`] and
-//! [`NpmCli`] run the real NuGet and npm clients against it.
+//! instead, for tests that must kill or restart it. [`NuGetCli`],
+//! [`NpmCli`] and [`MavenCli`] run the real NuGet, npm and Maven clients
+//! against it.
 //!
 //! [`backend_test!`] turns one test body into one test per backend, and
 //! [`type_test!`] into one per package type and backend, the types being the
@@ -15,6 +16,7 @@
 
 mod cli;
 mod macros;
+pub mod maven;
 pub mod npm;
 pub mod nuget;
 pub mod package_types;
@@ -26,6 +28,7 @@ mod upack;
 pub use gantry_store::sql::Backend;
 
 pub use cli::CliOutput;
+pub use maven::{maven_jar, maven_pom, MavenCli, MavenCredentials, MvnResult};
 pub use npm::{
     npm_integrity, npm_shasum, npm_tarball, npm_tarball_with, npmrc_lines, publish_document, tarball_entries,
     write_package, NpmCli,
