@@ -8,6 +8,7 @@
 
 mod package_type;
 
+pub mod maven;
 pub mod npm;
 pub mod nuget;
 pub mod universal;
@@ -21,7 +22,12 @@ use crate::api::routes::Routes;
 use crate::connectors::remote::RemoteFormat;
 
 /// Every registered package type, in the order the UI offers them.
-static REGISTERED: &[&dyn PackageType] = &[&universal::Universal, &nuget::NuGetFamily, &npm::NpmType];
+static REGISTERED: &[&dyn PackageType] = &[
+    &universal::Universal,
+    &nuget::NuGetFamily,
+    &npm::NpmType,
+    &maven::MavenType,
+];
 
 /// Every registered package type.
 pub fn registered() -> &'static [&'static dyn PackageType] {

@@ -3,7 +3,8 @@
 use gantry_core::Attribute;
 use gantry_formats::{PackageFormat, PackageId};
 use gantry_store::{
-    AddOutcome, FeedRecord, NewPackage, NewPackageFile, PackageKey, PackageRecord, StagedBlob,
+    AddFileOutcome, AddOutcome, FeedRecord, MetadataOnAdd, NewFileUpload, NewPackage, NewPackageFile,
+    PackageKey, PackageRecord, StagedBlob,
 };
 
 use crate::auth::keys::SYSTEM_USER;
@@ -72,7 +73,8 @@ impl ParsedPackage {
 /// The caller must already hold the add permission (checked before the body
 /// was read). Re-publishing an existing version needs the overwrite
 /// permission and a format whose versions are not immutable; it is 409
-/// otherwise. The blob is leased before it is committed so the sweep cannot collect it in between, and the package
+/// otherwise. The blob is leased before it is committed so the sweep
+/// cannot collect it in between, and the package
 /// row, its files and its history event are written in one transaction:
 /// whatever fails, no half package is left.
 pub async fn publish(
@@ -154,6 +156,91 @@ pub async fn store_fetched(
     }
 }
 
+/// One file of a version arriving by its own request (Maven's jar, pom and
+/// sources; a PyPI wheel).
+pub struct NewFile {
+    /// Which file of the version it is (unique within the version).
+    pub qualifier: String,
+    /// The name it is downloaded under.
+    pub file_name: String,
+    /// Whether a file of that qualifier holding other bytes may be
+    /// replaced (otherwise that is 409).
+    pub replace: bool,
+    /// Whether `parsed.metadata` replaces an existing version's (a pom read
+    /// after the jar) or only serves when the file creates the version.
+    pub metadata: MetadataOnAdd,
+}
+
+/// Adds one file to a version of `parsed` in `feed`, creating the version
+/// with its first file (`added`) and recording each later file
+/// (`file-added`, `file-replaced`) in one transaction each. The caller must
+/// already hold the add permission. The same bytes again change nothing; other
+/// bytes under a stored qualifier are 409 unless `file.replace`.
+pub async fn add_file(
+    state: &AppState,
+    caller: &Caller,
+    feed: &FeedRecord,
+    format: &dyn PackageFormat,
+    staged: StagedBlob,
+    parsed: ParsedPackage,
+    file: NewFile,
+) -> ApiResult<AddFileOutcome> {
+    let key = identity_key(format, &parsed)?;
+    state.meta().lease_blob(staged.info()).await?;
+    let sha256 = state.blobs().commit(staged).await?.sha256;
+    let display = display_name(&parsed);
+    let upload = NewFileUpload {
+        package: NewPackage {
+            feed_id: feed.id,
+            feed_name: feed.settings.name.clone(),
+            package_type: feed.settings.feed_type.package_type().to_owned(),
+            group: parsed.id.group,
+            name: parsed.id.name,
+            version: parsed.version,
+            key,
+            published_by: caller.user_name().to_owned(),
+            metadata: parsed.metadata,
+            files: vec![NewPackageFile {
+                qualifier: file.qualifier,
+                file_name: file.file_name.clone(),
+                sha256: sha256.clone(),
+            }],
+            dist_tags: parsed.dist_tags,
+            connector: None,
+        },
+        replace: file.replace,
+        metadata: file.metadata,
+    };
+    let outcome = state.meta().add_package_file(&upload).await?;
+    if let AddFileOutcome::FileExists(record) = &outcome {
+        let same = record
+            .files
+            .iter()
+            .any(|f| f.file_name == file.file_name && f.sha256 == sha256);
+        if !same {
+            return Err(ApiError::conflict(format!(
+                "{display} {} in feed '{}' already holds {} with other content; it was not replaced.",
+                record.version, feed.settings.name, file.file_name
+            )));
+        }
+    }
+    Ok(outcome)
+}
+
+/// The identity as the store compares it, refusing what the format refuses.
+fn identity_key(format: &dyn PackageFormat, parsed: &ParsedPackage) -> ApiResult<PackageKey> {
+    format
+        .validate_id(&parsed.id)
+        .map_err(|e| ApiError::bad_request(e.0))?;
+    Ok(PackageKey {
+        group_key: format.group_key(&parsed.id.group),
+        name_key: format.name_key(&parsed.id.name),
+        version_key: format
+            .version_key(&parsed.version)
+            .map_err(|e| ApiError::bad_request(e.0))?,
+    })
+}
+
 fn display_name(parsed: &ParsedPackage) -> String {
     if parsed.id.group.is_empty() {
         parsed.id.name.clone()
@@ -175,16 +262,7 @@ async fn store(
     overwrite: bool,
     connector: Option<&str>,
 ) -> ApiResult<AddOutcome> {
-    format
-        .validate_id(&parsed.id)
-        .map_err(|e| ApiError::bad_request(e.0))?;
-    let key = PackageKey {
-        group_key: format.group_key(&parsed.id.group),
-        name_key: format.name_key(&parsed.id.name),
-        version_key: format
-            .version_key(&parsed.version)
-            .map_err(|e| ApiError::bad_request(e.0))?,
-    };
+    let key = identity_key(format, &parsed)?;
     state.meta().lease_blob(staged.info()).await?;
     let blob = state.blobs().commit(staged).await?;
     let mut files = vec![NewPackageFile {

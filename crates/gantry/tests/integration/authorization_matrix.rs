@@ -142,6 +142,7 @@ fn case_for(route: &RouteEntry) -> Option<Case> {
     let target = Some("target");
     let nuget = Some(NUGET_FEED);
     let npm = Some(NPM_FEED);
+    let maven = Some(MAVEN_FEED);
     let hammer = "group=acme&name=hammer&version=1.0.0";
     let case = match (route.method.as_str(), route.path.as_str()) {
         ("GET", "/health" | "/api/openapi.json") => get(&route.path, Need::Nothing),
@@ -424,6 +425,17 @@ fn case_for(route: &RouteEntry) -> Option<Case> {
             &format!("/nuget/{NUGET_FEED}/package/Acme.Nu/1.0.0"),
             all(&[(DownloadPackages, nuget)]),
         ),
+        // Maven: only the administrator holds rights on `maven-target`.
+        ("GET", "/maven2/{feed}/{*path}") => get(
+            "/maven2/maven-target/org/acme/widget/1.0/widget-1.0.jar",
+            all(&[(ViewPackages, maven), (DownloadPackages, maven)]),
+        ),
+        ("PUT", "/maven2/{feed}/{*path}") => Case {
+            path: "/maven2/maven-target/org/acme/widget/2.0/widget-2.0.jar".into(),
+            body: Some(Body::Bytes(b"widget 2 jar".to_vec())),
+            need: all(&[(AddPackage, maven)]),
+            success: StatusCode::CREATED,
+        },
         // npm: only the administrator holds rights on `npm-target`.
         ("GET", "/npm/{feed}/-/ping") => Case {
             need: Need::Nothing,
@@ -485,7 +497,7 @@ fn case_for(route: &RouteEntry) -> Option<Case> {
 
 /// Whether a route is a web UI page rather than an API or protocol endpoint.
 fn is_ui_page(path: &str) -> bool {
-    !["/api/", "/upack/", "/nuget/", "/npm/", "/health"]
+    !["/api/", "/upack/", "/nuget/", "/npm/", "/maven2/", "/health"]
         .iter()
         .any(|prefix| path.starts_with(prefix))
 }
@@ -537,6 +549,9 @@ const NPM_FEED: &str = "npm-target";
 /// A NuGet feed holding Acme.Nu 1.0.0, for the NuGet protocol routes.
 const NUGET_FEED: &str = "nuget-target";
 
+/// A Maven feed holding org.acme:widget:1.0 (its jar), for the maven2 routes.
+const MAVEN_FEED: &str = "maven-target";
+
 async fn set_up(app: &TestApp) -> Keys {
     for feed in ["target", "source", "other", "doomed-delete", "doomed-post"] {
         app.create_feed(feed, "universal").await;
@@ -568,6 +583,17 @@ async fn set_up(app: &TestApp) -> Keys {
         .push_nupkg(NUGET_FEED, ADMIN_KEY, nupkg("Acme.Nu", "1.0.0", &[]))
         .await;
     assert_eq!(status, StatusCode::CREATED, "push Acme.Nu: {body}");
+    app.create_feed(MAVEN_FEED, "maven").await;
+    let response = app
+        .admin(
+            Method::PUT,
+            "/maven2/maven-target/org/acme/widget/1.0/widget-1.0.jar",
+        )
+        .body(b"widget jar".to_vec())
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::CREATED, "deploy widget 1.0");
     app.create_feed(NPM_FEED, "npm").await;
     for name in ["@acme/nu", "@acme/doomed"] {
         let tarball = npm_tarball(name, "1.0.0", &[]);

@@ -16,6 +16,7 @@ mod crash;
 mod deployments;
 mod feeds;
 mod hostile_archives;
+mod maven_client;
 mod migration;
 mod npm_client;
 mod npm_registry;

@@ -1,0 +1,328 @@
+//! The maven2 repository layout: `/maven2/{feed}/{groupId as path}/{artifactId}/{version}/{file}`.
+//!
+//! Files arrive by separate `PUT`s (mvn deploy: the jar, its checksums, the
+//! pom, its checksums, then its own `maven-metadata.xml`). Each file is a
+//! file of the version in the store; checksums and `maven-metadata.xml`
+//! are never stored: the server answers them from the stored files'
+//! digests and from the versions it holds, so they are right after
+//! out-of-order deploys, deletes and promotions.
+
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use gantry_core::{Attribute, FeedType};
+use gantry_formats::maven::{
+    self, artifact_metadata_xml, parse_path, read_checksum_file, read_pom, snapshot_metadata_xml,
+    ArtifactFile, ChecksumAlgorithm, Maven, MavenPathKind, SnapshotFile,
+};
+use gantry_formats::{PackageFormat, PackageId};
+use gantry_store::{FeedRecord, MetadataOnAdd, PackageFileRecord, PackageQuery, PackageRecord};
+use serde_json::json;
+
+use crate::api::routes::Routes;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::protocols::upload::{check_may_upload, stage_body};
+use crate::services::download::{self, Download};
+use crate::services::publish::{add_file, NewFile, ParsedPackage};
+use crate::services::{feeds, packages};
+use crate::state::AppState;
+
+/// The feed types this protocol serves.
+pub(crate) const FEED_TYPES: &[FeedType] = &[FeedType::Maven];
+
+/// The repository's routes.
+pub fn routes() -> Routes {
+    Routes::default()
+        .add("/maven2/{feed}/{*path}", &[Method::GET], read)
+        .add_with("/maven2/{feed}/{*path}", &[Method::PUT], write, |r| {
+            r.layer(DefaultBodyLimit::disable())
+        })
+}
+
+/// The media type a file is served with, by its extension.
+fn content_type(extension: &str) -> &'static str {
+    match extension.rsplit('.').next().unwrap_or_default() {
+        "jar" | "war" | "ear" => "application/java-archive",
+        "pom" | "xml" => "text/xml",
+        "asc" => "text/plain",
+        "zip" => "application/zip",
+        "gz" | "tgz" => "application/gzip",
+        _ => "application/octet-stream",
+    }
+}
+
+fn text(status: StatusCode, content_type: &'static str, body: String) -> Response {
+    let mut response = (status, body).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+fn bad_path(e: gantry_formats::FormatError) -> ApiError {
+    ApiError::bad_request(e.0)
+}
+
+/// `GET`/`HEAD`: a file, a checksum, a `maven-metadata.xml`.
+async fn read(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((feed, path)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let feed = feeds::find_for_protocol(&state, &feed, FEED_TYPES).await?;
+    state.authorize(&caller, Attribute::ViewPackages, Some(&feed))?;
+    let path = parse_path(&path).map_err(bad_path)?;
+    match (path.kind, path.checksum) {
+        (MavenPathKind::Artifact(file), None) => {
+            state.authorize(&caller, Attribute::DownloadPackages, Some(&feed))?;
+            let (record, stored) = stored_file(&state, &feed, &file).await?;
+            let download = Download {
+                headers: &headers,
+                caller: &caller,
+                feed: &feed,
+                record: &record,
+            };
+            download::serve_file(
+                &state,
+                download,
+                &stored,
+                content_type(&file.extension),
+                &file.file_name,
+            )
+            .await
+        }
+        (MavenPathKind::Artifact(file), Some(algorithm)) => {
+            let (_, stored) = stored_file(&state, &feed, &file).await?;
+            let digest = algorithm.select(&stored.md5, &stored.sha1, stored.sha256.as_str(), &stored.sha512);
+            Ok(text(StatusCode::OK, "text/plain", digest.to_owned()))
+        }
+        (
+            MavenPathKind::ArtifactMetadata {
+                group_id,
+                artifact_id,
+            },
+            checksum,
+        ) => {
+            let versions = versions_of(&state, &feed, &group_id, &artifact_id).await?;
+            if versions.is_empty() {
+                return Err(not_found(&feed, &format!("{group_id}:{artifact_id}")));
+            }
+            let names: Vec<&str> = versions.iter().map(|v| v.version.as_str()).collect();
+            let updated = versions.iter().map(last_change).max().unwrap_or_default();
+            let xml = artifact_metadata_xml(&group_id, &artifact_id, &names, updated);
+            Ok(document(xml, checksum))
+        }
+        (
+            MavenPathKind::VersionMetadata {
+                group_id,
+                artifact_id,
+                version,
+            },
+            checksum,
+        ) => {
+            let record = find_version(&state, &feed, &group_id, &artifact_id, &version).await?;
+            let builds: Vec<SnapshotFile> = record
+                .files
+                .iter()
+                .filter_map(|f| {
+                    maven::parse_path(&format!(
+                        "{}/{artifact_id}/{version}/{}",
+                        group_id.replace('.', "/"),
+                        f.file_name
+                    ))
+                    .ok()
+                })
+                .filter_map(|p| match p.kind {
+                    MavenPathKind::Artifact(file) if p.checksum.is_none() => file.snapshot_file(),
+                    _ => None,
+                })
+                .collect();
+            if builds.is_empty() {
+                return Err(not_found(
+                    &feed,
+                    &format!("{group_id}:{artifact_id}:{version} builds"),
+                ));
+            }
+            let xml = snapshot_metadata_xml(&group_id, &artifact_id, &version, &builds, last_change(&record));
+            Ok(document(xml, checksum))
+        }
+        (MavenPathKind::Directory(_), _) => Err(ApiError::not_found(
+            "Directory listings are not served yet; ask for a file or a maven-metadata.xml.",
+        )),
+    }
+}
+
+/// A generated document, or its checksum.
+fn document(xml: String, checksum: Option<ChecksumAlgorithm>) -> Response {
+    match checksum {
+        None => text(StatusCode::OK, "text/xml", xml),
+        Some(algorithm) => text(
+            StatusCode::OK,
+            "text/plain",
+            digest_hex(algorithm, xml.as_bytes()),
+        ),
+    }
+}
+
+fn digest_hex(algorithm: ChecksumAlgorithm, bytes: &[u8]) -> String {
+    use md5::Digest as _;
+    match algorithm {
+        ChecksumAlgorithm::Md5 => hex::encode(md5::Md5::digest(bytes)),
+        ChecksumAlgorithm::Sha1 => hex::encode(sha1::Sha1::digest(bytes)),
+        ChecksumAlgorithm::Sha256 => hex::encode(sha2::Sha256::digest(bytes)),
+        ChecksumAlgorithm::Sha512 => hex::encode(sha2::Sha512::digest(bytes)),
+    }
+}
+
+/// The newest moment a version changed: its publication or a later file.
+fn last_change(record: &PackageRecord) -> i64 {
+    record
+        .files
+        .iter()
+        .map(|f| f.added_at)
+        .chain([record.published_at])
+        .max()
+        .unwrap_or_default()
+}
+
+fn not_found(feed: &FeedRecord, what: &str) -> ApiError {
+    ApiError::not_found(format!("Feed '{}' has no {what}.", feed.settings.name))
+}
+
+fn id(group_id: &str, artifact_id: &str) -> PackageId {
+    PackageId {
+        group: group_id.to_owned(),
+        name: artifact_id.to_owned(),
+    }
+}
+
+async fn versions_of(
+    state: &AppState,
+    feed: &FeedRecord,
+    group_id: &str,
+    artifact_id: &str,
+) -> ApiResult<Vec<PackageRecord>> {
+    Ok(state
+        .meta()
+        .find_packages(
+            feed.id,
+            &PackageQuery {
+                group_key: Some(Maven.group_key(group_id)),
+                name_key: Some(Maven.name_key(artifact_id)),
+                version_key: None,
+            },
+        )
+        .await?)
+}
+
+async fn find_version(
+    state: &AppState,
+    feed: &FeedRecord,
+    group_id: &str,
+    artifact_id: &str,
+    version: &str,
+) -> ApiResult<PackageRecord> {
+    let spec = gantry_core::VersionSpec::Exact(version.to_owned());
+    packages::find_version(state, feed, &Maven, &id(group_id, artifact_id), &spec)
+        .await
+        .map_err(|_| not_found(feed, &format!("{group_id}:{artifact_id}:{version}")))
+}
+
+/// The version a file belongs to, and the stored file.
+async fn stored_file(
+    state: &AppState,
+    feed: &FeedRecord,
+    file: &ArtifactFile,
+) -> ApiResult<(PackageRecord, PackageFileRecord)> {
+    let record = find_version(state, feed, &file.group_id, &file.artifact_id, &file.version).await?;
+    let stored = record
+        .files
+        .iter()
+        .find(|f| f.file_name == file.file_name)
+        .cloned()
+        .ok_or_else(|| not_found(feed, &file.file_name))?;
+    Ok((record, stored))
+}
+
+/// `PUT`: a file of a version (stored), a checksum (checked against the
+/// stored file, never stored), or a `maven-metadata.xml` (the server writes
+/// its own: accepted and dropped).
+async fn write(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((feed, path)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    let feed = feeds::find_for_protocol(&state, &feed, FEED_TYPES).await?;
+    check_may_upload(&state, &caller, &feed)?;
+    let path = parse_path(&path).map_err(bad_path)?;
+    match (path.kind, path.checksum) {
+        (MavenPathKind::Artifact(file), None) => {
+            let staged = stage_body(&state, &headers, body).await?;
+            let metadata = if file.extension == "pom" && file.classifier.is_none() {
+                let bytes = tokio::fs::read(staged.path())
+                    .await
+                    .map_err(|e| ApiError::internal("could not read the staged pom", &e))?;
+                let pom = read_pom(&bytes).map_err(|e| ApiError::bad_request(e.0))?;
+                if pom.artifact_id != file.artifact_id || pom.group_id != file.group_id {
+                    return Err(ApiError::bad_request(format!(
+                        "The pom describes {}:{}, not {}:{}.",
+                        pom.group_id, pom.artifact_id, file.group_id, file.artifact_id
+                    )));
+                }
+                Some(pom.metadata())
+            } else {
+                None
+            };
+            let snapshot = maven::is_snapshot(&file.version);
+            let parsed = ParsedPackage::new(
+                id(&file.group_id, &file.artifact_id),
+                file.version.clone(),
+                metadata.clone().unwrap_or_else(|| json!({})),
+            );
+            let new_file = NewFile {
+                qualifier: file.file_name.clone(),
+                file_name: file.file_name.clone(),
+                // A release's files never change; a snapshot's builds have
+                // their own names, and its metadata-less files may be redeployed.
+                replace: snapshot && state.may(&caller, Attribute::OverwritePackage, Some(&feed)),
+                metadata: if metadata.is_some() {
+                    MetadataOnAdd::Replace
+                } else {
+                    MetadataOnAdd::KeepExisting
+                },
+            };
+            add_file(&state, &caller, &feed, &Maven, staged, parsed, new_file).await?;
+            Ok(StatusCode::CREATED.into_response())
+        }
+        (MavenPathKind::Artifact(file), Some(algorithm)) => {
+            let staged = stage_body(&state, &headers, body).await?;
+            let bytes = tokio::fs::read(staged.path())
+                .await
+                .map_err(|e| ApiError::internal("could not read the staged checksum", &e))?;
+            let claimed = read_checksum_file(algorithm, &bytes).map_err(|e| ApiError::bad_request(e.0))?;
+            let (_, stored) = stored_file(&state, &feed, &file).await?;
+            let actual = algorithm.select(&stored.md5, &stored.sha1, stored.sha256.as_str(), &stored.sha512);
+            if claimed != actual {
+                return Err(ApiError::bad_request(format!(
+                    "The {} checksum of {} is {actual}, not {claimed}.",
+                    algorithm.extension(),
+                    file.file_name
+                )));
+            }
+            Ok(StatusCode::CREATED.into_response())
+        }
+        (MavenPathKind::ArtifactMetadata { .. } | MavenPathKind::VersionMetadata { .. }, _) => {
+            // Read within the limit and dropped: the server's own answer wins.
+            let _ = stage_body(&state, &headers, body).await?;
+            Ok(StatusCode::CREATED.into_response())
+        }
+        (MavenPathKind::Directory(_), _) => Err(ApiError::bad_request(
+            "A directory cannot be uploaded: PUT a file of a version.",
+        )),
+    }
+}
