@@ -64,7 +64,8 @@ macro_rules! backend_test {
     };
 }
 
-/// Generates one `#[tokio::test]` per package type (universal, NuGet, npm:
+/// Generates one `#[tokio::test]` per package type (universal, NuGet, npm,
+/// Maven:
 /// the [`TypeFixture`](crate::package_types::TypeFixture)s) and backend from
 /// one async body taking a [`TestApp`](crate::TestApp) and the type:
 ///
@@ -78,7 +79,8 @@ macro_rules! backend_test {
 /// ```
 ///
 /// gives `shares_files::upack::sqlite`, `shares_files::nuget::postgres`,
-/// `shares_files::npm::postgres` and so on (six tests). Takes the same
+/// `shares_files::npm::postgres`, `shares_files::maven::sqlite` and so on
+/// (eight tests). Takes the same
 /// `#[tweak(...)]` and `#[backends(...)]` attributes as [`backend_test!`].
 #[macro_export]
 macro_rules! type_test {
@@ -125,6 +127,16 @@ macro_rules! type_test {
                     tweak: $crate::__tweak!($($tweak)?),
                     call: super::run,
                     with: $crate::package_types::Npm,
+                }
+            }
+
+            /// Maven artifacts.
+            mod maven {
+                $crate::__per_backend! {
+                    [$($($backend),+)?]
+                    tweak: $crate::__tweak!($($tweak)?),
+                    call: super::run,
+                    with: $crate::package_types::Maven,
                 }
             }
         }

@@ -1,18 +1,19 @@
 //! Package types as test fixtures, for tests of behaviour every type shares
 //! (promotion, deployments, the packages API, authorization).
 //!
-//! [`TypeFixture`] is implemented by [`Universal`] (upack), [`NuGet`] and
-//! [`Npm`]. A test written against it creates a feed of the type, builds
-//! packages with the type's own builders ([`crate::upack`],
-//! [`crate::nupkg_with_files`], [`crate::npm_tarball`]), publishes and
+//! [`TypeFixture`] is implemented by [`Universal`] (upack), [`NuGet`],
+//! [`Npm`] and [`Maven`]. A test written against it creates a feed of the
+//! type, builds packages with the type's own builders ([`crate::upack`],
+//! [`crate::nupkg_with_files`], [`crate::npm_tarball`], a jar like
+//! [`crate::maven_jar`]), publishes and
 //! downloads them through the type's own protocol, and fetches them with the
 //! type's real client. [`crate::type_test!`] runs one such test once per
 //! type and backend.
 //!
 //! Identities are written once, neutrally, as `(group, name)`, and each type
 //! spells them its own way ([`TypeFixture::package`]): `("acme", "hammer")`
-//! is `acme`/`hammer` for upack, `Acme.Hammer` (no group) for NuGet and
-//! `@acme`/`hammer` for npm.
+//! is `acme`/`hammer` for upack, `Acme.Hammer` (no group) for NuGet,
+//! `@acme`/`hammer` for npm and `org.acme`/`hammer` for Maven.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -21,12 +22,13 @@ use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use crate::maven::{maven_pom, MavenCli};
 use crate::npm::{
     index_js, npm_tarball, npm_tarball_with, npmrc_lines, package_json, publish_document, tarball_entries,
     NpmCli,
 };
 use crate::nuget::{nupkg_with_files, NuGetCli};
-use crate::{upack, TestApp, ADMIN_KEY};
+use crate::{upack, zip_with, TestApp, ADMIN_KEY};
 
 /// A package's identity as its type writes it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -170,10 +172,36 @@ pub trait TypeFixture: Copy + std::fmt::Debug + Send + Sync + 'static {
     /// The package URL the generic API reports for a version.
     fn purl(self, package: &PackageRef, version: &str) -> String;
 
-    /// A fragment of the server's refusal of a version the type does not
-    /// accept (`one`): `SemVer` for upack and npm, `NuGet version` for NuGet.
+    /// The prerelease the shared seeds publish after `1.0.0` and `1.1.0`:
+    /// `2.0.0-rc.1`, or for Maven (where only snapshots are not releases)
+    /// `2.0.0-SNAPSHOT`. It sorts after both and is not stable.
+    fn prerelease(self) -> &'static str {
+        "2.0.0-rc.1"
+    }
+
+    /// A version the type refuses, written from `usual` (a word that is no
+    /// SemVer, such as `one`): `usual` itself for every type but Maven,
+    /// which accepts any word as a version and refuses `usual` with a `!`.
+    fn invalid_version(self, usual: &'static str) -> &'static str {
+        usual
+    }
+
+    /// A fragment of the server's refusal of [`TypeFixture::invalid_version`]
+    /// (`one`): `SemVer` for upack and npm, `NuGet version` for NuGet.
     fn invalid_version_message(self) -> &'static str {
         "SemVer"
+    }
+
+    /// Whether the type compares names ignoring case (every type but
+    /// Maven, whose coordinates are case-sensitive).
+    fn names_ignore_case(self) -> bool {
+        true
+    }
+
+    /// The history actions one [`TypeFixture::publish`] records: `added`,
+    /// and for Maven `file-added` (its pom, deployed after the jar).
+    fn publish_actions(self) -> &'static [&'static str] {
+        &["added"]
     }
 
     /// The bytes the server stores for a published version, which the
@@ -246,8 +274,9 @@ pub trait TypeFixture: Copy + std::fmt::Debug + Send + Sync + 'static {
     /// Fetches `version` of `package` from `feed` with the type's real
     /// client, anonymously (the feed must be readable so): the `gantry`
     /// command line (`packages download`, see [`gantry_binary`]) for
-    /// universal packages, NuGet.exe (`install`, [`NuGetCli::required`]) and
-    /// npm (`install`, [`NpmCli::new`]). A missing client fails the test.
+    /// universal packages, NuGet.exe (`install`, [`NuGetCli::required`]),
+    /// npm (`install`, [`NpmCli::new`]) and mvn (`dependency:get`,
+    /// [`MavenCli::required`]). A missing client fails the test.
     /// Compare the result with [`TypeFixture::expected_fetch`].
     async fn fetch_with_client(
         self,
@@ -303,6 +332,10 @@ pub struct NuGet;
 /// npm packages (`.tgz`), `/npm/{feed}/...`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Npm;
+
+/// Maven artifacts (a jar and its pom), `/maven2/{feed}/...`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Maven;
 
 impl TypeFixture for Universal {
     fn label(self) -> &'static str {
@@ -679,6 +712,176 @@ impl TypeFixture for Npm {
     }
 }
 
+/// `org.acme`/`hammer`: the pom a Maven fixture deploys beside the jar.
+fn maven_fixture_pom(package: &PackageRef, version: &str) -> String {
+    maven_pom(&package.group, &package.name, version, "jar")
+}
+
+/// `org/acme/hammer/1.0.0/hammer-1.0.0.{extension}` below `/maven2/{feed}/`.
+fn maven_file_path(feed: &str, package: &PackageRef, version: &str, extension: &str) -> String {
+    format!(
+        "/maven2/{feed}/{}/{name}/{version}/{name}-{version}.{extension}",
+        package.group.replace('.', "/"),
+        name = package.name
+    )
+}
+
+/// Maven's differences from the other types, each made here rather than in
+/// the tests:
+///
+/// - every artifact has a groupId: `("acme", "hammer")` is `org.acme`/`hammer`,
+///   and `("", "saw")`, which other types write without a group, is
+///   `saw`/`saw` (the `junit:junit` convention);
+/// - a version is two files (the jar, then its pom) deployed by separate
+///   `PUT`s; [`TypeFixture::build`] gives the jar (what a download gives),
+///   and the pom, derived from the identity, is deployed with it;
+/// - only snapshots are not releases ([`TypeFixture::prerelease`]), any word
+///   is a version ([`TypeFixture::invalid_version`]), coordinates are
+///   case-sensitive ([`TypeFixture::names_ignore_case`]), and the pom's
+///   arrival is a history entry of its own ([`TypeFixture::publish_actions`]);
+/// - the protocol has no "latest" download.
+impl TypeFixture for Maven {
+    fn label(self) -> &'static str {
+        "maven"
+    }
+
+    fn feed_type(self) -> &'static str {
+        "maven"
+    }
+
+    fn package_type(self) -> &'static str {
+        "maven"
+    }
+
+    fn has_groups(self) -> bool {
+        true
+    }
+
+    fn package(self, group: &str, name: &str) -> PackageRef {
+        PackageRef {
+            group: if group.is_empty() {
+                name.to_owned()
+            } else {
+                format!("org.{group}")
+            },
+            name: name.into(),
+        }
+    }
+
+    fn build(self, package: &PackageRef, version: &str, content: &[u8]) -> Built {
+        // Like maven_jar (the manifest names the version, so versions
+        // differ), with the content as a resource.
+        let manifest = format!(
+            "Manifest-Version: 1.0\r\nCreated-By: Gantry tests\r\nImplementation-Title: {}\r\n\
+             Implementation-Version: {version}\r\nImplementation-Vendor-Id: {}\r\n\r\n",
+            package.name, package.group
+        );
+        Built {
+            package: package.clone(),
+            version: version.into(),
+            bytes: zip_with(&[
+                ("META-INF/MANIFEST.MF", manifest.as_bytes()),
+                ("content.bin", content),
+            ]),
+        }
+    }
+
+    fn purl(self, package: &PackageRef, version: &str) -> String {
+        format!("pkg:maven/{}/{}@{version}", package.group, package.name)
+    }
+
+    fn prerelease(self) -> &'static str {
+        // `2.0.0-rc.1` is a release to Maven (stable, `<release>` in
+        // maven-metadata.xml): its prereleases are snapshots.
+        "2.0.0-SNAPSHOT"
+    }
+
+    fn invalid_version(self, usual: &'static str) -> &'static str {
+        // Maven versions are free-form (`one` is one); a `!` is refused.
+        match usual {
+            "one" => "one!",
+            "not-semver" => "not-semver!",
+            other => panic!("no invalid Maven version made from {other:?}"),
+        }
+    }
+
+    fn invalid_version_message(self) -> &'static str {
+        "contains the character '!'"
+    }
+
+    fn names_ignore_case(self) -> bool {
+        false
+    }
+
+    fn publish_actions(self) -> &'static [&'static str] {
+        // The jar creates the version, the pom is a file added to it.
+        &["added", "file-added"]
+    }
+
+    fn stored_size(self, published: &Built) -> u64 {
+        // The jar and the pom deployed with it.
+        (published.bytes.len() + maven_fixture_pom(&published.package, &published.version).len()) as u64
+    }
+
+    fn download_paths(self, feed: &str, package: &PackageRef, version: &str) -> Vec<String> {
+        vec![maven_file_path(feed, package, version, "jar")]
+    }
+
+    fn metadata_path(self, feed: &str, package: &PackageRef) -> String {
+        format!(
+            "/maven2/{feed}/{}/{}/maven-metadata.xml",
+            package.group.replace('.', "/"),
+            package.name
+        )
+    }
+
+    fn with_key(self, request: RequestBuilder, key: &str) -> RequestBuilder {
+        // As mvn sends a <server>'s credentials: basic auth, user `api`.
+        if key.is_empty() {
+            request
+        } else {
+            request.basic_auth("api", Some(key))
+        }
+    }
+
+    async fn publish(self, app: &TestApp, feed: &str, key: &str, built: &Built) -> (StatusCode, String) {
+        let pom = maven_fixture_pom(&built.package, &built.version);
+        let mut answer = (StatusCode::CREATED, String::new());
+        for (extension, body) in [("jar", built.bytes.clone()), ("pom", pom.into_bytes())] {
+            let path = maven_file_path(feed, &built.package, &built.version, extension);
+            let request = app.anonymous(Method::PUT, &path).body(body);
+            let response = self.with_key(request, key).send().await.expect("request");
+            answer = (response.status(), response.text().await.expect("body"));
+            if !answer.0.is_success() {
+                // mvn stops at the first refused file: so does the fixture.
+                break;
+            }
+        }
+        answer
+    }
+
+    async fn fetch_with_client(
+        self,
+        app: &TestApp,
+        feed: &str,
+        package: &PackageRef,
+        version: &str,
+    ) -> Fetched {
+        let mvn = MavenCli::required();
+        let coordinates = format!("{}:{}:{version}", package.group, package.name);
+        let result = mvn
+            .dependency_get(
+                &app.url(&format!("/maven2/{feed}/")),
+                "gantry",
+                None,
+                &coordinates,
+            )
+            .await;
+        result.expect_ok();
+        Fetched::File(result.artifact_bytes().to_vec())
+    }
+}
+
 /// Every file below `folder`, by its path relative to it (with `/`).
 fn files_below(folder: &Path) -> BTreeMap<String, Vec<u8>> {
     crate::files_under(folder)
@@ -741,6 +944,8 @@ mod tests {
         );
         assert_eq!(Npm.package("acme", "hammer").query(), "group=@acme&name=hammer");
         assert_eq!(NuGet.package("acme", "hammer").query(), "name=Acme.Hammer");
+        assert_eq!(Maven.package("acme", "hammer").full_name(), "org.acme/hammer");
+        assert_eq!(Maven.package("", "saw").full_name(), "saw/saw");
     }
 
     #[test]
@@ -758,6 +963,10 @@ mod tests {
             "pkg:npm/%40acme/hammer@1.0.0"
         );
         assert_eq!(Npm.purl(&Npm.package("", "saw"), "0.5.0"), "pkg:npm/saw@0.5.0");
+        assert_eq!(
+            Maven.purl(&Maven.package("acme", "hammer"), "1.0.0"),
+            "pkg:maven/org.acme/hammer@1.0.0"
+        );
     }
 
     #[test]
@@ -773,6 +982,7 @@ mod tests {
         differs(Universal);
         differs(NuGet);
         differs(Npm);
+        differs(Maven);
         let package = Npm.package("acme", "hammer");
         let built = Npm.build(&package, "1.0.0", b"payload");
         let Fetched::Installed(files) = Npm.expected_fetch(&built) else {

@@ -17,6 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::api::extract::{JsonBody, QueryParams};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::package_types::PackageType;
 use crate::protocols::upload::{check_may_upload, stage_body};
 use crate::services::download::Download;
 use crate::services::publish::publish;
@@ -66,8 +67,9 @@ pub struct PackageVersionInfo {
 }
 
 impl PackageVersionInfo {
-    fn new(format: &dyn PackageFormat, record: &PackageRecord, total_downloads: i64) -> Self {
-        let file = record.primary_file();
+    fn new(package_type: &dyn PackageType, record: &PackageRecord, total_downloads: i64) -> Self {
+        let format = package_type.format();
+        let file = package_type.main_file(record);
         Self {
             purl: format.purl(&record.group, &record.name, &record.version),
             group: (!record.group.is_empty()).then(|| record.group.clone()),
@@ -91,7 +93,7 @@ impl PackageVersionInfo {
 }
 
 /// Converts records, computing each package's total downloads.
-fn infos(format: &dyn PackageFormat, records: &[PackageRecord]) -> Vec<PackageVersionInfo> {
+fn infos(package_type: &dyn PackageType, records: &[PackageRecord]) -> Vec<PackageVersionInfo> {
     let mut totals: HashMap<(&str, &str), i64> = HashMap::new();
     for r in records {
         *totals.entry((&r.key.group_key, &r.key.name_key)).or_default() += r.downloads;
@@ -103,7 +105,7 @@ fn infos(format: &dyn PackageFormat, records: &[PackageRecord]) -> Vec<PackageVe
                 .get(&(r.key.group_key.as_str(), r.key.name_key.as_str()))
                 .copied()
                 .unwrap_or_default();
-            PackageVersionInfo::new(format, r, total)
+            PackageVersionInfo::new(package_type, r, total)
         })
         .collect()
 }
@@ -188,7 +190,7 @@ pub async fn versions(
     let records = state.meta().find_packages(feed.id, &by_name).await?;
     let selected = records
         .iter()
-        .zip(infos(format, &records))
+        .zip(infos(feeds::package_type_of(&feed)?, &records))
         .filter(|(r, _)| {
             wanted.group_key.as_ref().is_none_or(|g| &r.key.group_key == g)
                 && wanted
@@ -221,7 +223,7 @@ pub async fn latest(
         )
         .await?;
     let stable_only = selector.stable_only.unwrap_or(false);
-    let all = infos(format, &records);
+    let all = infos(feeds::package_type_of(&feed)?, &records);
     let mut best: HashMap<(&str, &str), usize> = HashMap::new();
     for (i, r) in records.iter().enumerate() {
         if stable_only && !format.is_stable(&r.version) {
@@ -285,7 +287,7 @@ pub async fn upload(
     let total = packages::total_downloads(&state, &feed, &record).await?;
     Ok((
         StatusCode::CREATED,
-        Json(PackageVersionInfo::new(format, &record, total)),
+        Json(PackageVersionInfo::new(package_type, &record, total)),
     ))
 }
 
@@ -311,10 +313,19 @@ pub async fn download(
         feed: &feed,
         record: &record,
     };
-    match selector.file.as_deref().filter(|f| !f.is_empty()) {
+    let main = || format.file_name(&record.group, &record.name, &record.version);
+    let (file, file_name) = match selector.file.as_deref().filter(|f| !f.is_empty()) {
+        // The type's main file (a Maven version's jar, not its sources),
+        // under its stored name when it has one.
         None => {
-            let file_name = format.file_name(&record.group, &record.name, &record.version);
-            download::serve(&state, download, format.content_type(), &file_name).await
+            let file = feeds::package_type_of(&feed)?.main_file(&record).ok_or_else(|| {
+                ApiError::not_found(format!("Package {} {} has no file.", record.name, record.version))
+            })?;
+            let file_name = match file.file_name.as_str() {
+                "" => main(),
+                name => name.to_owned(),
+            };
+            (file, file_name)
         }
         Some(wanted) => {
             let file = packages::file_of(&record, wanted).ok_or_else(|| {
@@ -324,13 +335,14 @@ pub async fn download(
                 ))
             })?;
             let file_name = match (file.file_name.as_str(), file.qualifier.as_str()) {
-                ("", "") => format.file_name(&record.group, &record.name, &record.version),
+                ("", "") => main(),
                 ("", qualifier) => qualifier.to_owned(),
                 (name, _) => name.to_owned(),
             };
-            download::serve_file(&state, download, file, format.content_type(), &file_name).await
+            (file, file_name)
         }
-    }
+    };
+    download::serve_file(&state, download, file, format.content_type(), &file_name).await
 }
 
 /// Deletes one version.
@@ -394,7 +406,11 @@ pub async fn status(
     let record = packages::find_version(&state, &feed, format, &id, &spec).await?;
     let updated = packages::set_status(&state, &caller, &feed, &record, &change).await?;
     let total = packages::total_downloads(&state, &feed, &updated).await?;
-    Ok(Json(PackageVersionInfo::new(format, &updated, total)))
+    Ok(Json(PackageVersionInfo::new(
+        feeds::package_type_of(&feed)?,
+        &updated,
+        total,
+    )))
 }
 
 /// One entry of a package version's history.

@@ -8,7 +8,7 @@
 use async_trait::async_trait;
 use gantry_core::FeedType;
 use gantry_formats::PackageFormat;
-use gantry_store::{FeedRecord, PackageRecord, StagedBlob, TagMove};
+use gantry_store::{FeedRecord, PackageFileRecord, PackageRecord, StagedBlob, TagMove};
 use serde_json::Value;
 
 use crate::api::routes::Routes;
@@ -101,6 +101,14 @@ pub trait PackageType: Send + Sync + 'static {
     /// dot; empty when the type's packages are not uploaded as one file.
     fn upload_extensions(&self) -> &'static [&'static str] {
         &[]
+    }
+
+    /// The file of a version that stands for the whole version: what the
+    /// packages API downloads when no `file` is named, and whose digests it
+    /// reports. By default [`PackageRecord::primary_file`] (the file without
+    /// a qualifier, or else the first).
+    fn main_file<'a>(&self, record: &'a PackageRecord) -> Option<&'a PackageFileRecord> {
+        record.primary_file()
     }
 
     /// Reads an uploaded package file into what publish stores, refusing a

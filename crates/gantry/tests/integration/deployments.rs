@@ -238,7 +238,7 @@ type_test! {
                 "Target must be at most".to_owned(),
             ),
             (
-                with("Version", "one"),
+                with("Version", ty.invalid_version("one")),
                 StatusCode::BAD_REQUEST,
                 "Version".to_owned(),
             ),
@@ -386,16 +386,21 @@ type_test! {
                 .expect("request");
             expect_status(response, StatusCode::OK, &ctx).await;
         }
-        // `group` only for grouped packages; the name in another case.
+        // `group` only for grouped packages; the name in another case where
+        // the type ignores case (Maven's coordinates are case-sensitive).
         let group = if engine.group.is_empty() {
             String::new()
         } else {
             format!("group={}&", engine.group)
         };
+        let name = if ty.names_ignore_case() {
+            engine.name.to_uppercase()
+        } else {
+            engine.name.clone()
+        };
         let targets = app
             .admin_json(&format!(
-                "/api/package-deployment/targets?feed=approved&{group}package={}",
-                engine.name.to_uppercase()
+                "/api/package-deployment/targets?feed=approved&{group}package={name}"
             ))
             .await;
         let pairs: Vec<(String, String)> = targets

@@ -12,7 +12,8 @@ use crate::expect_status;
 
 /// What [`seeded`] published.
 struct Seed {
-    /// acme/hammer as the type writes it: 1.0.0, 1.1.0 and 2.0.0-rc.1.
+    /// acme/hammer as the type writes it: 1.0.0, 1.1.0 and the type's
+    /// prerelease (2.0.0-rc.1, see [`TypeFixture::prerelease`]).
     hammer: PackageRef,
     /// saw, without a group: 0.5.0.
     saw: PackageRef,
@@ -20,13 +21,14 @@ struct Seed {
     published: HashMap<&'static str, Built>,
 }
 
-/// A feed `tools` of the type with hammer 1.0.0, 1.1.0 and 2.0.0-rc.1
+/// A feed `tools` of the type with hammer 1.0.0, 1.1.0 and 2.0.0-rc.1 (the
+/// type's prerelease)
 /// (each holding its version as content) and saw 0.5.0.
 async fn seeded(app: &TestApp, ty: impl TypeFixture) -> Seed {
     ty.create_feed(app, "tools").await;
     let hammer = ty.package("acme", "hammer");
     let mut published = HashMap::new();
-    for version in ["1.0.0", "1.1.0", "2.0.0-rc.1"] {
+    for version in ["1.0.0", "1.1.0", ty.prerelease()] {
         let built = ty
             .publish_new(app, "tools", &hammer, version, version.as_bytes())
             .await;
@@ -76,8 +78,21 @@ type_test! {
         let ctx = context(&app, ty);
         let all = json_of(&app, "/api/packages/tools/versions").await;
         assert_eq!(all.as_array().expect("array").len(), 4, "{ctx}");
-        // The name in another case: identity compares as the type does.
-        let mut query = format!("name={}&version=1.1.0", seed.hammer.name.to_uppercase());
+        // The name in another case: identity compares as the type does
+        // (Maven's coordinates are case-sensitive: its own case, and none
+        // in another).
+        let name = if ty.names_ignore_case() {
+            seed.hammer.name.to_uppercase()
+        } else {
+            let other = format!(
+                "/api/packages/tools/versions?group={}&name={}",
+                seed.hammer.group,
+                seed.hammer.name.to_uppercase()
+            );
+            assert_eq!(json_of(&app, &other).await, json!([]), "{ctx}: case-sensitive");
+            seed.hammer.name.clone()
+        };
+        let mut query = format!("name={name}&version=1.1.0");
         if !seed.hammer.group.is_empty() {
             query = format!("{query}&group={}", seed.hammer.group);
         }
@@ -98,7 +113,12 @@ type_test! {
         assert_eq!(info["md5"].as_str().expect("md5").len(), 32);
         assert!(info["published"].as_str().expect("date").ends_with('Z'));
         let saw = json_of(&app, &format!("/api/packages/tools/versions?{}", seed.saw.query())).await;
-        assert!(saw[0].get("group").is_none(), "{ctx}: no group for an ungrouped package");
+        if seed.saw.group.is_empty() {
+            assert!(saw[0].get("group").is_none(), "{ctx}: no group for an ungrouped package");
+        } else {
+            // Maven: every artifact has a groupId.
+            assert_eq!(saw[0]["group"], seed.saw.group.as_str(), "{ctx}");
+        }
     }
 
     async fn latest_per_package_with_and_without_prereleases(app: TestApp, ty: impl TypeFixture) {
@@ -117,7 +137,7 @@ type_test! {
             })
             .collect();
         assert!(
-            pairs.contains(&(seed.hammer.name.clone(), "2.0.0-rc.1".into())),
+            pairs.contains(&(seed.hammer.name.clone(), ty.prerelease().into())),
             "{ctx}: {pairs:?}"
         );
         assert!(pairs.contains(&(seed.saw.name.clone(), "0.5.0".into())), "{ctx}: {pairs:?}");
@@ -175,7 +195,10 @@ type_test! {
             ("version=1.0.0".to_owned(), StatusCode::BAD_REQUEST),
             (format!("purl={}", foreign_purl(ty)), StatusCode::BAD_REQUEST),
             (format!("{hammer}&version=9.9.9"), StatusCode::NOT_FOUND),
-            (format!("{hammer}&version=not-semver"), StatusCode::BAD_REQUEST),
+            (
+                format!("{hammer}&version={}", ty.invalid_version("not-semver")),
+                StatusCode::BAD_REQUEST,
+            ),
         ] {
             let response = app
                 .anonymous(Method::GET, &format!("/api/packages/tools/download?{query}"))
@@ -263,9 +286,12 @@ type_test! {
             .iter()
             .filter_map(|e| e["action"].as_str())
             .collect();
-        assert_eq!(actions, ["added", "status-changed", "status-changed"], "{ctx}");
-        assert_eq!(history[1]["details"]["deprecationReason"], "use 1.1");
-        assert_eq!(history[2]["details"]["listed"], true);
+        let published = ty.publish_actions();
+        let expected: Vec<&str> = [published, &["status-changed", "status-changed"]].concat();
+        assert_eq!(actions, expected, "{ctx}");
+        let n = published.len();
+        assert_eq!(history[n]["details"]["deprecationReason"], "use 1.1");
+        assert_eq!(history[n + 1]["details"]["listed"], true);
 
         let hammer = seed.hammer.query();
         for (query, body, status) in [

@@ -17,18 +17,18 @@ use crate::expect_status;
 struct Seed {
     /// acme/hammer as the type writes it.
     hammer: PackageRef,
-    /// hammer 1.0.0, 1.1.0 and 2.0.0-rc.1, in that order.
+    /// hammer 1.0.0, 1.1.0 and 2.0.0-rc.1 (the type's prerelease), in that order.
     published: Vec<Built>,
 }
 
 /// Feeds `unapproved` and `approved` of the type, and hammer 1.0.0, 1.1.0
-/// and 2.0.0-rc.1 in `unapproved`.
+/// and 2.0.0-rc.1 ([`TypeFixture::prerelease`]) in `unapproved`.
 async fn seeded(app: &TestApp, ty: impl TypeFixture) -> Seed {
     ty.create_feed(app, "unapproved").await;
     ty.create_feed(app, "approved").await;
     let hammer = ty.package("acme", "hammer");
     let mut published = Vec::new();
-    for version in ["1.0.0", "1.1.0", "2.0.0-rc.1"] {
+    for version in ["1.0.0", "1.1.0", ty.prerelease()] {
         published.push(
             ty.publish_new(app, "unapproved", &hammer, version, &noise(7, 4096))
                 .await,
@@ -105,7 +105,7 @@ type_test! {
         assert_eq!(versions(&app, "approved").await, ["1.1.0"]);
         assert_eq!(
             versions(&app, "unapproved").await,
-            ["1.0.0", "1.1.0", "2.0.0-rc.1"],
+            ["1.0.0", "1.1.0", ty.prerelease()],
             "{ctx}: source untouched"
         );
         assert_eq!(
@@ -249,7 +249,7 @@ type_test! {
             .await;
             assert_eq!(status, StatusCode::OK, "{ctx} {version}: {body}");
         }
-        assert_eq!(versions(&app, "edge").await, ["2.0.0-rc.1"], "{ctx}");
+        assert_eq!(versions(&app, "edge").await, [ty.prerelease()], "{ctx}");
         assert_eq!(versions(&app, "approved").await, ["1.1.0"], "{ctx}");
     }
 
@@ -334,7 +334,7 @@ type_test! {
                 "has no version 9.9.9",
             ),
             (
-                with(json!({"version": "one"})),
+                with(json!({"version": ty.invalid_version("one")})),
                 StatusCode::BAD_REQUEST,
                 ty.invalid_version_message(),
             ),
@@ -558,17 +558,16 @@ type_test! {
                 )
             })
             .collect();
-        assert_eq!(
-            actions,
-            [
-                ("dev".into(), "added".into()),
-                ("rc".into(), "promoted".into()),
-                ("prod".into(), "promoted".into())
-            ],
-            "{ctx}"
-        );
-        assert_eq!(history[2]["details"]["fromFeed"], "rc");
-        assert_eq!(history[2]["details"]["comments"], "release 3.0");
+        let published = ty.publish_actions();
+        let expected: Vec<(String, String)> = published
+            .iter()
+            .map(|action| ("dev".into(), (*action).into()))
+            .chain([("rc".into(), "promoted".into()), ("prod".into(), "promoted".into())])
+            .collect();
+        assert_eq!(actions, expected, "{ctx}");
+        let prod = published.len() + 1;
+        assert_eq!(history[prod]["details"]["fromFeed"], "rc");
+        assert_eq!(history[prod]["details"]["comments"], "release 3.0");
     }
 
     async fn the_list_filters_by_date_pages_with_a_cursor_and_knows_no_unknown_package(
@@ -577,7 +576,7 @@ type_test! {
     ) {
         let seed = seeded(&app, ty).await;
         let ctx = context(&app, ty);
-        for version in ["1.0.0", "1.1.0", "2.0.0-rc.1"] {
+        for version in ["1.0.0", "1.1.0", ty.prerelease()] {
             let (status, text) = promote_json(
                 &app,
                 ADMIN_KEY,
@@ -646,7 +645,7 @@ type_test! {
             "{ctx}: last page"
         );
         let page: Value = second.json().await.expect("json");
-        assert_eq!(page[0]["version"], "2.0.0-rc.1");
+        assert_eq!(page[0]["version"], ty.prerelease());
         for bad in ["since=yesterday", "limit=0", "limit=x", "cursor=abc"] {
             let response = app
                 .admin(Method::GET, &format!("/api/promotions/list?{bad}"))
