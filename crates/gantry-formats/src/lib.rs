@@ -9,6 +9,7 @@ pub mod maven;
 pub mod npm;
 pub mod nuget;
 pub mod upack;
+mod xml_document;
 mod ziplimits;
 
 pub use ziplimits::{MAX_CENTRAL_DIRECTORY_BYTES, MAX_COMPRESSION_RATIO, MAX_ZIP_ENTRIES};

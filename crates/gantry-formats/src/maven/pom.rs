@@ -11,11 +11,12 @@
 //! character references: no external entities, no entity expansion.
 
 use quick_xml::escape::resolve_xml_entity;
-use quick_xml::events::{BytesRef, BytesStart, Event};
-use quick_xml::{Reader, XmlVersion};
+use quick_xml::events::BytesStart;
+use quick_xml::XmlVersion;
 use serde_json::{json, Map, Value};
 
 use super::{validate_artifact_id, validate_group_id, validate_version};
+use crate::xml_document::{read_document, ElementSink};
 use crate::FormatError;
 
 /// The largest POM accepted; a real one is a few kilobytes.
@@ -115,58 +116,9 @@ impl Pom {
 /// missing or invalid groupId, artifactId or version (after the parent
 /// fallback).
 pub fn read_pom(bytes: &[u8]) -> Result<Pom, FormatError> {
-    if bytes.len() > MAX_POM_BYTES {
-        return Err(FormatError("the POM is larger than 1 MiB".into()));
-    }
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text =
-        std::str::from_utf8(bytes).map_err(|e| FormatError(format!("the POM is not UTF-8 text: {e}")))?;
-    let mut reader = Reader::from_str(text);
-    reader.config_mut().enable_all_checks(true);
     let mut builder = Builder::default();
-    loop {
-        let event = reader.read_event().map_err(|e| {
-            FormatError(format!(
-                "the POM is not valid XML (at byte {}): {e}",
-                reader.error_position()
-            ))
-        })?;
-        match event {
-            Event::Start(element) => builder.open(&element, false)?,
-            Event::Empty(element) => builder.open(&element, true)?,
-            Event::End(_) => builder.close(),
-            Event::Text(text) => builder.text(&text.xml10_content())?,
-            Event::CData(data) => builder.text(&data.xml10_content())?,
-            Event::GeneralRef(reference) => builder.text(&resolve_reference(&reference)?)?,
-            Event::DocType(_) => {
-                return Err(FormatError("the POM must not contain a DTD (<!DOCTYPE>)".into()))
-            }
-            Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
-            Event::Eof => break,
-        }
-    }
+    read_document(bytes, "the POM", MAX_POM_BYTES, &mut builder)?;
     builder.finish()
-}
-
-/// Resolves `&name;`: a predefined entity or a character reference.
-fn resolve_reference(reference: &BytesRef<'_>) -> Result<String, FormatError> {
-    let name: &str = reference;
-    if reference.is_char_ref() {
-        return match reference.resolve_char_ref() {
-            Ok(Some(c)) => Ok(c.to_string()),
-            Ok(None) | Err(_) => Err(FormatError(format!(
-                "the POM is not valid XML: '&{};' is not a valid character reference",
-                name.escape_debug()
-            ))),
-        };
-    }
-    resolve_xml_entity(name).map(str::to_owned).ok_or_else(|| {
-        FormatError(format!(
-            "the POM uses the undeclared entity '&{};'; only &amp; &lt; &gt; &quot; &apos; \
-             and character references are allowed",
-            name.escape_debug()
-        ))
-    })
 }
 
 /// Checks that an element's attributes are well formed and use no other
@@ -219,12 +171,7 @@ struct Builder {
     dependencies: Vec<PomDependency>,
 }
 
-impl Builder {
-    /// Whether the open elements, below the root, are exactly `names`.
-    fn at(&self, names: &[&str]) -> bool {
-        self.path.len() == names.len() + 1 && self.path[1..].iter().zip(names).all(|(a, b)| a == b)
-    }
-
+impl ElementSink for Builder {
     fn open(&mut self, element: &BytesStart<'_>, empty: bool) -> Result<(), FormatError> {
         check_attributes(element)?;
         let name = element.local_name().into_inner().to_owned();
@@ -259,6 +206,46 @@ impl Builder {
         Ok(())
     }
 
+    fn close(&mut self) {
+        if self.reading == Some(self.path.len()) {
+            let value = std::mem::take(&mut self.text).trim().to_owned();
+            self.set_field(value);
+            self.reading = None;
+        }
+        // quick-xml checks that end tags match, so this is the open element.
+        self.path.pop();
+        if self.path.is_empty() {
+            self.root_closed = true;
+        }
+    }
+
+    fn text(&mut self, text: &str) -> Result<(), FormatError> {
+        if self.path.is_empty() {
+            if text.trim().is_empty() {
+                return Ok(());
+            }
+            return Err(FormatError(
+                "the POM is not valid XML: it has text outside the root element".into(),
+            ));
+        }
+        if self.reading.is_some() {
+            if self.text.len() + text.len() > MAX_POM_BYTES {
+                // Cannot happen with a document of at most 1 MiB, but keeps
+                // the buffer bounded whatever the references expand to.
+                return Err(FormatError("the POM is larger than 1 MiB".into()));
+            }
+            self.text.push_str(text);
+        }
+        Ok(())
+    }
+}
+
+impl Builder {
+    /// Whether the open elements, below the root, are exactly `names`.
+    fn at(&self, names: &[&str]) -> bool {
+        self.path.len() == names.len() + 1 && self.path[1..].iter().zip(names).all(|(a, b)| a == b)
+    }
+
     /// Whether the open element is one whose text is read.
     fn at_text_field(&self) -> bool {
         let Some((name, parents)) = self.path.split_last() else {
@@ -273,19 +260,6 @@ impl Builder {
                 DEPENDENCY_FIELDS.contains(&name)
             }
             _ => false,
-        }
-    }
-
-    fn close(&mut self) {
-        if self.reading == Some(self.path.len()) {
-            let value = std::mem::take(&mut self.text).trim().to_owned();
-            self.set_field(value);
-            self.reading = None;
-        }
-        // quick-xml checks that end tags match, so this is the open element.
-        self.path.pop();
-        if self.path.is_empty() {
-            self.root_closed = true;
         }
     }
 
@@ -322,26 +296,6 @@ impl Builder {
                 }
             }
         }
-    }
-
-    fn text(&mut self, text: &str) -> Result<(), FormatError> {
-        if self.path.is_empty() {
-            if text.trim().is_empty() {
-                return Ok(());
-            }
-            return Err(FormatError(
-                "the POM is not valid XML: it has text outside the root element".into(),
-            ));
-        }
-        if self.reading.is_some() {
-            if self.text.len() + text.len() > MAX_POM_BYTES {
-                // Cannot happen with a document of at most 1 MiB, but keeps
-                // the buffer bounded whatever the references expand to.
-                return Err(FormatError("the POM is larger than 1 MiB".into()));
-            }
-            self.text.push_str(text);
-        }
-        Ok(())
     }
 
     fn field(&self, name: &str) -> Option<&str> {

@@ -8,12 +8,13 @@
 
 use quick_xml::escape::resolve_xml_entity;
 use quick_xml::events::attributes::Attribute;
-use quick_xml::events::{BytesRef, BytesStart, Event};
-use quick_xml::{Reader, XmlVersion};
+use quick_xml::events::BytesStart;
+use quick_xml::XmlVersion;
 use serde::{Deserialize, Serialize};
 
 use super::id::validate_id;
 use super::version::NuGetVersion;
+use crate::xml_document::{read_document, ElementSink};
 use crate::FormatError;
 
 /// The largest `.nuspec` accepted; a real one is a few kilobytes.
@@ -214,63 +215,9 @@ fn range_is_semver2(range: &str) -> bool {
 /// predefined ones, invalid XML, a root other than `<package>`, a missing
 /// `<metadata>`, and a missing or invalid `<id>` or `<version>`.
 pub fn parse_nuspec(xml: &[u8]) -> Result<Nuspec, FormatError> {
-    if xml.len() > MAX_NUSPEC_BYTES {
-        return Err(FormatError("the .nuspec is larger than 1 MiB".into()));
-    }
-    let xml = xml.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(xml);
-    let text =
-        std::str::from_utf8(xml).map_err(|e| FormatError(format!("the .nuspec is not UTF-8 text: {e}")))?;
-    let mut reader = Reader::from_str(text);
-    reader.config_mut().enable_all_checks(true);
     let mut builder = Builder::default();
-    loop {
-        let event = reader.read_event().map_err(|e| {
-            FormatError(format!(
-                "the .nuspec is not valid XML (at byte {}): {e}",
-                reader.error_position()
-            ))
-        })?;
-        match event {
-            Event::Start(element) => builder.open(&element, false)?,
-            Event::Empty(element) => builder.open(&element, true)?,
-            Event::End(_) => builder.close(),
-            Event::Text(text) => builder.text(&text.xml10_content())?,
-            Event::CData(data) => builder.text(&data.xml10_content())?,
-            Event::GeneralRef(reference) => {
-                let resolved = resolve_reference(&reference)?;
-                builder.text(&resolved)?;
-            }
-            Event::DocType(_) => {
-                return Err(FormatError(
-                    "the .nuspec must not contain a DTD (<!DOCTYPE>)".into(),
-                ))
-            }
-            Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
-            Event::Eof => break,
-        }
-    }
+    read_document(xml, "the .nuspec", MAX_NUSPEC_BYTES, &mut builder)?;
     builder.finish()
-}
-
-/// Resolves `&name;` to its text: a predefined entity or a character reference.
-fn resolve_reference(reference: &BytesRef<'_>) -> Result<String, FormatError> {
-    let name: &str = reference;
-    if reference.is_char_ref() {
-        return match reference.resolve_char_ref() {
-            Ok(Some(c)) => Ok(c.to_string()),
-            Ok(None) | Err(_) => Err(FormatError(format!(
-                "the .nuspec is not valid XML: '&{};' is not a valid character reference",
-                name.escape_debug()
-            ))),
-        };
-    }
-    resolve_xml_entity(name).map(str::to_owned).ok_or_else(|| {
-        FormatError(format!(
-            "the .nuspec uses the undeclared entity '&{};'; only &amp; &lt; &gt; &quot; &apos; \
-             and character references are allowed",
-            name.escape_debug()
-        ))
-    })
 }
 
 /// The attributes of an element as (local name, decoded and trimmed value),
@@ -335,12 +282,7 @@ struct Builder {
     nuspec: Nuspec,
 }
 
-impl Builder {
-    /// Whether the path, root first, is exactly `names`.
-    fn at(&self, names: &[&str]) -> bool {
-        self.path.len() == names.len() && self.path.iter().zip(names).all(|(a, b)| a == b)
-    }
-
+impl ElementSink for Builder {
     fn open(&mut self, element: &BytesStart<'_>, empty: bool) -> Result<(), FormatError> {
         let name = element.local_name().into_inner().to_owned();
         if self.path.is_empty() {
@@ -449,6 +391,33 @@ impl Builder {
         }
     }
 
+    fn text(&mut self, text: &str) -> Result<(), FormatError> {
+        if self.path.is_empty() {
+            if text.trim().is_empty() {
+                return Ok(());
+            }
+            return Err(FormatError(
+                "the .nuspec is not valid XML: it has text outside the root element".into(),
+            ));
+        }
+        if self.path.len() == 3 && self.path[1] == "metadata" {
+            if self.text.len() + text.len() > MAX_NUSPEC_BYTES {
+                // Cannot happen with a document of at most 1 MiB, but keeps
+                // the buffer bounded whatever the references expand to.
+                return Err(FormatError("the .nuspec is larger than 1 MiB".into()));
+            }
+            self.text.push_str(text);
+        }
+        Ok(())
+    }
+}
+
+impl Builder {
+    /// Whether the path, root first, is exactly `names`.
+    fn at(&self, names: &[&str]) -> bool {
+        self.path.len() == names.len() && self.path.iter().zip(names).all(|(a, b)| a == b)
+    }
+
     fn set_field(&mut self, name: &str, value: String) {
         let n = &mut self.nuspec;
         match name {
@@ -484,26 +453,6 @@ impl Builder {
             }
             _ => {}
         }
-    }
-
-    fn text(&mut self, text: &str) -> Result<(), FormatError> {
-        if self.path.is_empty() {
-            if text.trim().is_empty() {
-                return Ok(());
-            }
-            return Err(FormatError(
-                "the .nuspec is not valid XML: it has text outside the root element".into(),
-            ));
-        }
-        if self.path.len() == 3 && self.path[1] == "metadata" {
-            if self.text.len() + text.len() > MAX_NUSPEC_BYTES {
-                // Cannot happen with a document of at most 1 MiB, but keeps
-                // the buffer bounded whatever the references expand to.
-                return Err(FormatError("the .nuspec is larger than 1 MiB".into()));
-            }
-            self.text.push_str(text);
-        }
-        Ok(())
     }
 
     fn finish(self) -> Result<Nuspec, FormatError> {
