@@ -259,13 +259,7 @@ pub async fn upload(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<(StatusCode, Json<PackageVersionInfo>)> {
-    let feed = feeds::find(&state, &feed).await?;
-    if !feed.settings.active {
-        return Err(ApiError::not_found(format!(
-            "Feed '{}' is inactive.",
-            feed.settings.name
-        )));
-    }
+    let feed = feeds::find_active(&state, &feed).await?;
     check_may_upload(&state, &caller, &feed)?;
     let package_type = feeds::package_type_of(&feed)?;
     if package_type.upload_extensions().is_empty() {

@@ -21,13 +21,20 @@ pub async fn find(state: &AppState, name: &str) -> ApiResult<FeedRecord> {
         .ok_or_else(|| ApiError::not_found(format!("Feed '{name}' was not found.")))
 }
 
-/// The feed named `name` for a protocol endpoint: it must exist, be active,
-/// and be of one of the `expected` types.
-pub async fn find_for_protocol(state: &AppState, name: &str, expected: &[FeedType]) -> ApiResult<FeedRecord> {
+/// The feed named `name`, which must be active: an inactive feed serves
+/// nothing and takes nothing.
+pub async fn find_active(state: &AppState, name: &str) -> ApiResult<FeedRecord> {
     let feed = find(state, name).await?;
     if !feed.settings.active {
         return Err(ApiError::not_found(format!("Feed '{name}' is inactive.")));
     }
+    Ok(feed)
+}
+
+/// The feed named `name` for a protocol endpoint: it must exist, be active,
+/// and be of one of the `expected` types.
+pub async fn find_for_protocol(state: &AppState, name: &str, expected: &[FeedType]) -> ApiResult<FeedRecord> {
+    let feed = find_active(state, name).await?;
     if !expected.contains(&feed.settings.feed_type) {
         return Err(ApiError::not_found(format!(
             "Feed '{}' is a {} feed; this endpoint serves {} feeds.",

@@ -238,10 +238,7 @@ async fn stored_file(
     file: &ArtifactFile,
 ) -> ApiResult<(PackageRecord, PackageFileRecord)> {
     let record = find_version(state, feed, &file.group_id, &file.artifact_id, &file.version).await?;
-    let stored = record
-        .files
-        .iter()
-        .find(|f| f.file_name == file.file_name)
+    let stored = packages::file_of(&record, &file.file_name)
         .cloned()
         .ok_or_else(|| not_found(feed, &file.file_name))?;
     Ok((record, stored))
