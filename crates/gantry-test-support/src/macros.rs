@@ -100,47 +100,39 @@ macro_rules! type_test {
             #[allow(unused_mut, clippy::needless_pass_by_value)]
             async fn run(mut $app: $crate::TestApp, $ty: impl $crate::package_types::TypeFixture) $body
 
-            /// Universal packages.
-            mod upack {
-                $crate::__per_backend! {
-                    [$($($backend),+)?]
-                    tweak: $crate::__tweak!($($tweak)?),
-                    call: super::run,
-                    with: $crate::package_types::Universal,
-                }
-            }
-
-            /// NuGet packages.
-            mod nuget {
-                $crate::__per_backend! {
-                    [$($($backend),+)?]
-                    tweak: $crate::__tweak!($($tweak)?),
-                    call: super::run,
-                    with: $crate::package_types::NuGet,
-                }
-            }
-
-            /// npm packages.
-            mod npm {
-                $crate::__per_backend! {
-                    [$($($backend),+)?]
-                    tweak: $crate::__tweak!($($tweak)?),
-                    call: super::run,
-                    with: $crate::package_types::Npm,
-                }
-            }
-
-            /// Maven artifacts.
-            mod maven {
-                $crate::__per_backend! {
-                    [$($($backend),+)?]
-                    tweak: $crate::__tweak!($($tweak)?),
-                    call: super::run,
-                    with: $crate::package_types::Maven,
-                }
+            $crate::__per_type! {
+                [$($($backend),+)?],
+                $crate::__tweak!($($tweak)?);
+                upack => Universal,
+                nuget => NuGet,
+                npm => Npm,
+                maven => Maven,
             }
         }
         $crate::type_test! { $($rest)* }
+    };
+}
+
+/// One module per package type (`module => fixture`, the fixture a
+/// [`TypeFixture`](crate::package_types::TypeFixture) in
+/// [`crate::package_types`]), each holding the tests of
+/// [`__per_backend!`](crate::__per_backend) calling `super::run` with it:
+/// the list of types the cross-type suites run on.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __per_type {
+    ($backends:tt, $tweak:expr;) => {};
+    ($backends:tt, $tweak:expr; $module:ident => $fixture:ident, $($rest:tt)*) => {
+        #[doc = concat!(stringify!($fixture), " packages.")]
+        mod $module {
+            $crate::__per_backend! {
+                $backends
+                tweak: $tweak,
+                call: super::run,
+                with: $crate::package_types::$fixture,
+            }
+        }
+        $crate::__per_type! { $backends, $tweak; $($rest)* }
     };
 }
 
