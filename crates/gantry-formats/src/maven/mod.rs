@@ -13,10 +13,12 @@
 //!
 //! The module reads repository paths ([`parse_path`]), writes the metadata
 //! documents Maven clients read ([`artifact_metadata_xml`],
-//! [`snapshot_metadata_xml`]), reads and writes checksum files
+//! [`snapshot_metadata_xml`]), reads another repository's
+//! ([`read_metadata`]), reads and writes checksum files
 //! ([`ChecksumAlgorithm`]) and reads POMs ([`read_pom`]).
 
 mod metadata;
+mod metadata_reader;
 mod path;
 mod pom;
 mod version;
@@ -25,6 +27,7 @@ pub use metadata::{
     artifact_metadata_xml, format_last_updated, read_checksum_file, snapshot_metadata_xml, ChecksumAlgorithm,
     SnapshotFile,
 };
+pub use metadata_reader::{parse_last_updated, read_metadata, RepositoryMetadata, MAX_METADATA_BYTES};
 pub use path::{
     parse_path, ArtifactFile, Directory, MavenPath, MavenPathKind, SnapshotBuild, MAVEN_METADATA_FILE,
     MAX_PATH_LEN,

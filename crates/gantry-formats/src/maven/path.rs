@@ -209,6 +209,15 @@ impl ArtifactFile {
 }
 
 impl SnapshotBuild {
+    /// Reads a build as it follows a snapshot's base version in a file
+    /// name or a `snapshotVersion` value: `20261203.101500-1`, nothing after.
+    pub fn parse(text: &str) -> Option<Self> {
+        match snapshot_build(text) {
+            Some((build, "")) => Some(build),
+            _ => None,
+        }
+    }
+
     /// The version its files carry: `1.0-20261203.101500-1` for the build
     /// `20261203.101500-1` of `1.0-SNAPSHOT` (the build replaces the
     /// `SNAPSHOT`; it follows any other version after a `-`).
