@@ -236,6 +236,21 @@ impl Connector {
         url: &str,
         accept: &'static str,
     ) -> Result<Option<serde_json::Value>, UpstreamError> {
+        let Some(body) = self.get_document(url, accept).await? else {
+            return Ok(None);
+        };
+        serde_json::from_slice(&body)
+            .map(Some)
+            .map_err(|e| UpstreamError::Malformed(format!("{url}: {e}")))
+    }
+
+    /// Fetches a document's bytes (at most 128 MiB); `Ok(None)` when the
+    /// upstream does not have it.
+    pub async fn get_document(
+        &self,
+        url: &str,
+        accept: &'static str,
+    ) -> Result<Option<Vec<u8>>, UpstreamError> {
         let request = self.get(url).header(ACCEPT, HeaderValue::from_static(accept));
         let Some(mut response) = self.send(request).await? else {
             return Ok(None);
@@ -249,9 +264,7 @@ impl Connector {
             }
             body.extend_from_slice(&chunk);
         }
-        serde_json::from_slice(&body)
-            .map(Some)
-            .map_err(|e| UpstreamError::Malformed(format!("{url}: {e}")))
+        Ok(Some(body))
     }
 
     /// Turns a transport error into an [`UpstreamError`].

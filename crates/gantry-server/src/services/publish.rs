@@ -25,6 +25,10 @@ pub struct ParsedPackage {
     pub extra_files: Vec<ExtraFile>,
     /// Dist-tags to point at the new version (npm's `latest`).
     pub dist_tags: Vec<String>,
+    /// The package file's qualifier and name, when the format's default
+    /// (no qualifier, [`PackageFormat::file_name`]) does not fit: a Maven
+    /// version fetched through a connector starts with its pom.
+    pub main_file: Option<(String, String)>,
 }
 
 /// A file stored beside a version's main file.
@@ -46,7 +50,15 @@ impl ParsedPackage {
             metadata,
             extra_files: Vec::new(),
             dist_tags: Vec::new(),
+            main_file: None,
         }
+    }
+
+    /// Names the package file (its qualifier and file name).
+    #[must_use]
+    pub fn with_main_file(mut self, qualifier: &str, file_name: &str) -> Self {
+        self.main_file = Some((qualifier.to_owned(), file_name.to_owned()));
+        self
     }
 
     /// Adds a file stored beside the package file.
@@ -185,6 +197,54 @@ pub async fn add_file(
     parsed: ParsedPackage,
     file: NewFile,
 ) -> ApiResult<AddFileOutcome> {
+    add_file_as(
+        state,
+        feed,
+        format,
+        staged,
+        parsed,
+        file,
+        caller.user_name(),
+        None,
+    )
+    .await
+}
+
+/// [`add_file`] for a file fetched through `connector`: added by `SYSTEM`,
+/// and a version it creates names the connector in its `added` event.
+pub async fn add_fetched_file(
+    state: &AppState,
+    feed: &FeedRecord,
+    format: &dyn PackageFormat,
+    staged: StagedBlob,
+    parsed: ParsedPackage,
+    file: NewFile,
+    connector: &str,
+) -> ApiResult<AddFileOutcome> {
+    add_file_as(
+        state,
+        feed,
+        format,
+        staged,
+        parsed,
+        file,
+        SYSTEM_USER,
+        Some(connector),
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)] // one private step shared by the two entry points above
+async fn add_file_as(
+    state: &AppState,
+    feed: &FeedRecord,
+    format: &dyn PackageFormat,
+    staged: StagedBlob,
+    parsed: ParsedPackage,
+    file: NewFile,
+    published_by: &str,
+    connector: Option<&str>,
+) -> ApiResult<AddFileOutcome> {
     let key = identity_key(format, &parsed)?;
     state.meta().lease_blob(staged.info()).await?;
     let sha256 = state.blobs().commit(staged).await?.sha256;
@@ -198,7 +258,7 @@ pub async fn add_file(
             name: parsed.id.name,
             version: parsed.version,
             key,
-            published_by: caller.user_name().to_owned(),
+            published_by: published_by.to_owned(),
             metadata: parsed.metadata,
             files: vec![NewPackageFile {
                 qualifier: file.qualifier,
@@ -206,7 +266,7 @@ pub async fn add_file(
                 sha256: sha256.clone(),
             }],
             dist_tags: parsed.dist_tags,
-            connector: None,
+            connector: connector.map(str::to_owned),
         },
         replace: file.replace,
         metadata: file.metadata,
@@ -265,9 +325,15 @@ async fn store(
     let key = identity_key(format, &parsed)?;
     state.meta().lease_blob(staged.info()).await?;
     let blob = state.blobs().commit(staged).await?;
+    let (qualifier, file_name) = parsed.main_file.clone().unwrap_or_else(|| {
+        (
+            String::new(),
+            format.file_name(&parsed.id.group, &parsed.id.name, &parsed.version),
+        )
+    });
     let mut files = vec![NewPackageFile {
-        qualifier: String::new(),
-        file_name: format.file_name(&parsed.id.group, &parsed.id.name, &parsed.version),
+        qualifier,
+        file_name,
         sha256: blob.sha256,
     }];
     for extra in parsed.extra_files {

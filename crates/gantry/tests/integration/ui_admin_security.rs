@@ -556,8 +556,9 @@ async fn connectors_are_managed_without_ever_showing_their_password() {
             page.contains("value=\"npm\"") && page.contains("value=\"nuget\""),
             "{ctx}: {page}"
         );
+        assert!(page.contains("value=\"maven\""), "{ctx}: Maven feeds proxy too");
         assert!(
-            !page.contains("value=\"maven\""),
+            !page.contains("value=\"docker\""),
             "{ctx}: only types with a connector"
         );
 

@@ -2,6 +2,8 @@
 //! from, each version holding its files (jar, pom, sources, classifiers,
 //! signatures), checksums and `maven-metadata.xml` answered by the server.
 
+pub mod connector;
+mod listing;
 pub mod protocol;
 
 use async_trait::async_trait;
@@ -13,6 +15,7 @@ use serde_json::Value;
 
 use super::{DependencyRow, FeedAddress, PackageType, Snippet};
 use crate::api::routes::Routes;
+use crate::connectors::remote::RemoteFormat;
 
 /// Maven's registration.
 pub struct MavenType;
@@ -29,6 +32,10 @@ impl PackageType for MavenType {
 
     fn routes(&self) -> Routes {
         protocol::routes()
+    }
+
+    fn connector(&self) -> Option<&'static dyn RemoteFormat> {
+        Some(&connector::MavenRemote)
     }
 
     fn feed_snippets(&self, a: FeedAddress<'_>) -> Vec<Snippet> {

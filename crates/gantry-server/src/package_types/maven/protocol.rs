@@ -5,7 +5,9 @@
 //! file of the version in the store; checksums and `maven-metadata.xml`
 //! are never stored: the server answers them from the stored files'
 //! digests and from the versions it holds, so they are right after
-//! out-of-order deploys, deletes and promotions.
+//! out-of-order deploys, deletes and promotions. A file the feed does not
+//! hold is asked of its connectors ([`super::connector`]); a folder is
+//! answered with a listing ([`super::listing`]).
 
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -14,14 +16,17 @@ use axum::response::{IntoResponse, Response};
 use gantry_core::{Attribute, FeedType};
 use gantry_formats::maven::{
     self, artifact_metadata_xml, parse_path, read_checksum_file, read_pom, snapshot_metadata_xml,
-    ArtifactFile, ChecksumAlgorithm, Maven, MavenPathKind, SnapshotFile,
+    ArtifactFile, ChecksumAlgorithm, Directory, Maven, MavenPathKind, SnapshotFile,
 };
-use gantry_formats::{PackageFormat, PackageId};
-use gantry_store::{FeedRecord, MetadataOnAdd, PackageFileRecord, PackageQuery, PackageRecord};
+use gantry_formats::PackageId;
+use gantry_store::{FeedRecord, MetadataOnAdd, PackageFileRecord, PackageRecord};
 use serde_json::json;
 
+use super::connector::{self, Proxied};
+use super::listing;
 use crate::api::routes::Routes;
 use crate::auth::Caller;
+use crate::connectors::view;
 use crate::error::{ApiError, ApiResult};
 use crate::protocols::upload::{check_may_upload, stage_body};
 use crate::services::download::{self, Download};
@@ -35,6 +40,8 @@ pub(crate) const FEED_TYPES: &[FeedType] = &[FeedType::Maven];
 /// The repository's routes.
 pub fn routes() -> Routes {
     Routes::default()
+        .add("/maven2/{feed}", &[Method::GET], root)
+        .add("/maven2/{feed}/", &[Method::GET], root)
         .add("/maven2/{feed}/{*path}", &[Method::GET], read)
         .add_with("/maven2/{feed}/{*path}", &[Method::PUT], write, |r| {
             r.layer(DefaultBodyLimit::disable())
@@ -42,7 +49,7 @@ pub fn routes() -> Routes {
 }
 
 /// The media type a file is served with, by its extension.
-fn content_type(extension: &str) -> &'static str {
+pub(super) fn content_type(extension: &str) -> &'static str {
     match extension.rsplit('.').next().unwrap_or_default() {
         "jar" | "war" | "ear" => "application/java-archive",
         "pom" | "xml" => "text/xml",
@@ -65,28 +72,87 @@ fn bad_path(e: gantry_formats::FormatError) -> ApiError {
     ApiError::bad_request(e.0)
 }
 
-/// `GET`/`HEAD`: a file, a checksum, a `maven-metadata.xml`.
+/// `GET`/`HEAD` of the feed's root: its listing.
+async fn root(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(feed): Path<String>,
+) -> ApiResult<Response> {
+    let feed = feeds::find_for_protocol(&state, &feed, FEED_TYPES).await?;
+    state.authorize(&caller, Attribute::ViewPackages, Some(&feed))?;
+    listing::page(&state, &feed, &Directory::default())
+        .await?
+        .ok_or_else(|| not_found(&feed, "root"))
+}
+
+/// `GET`/`HEAD`: a file, a checksum, a `maven-metadata.xml`, a folder.
 async fn read(
     State(state): State<AppState>,
     caller: Caller,
-    Path((feed, path)): Path<(String, String)>,
+    Path((feed, raw_path)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let feed = feeds::find_for_protocol(&state, &feed, FEED_TYPES).await?;
     state.authorize(&caller, Attribute::ViewPackages, Some(&feed))?;
-    let path = parse_path(&path).map_err(bad_path)?;
+    let answer = read_path(&state, &caller, &feed, &raw_path, &headers).await;
+    match answer {
+        // `org/acme` names a folder without its `/`: send the client there,
+        // as a static server does.
+        Err(e)
+            if !raw_path.ends_with('/')
+                && matches!(e.status, StatusCode::NOT_FOUND | StatusCode::BAD_REQUEST) =>
+        {
+            let folder = format!("{raw_path}/");
+            let Ok(maven::MavenPath {
+                kind: MavenPathKind::Directory(directory),
+                ..
+            }) = parse_path(&folder)
+            else {
+                return Err(e);
+            };
+            if listing::children(&state, &feed, &directory).await?.is_empty() {
+                // Neither a file nor a folder of the feed: not there (with
+                // the reason a file's look-up gave, when it gave one).
+                return Err(if e.status == StatusCode::NOT_FOUND {
+                    e
+                } else {
+                    not_found(&feed, &format!("/{raw_path}"))
+                });
+            }
+            let location = format!("/maven2/{}/{folder}", feed.settings.name);
+            let mut response = StatusCode::MOVED_PERMANENTLY.into_response();
+            if let Ok(value) = HeaderValue::from_str(&location) {
+                response.headers_mut().insert(header::LOCATION, value);
+            }
+            Ok(response)
+        }
+        other => other,
+    }
+}
+
+async fn read_path(
+    state: &AppState,
+    caller: &Caller,
+    feed: &FeedRecord,
+    path: &str,
+    headers: &HeaderMap,
+) -> ApiResult<Response> {
+    let path = parse_path(path).map_err(bad_path)?;
     match (path.kind, path.checksum) {
         (MavenPathKind::Artifact(file), None) => {
-            state.authorize(&caller, Attribute::DownloadPackages, Some(&feed))?;
-            let (record, stored) = stored_file(&state, &feed, &file).await?;
+            state.authorize(caller, Attribute::DownloadPackages, Some(feed))?;
+            let (record, stored) = match held_or_proxied(state, feed, &file, None).await? {
+                Held::File(found) => *found,
+                Held::Relayed(response) => return Ok(response),
+            };
             let download = Download {
-                headers: &headers,
-                caller: &caller,
-                feed: &feed,
+                headers,
+                caller,
+                feed,
                 record: &record,
             };
             download::serve_file(
-                &state,
+                state,
                 download,
                 &stored,
                 content_type(&file.extension),
@@ -95,7 +161,10 @@ async fn read(
             .await
         }
         (MavenPathKind::Artifact(file), Some(algorithm)) => {
-            let (_, stored) = stored_file(&state, &feed, &file).await?;
+            let stored = match held_or_proxied(state, feed, &file, Some(algorithm)).await? {
+                Held::File(found) => found.1,
+                Held::Relayed(response) => return Ok(response),
+            };
             let digest = algorithm.select(&stored.md5, &stored.sha1, stored.sha256.as_str(), &stored.sha512);
             Ok(text(StatusCode::OK, "text/plain", digest.to_owned()))
         }
@@ -106,9 +175,10 @@ async fn read(
             },
             checksum,
         ) => {
-            let versions = versions_of(&state, &feed, &group_id, &artifact_id).await?;
+            // The feed's own versions and its upstreams'.
+            let versions = view::versions(state, feed, &Maven, &id(&group_id, &artifact_id)).await?;
             if versions.is_empty() {
-                return Err(not_found(&feed, &format!("{group_id}:{artifact_id}")));
+                return Err(not_found(feed, &format!("{group_id}:{artifact_id}")));
             }
             let names: Vec<&str> = versions.iter().map(|v| v.version.as_str()).collect();
             let updated = versions.iter().map(last_change).max().unwrap_or_default();
@@ -123,10 +193,12 @@ async fn read(
             },
             checksum,
         ) => {
-            let record = find_version(&state, &feed, &group_id, &artifact_id, &version).await?;
-            let builds: Vec<SnapshotFile> = record
-                .files
+            let record = find_version(state, feed, &group_id, &artifact_id, &version)
+                .await
+                .ok();
+            let mut builds: Vec<SnapshotFile> = record
                 .iter()
+                .flat_map(|r| r.files.iter())
                 .filter_map(|f| {
                     maven::parse_path(&format!(
                         "{}/{artifact_id}/{version}/{}",
@@ -140,18 +212,57 @@ async fn read(
                     _ => None,
                 })
                 .collect();
+            let mut updated = record.as_ref().map(last_change);
+            if view::is_proxied(feed) {
+                let (upstream, upstream_updated) =
+                    connector::upstream_snapshot_files(state, feed, &group_id, &artifact_id, &version)
+                        .await?;
+                builds.extend(upstream);
+                updated = updated.max(upstream_updated);
+            }
             if builds.is_empty() {
                 return Err(not_found(
-                    &feed,
+                    feed,
                     &format!("{group_id}:{artifact_id}:{version} builds"),
                 ));
             }
-            let xml = snapshot_metadata_xml(&group_id, &artifact_id, &version, &builds, last_change(&record));
+            let xml = snapshot_metadata_xml(
+                &group_id,
+                &artifact_id,
+                &version,
+                &builds,
+                updated.unwrap_or_default(),
+            );
             Ok(document(xml, checksum))
         }
-        (MavenPathKind::Directory(_), _) => Err(ApiError::not_found(
-            "Directory listings are not served yet; ask for a file or a maven-metadata.xml.",
-        )),
+        (MavenPathKind::Directory(directory), _) => listing::page(state, feed, &directory)
+            .await?
+            .ok_or_else(|| not_found(feed, &format!("folder /{}", directory.path()))),
+    }
+}
+
+/// A file the feed holds, or fetched (or relayed) through its connectors.
+enum Held {
+    File(Box<(PackageRecord, PackageFileRecord)>),
+    Relayed(Response),
+}
+
+async fn held_or_proxied(
+    state: &AppState,
+    feed: &FeedRecord,
+    file: &ArtifactFile,
+    checksum: Option<ChecksumAlgorithm>,
+) -> ApiResult<Held> {
+    match stored_file(state, feed, file).await {
+        Ok(found) => Ok(Held::File(Box::new(found))),
+        Err(missing) if missing.status == StatusCode::NOT_FOUND && view::is_proxied(feed) => {
+            match connector::fetch_file(state, feed, file, checksum).await? {
+                Proxied::Stored(found) => Ok(Held::File(found)),
+                Proxied::Relayed(response) => Ok(Held::Relayed(response)),
+                Proxied::Missing => Err(missing),
+            }
+        }
+        Err(e) => Err(e),
     }
 }
 
@@ -197,25 +308,6 @@ fn id(group_id: &str, artifact_id: &str) -> PackageId {
         group: group_id.to_owned(),
         name: artifact_id.to_owned(),
     }
-}
-
-async fn versions_of(
-    state: &AppState,
-    feed: &FeedRecord,
-    group_id: &str,
-    artifact_id: &str,
-) -> ApiResult<Vec<PackageRecord>> {
-    Ok(state
-        .meta()
-        .find_packages(
-            feed.id,
-            &PackageQuery {
-                group_key: Some(Maven.group_key(group_id)),
-                name_key: Some(Maven.name_key(artifact_id)),
-                version_key: None,
-            },
-        )
-        .await?)
 }
 
 async fn find_version(
