@@ -1,6 +1,7 @@
 //! Feeds arbitrary bytes to the Maven readers of client input: as text to
 //! the repository path parser (and, split at `/`, to the version order),
-//! and as bytes to the POM reader. None may panic. An accepted path must
+//! and as bytes to the POM reader and the reader of an upstream's
+//! `maven-metadata.xml`. None may panic. An accepted path must
 //! print back to itself and parse again to the same value, and what it
 //! names must be valid Maven coordinates that render to well-formed
 //! metadata; an accepted POM must have valid coordinates.
@@ -10,7 +11,8 @@
 use std::cmp::Ordering;
 
 use gantry_formats::maven::{
-    artifact_metadata_xml, compare_versions, parse_path, read_pom, snapshot_metadata_xml, sort_versions,
+    artifact_metadata_xml, compare_versions, parse_path, read_metadata, read_pom, snapshot_metadata_xml,
+    sort_versions,
     validate_artifact_id, validate_group_id, validate_version, ArtifactFile, ComparableVersion,
     MavenPathKind,
 };
@@ -31,6 +33,17 @@ fuzz_target!(|data: &[u8]| {
         let metadata = pom.metadata();
         assert!(metadata["dependencies"].is_array());
         serde_json::to_string(&metadata).expect("the metadata serialises");
+    }
+
+    if let Ok(metadata) = read_metadata(data) {
+        // What a connector merges must be valid versions and builds that
+        // render to metadata again.
+        let versions: Vec<&str> = metadata.versions.iter().map(String::as_str).collect();
+        for version in &versions {
+            assert!(validate_version(version).is_ok(), "{version:?} was accepted");
+        }
+        let _ = artifact_metadata_xml("g", "a", &versions, metadata.last_updated_millis.unwrap_or_default());
+        let _ = snapshot_metadata_xml("g", "a", "1.0-SNAPSHOT", &metadata.snapshot_files, 0);
     }
 
     let Ok(text) = std::str::from_utf8(data) else {
