@@ -8,8 +8,9 @@
 //! stored as a file of its version and served; from then on it is served
 //! from the feed, upstream up or down. The artifact's `maven-metadata.xml`
 //! merges the upstreams' versions with the feed's own (through
-//! [`RemoteFormat::versions`], so the packages API lists them too), and a
-//! snapshot's version metadata merges the upstreams' builds.
+//! [`RemoteFormat::versions`]), and a snapshot's version metadata merges
+//! the upstreams' builds. Promoting a version the feed only proxies
+//! fetches it whole ([`RemoteFormat::parse`]): its pom and its artifact.
 
 use async_trait::async_trait;
 use axum::body::Body;
@@ -102,8 +103,8 @@ impl RemoteFormat for MavenRemote {
         Ok(Vec::new())
     }
 
-    /// A version fetched whole (its first download through the packages
-    /// API, or its promotion): the fetched file is its pom, which must name
+    /// A version fetched whole (its promotion from a feed that only
+    /// proxies it): the fetched file is its pom, which must name
     /// the version; the artifact its packaging names is fetched beside it.
     async fn parse(
         &self,
