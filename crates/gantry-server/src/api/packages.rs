@@ -336,7 +336,8 @@ pub async fn download(
             (file, file_name)
         }
     };
-    download::serve_file(&state, download, file, format.content_type(), &file_name).await
+    let content_type = feeds::package_type_of(&feed)?.content_type_of(&file_name);
+    download::serve_file(&state, download, file, content_type, &file_name).await
 }
 
 /// Deletes one version.

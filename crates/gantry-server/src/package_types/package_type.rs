@@ -111,6 +111,12 @@ pub trait PackageType: Send + Sync + 'static {
         record.primary_file()
     }
 
+    /// The media type a file of a version is downloaded with, by its
+    /// name; by default the format's one type for its package files.
+    fn content_type_of(&self, _file_name: &str) -> &'static str {
+        self.format().content_type()
+    }
+
     /// Reads an uploaded package file into what publish stores, refusing a
     /// file that is not a valid package of this type.
     async fn parse_upload(&self, _state: &AppState, _staged: &StagedBlob) -> ApiResult<ParsedPackage> {

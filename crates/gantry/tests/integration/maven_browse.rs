@@ -195,3 +195,26 @@ async fn the_web_ui_shows_maven_settings_and_commands() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_packages_api_serves_each_maven_file_with_its_media_type() {
+    for app in TestApp::each_backend().await {
+        let ctx = format!("{:?}", app.backend);
+        app.create_feed("libs", "maven").await;
+        deploy(&app, "libs", "org.acme", "widget", "1.0", "1.0").await;
+        let query = "/api/packages/libs/download?group=org.acme&name=widget&version=1.0";
+        for (file, media_type) in [
+            ("", "application/java-archive"),
+            ("&file=widget-1.0.jar", "application/java-archive"),
+            ("&file=widget-1.0.pom", "text/xml"),
+        ] {
+            let response = app
+                .admin(Method::GET, &format!("{query}{file}"))
+                .send()
+                .await
+                .expect("GET");
+            assert_eq!(response.status(), StatusCode::OK, "{ctx}: {file}");
+            assert_eq!(response.headers()["content-type"], media_type, "{ctx}: {file}");
+        }
+    }
+}

@@ -38,6 +38,11 @@ impl PackageType for MavenType {
         Some(&connector::MavenRemote)
     }
 
+    /// A pom is XML, a jar an archive: by the file's extension.
+    fn content_type_of(&self, file_name: &str) -> &'static str {
+        protocol::content_type(file_name)
+    }
+
     fn feed_snippets(&self, a: FeedAddress<'_>) -> Vec<Snippet> {
         let (base, feed) = (a.base, a.feed);
         vec![

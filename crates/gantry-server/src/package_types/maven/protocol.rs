@@ -48,7 +48,8 @@ pub fn routes() -> Routes {
         })
 }
 
-/// The media type a file is served with, by its extension.
+/// The media type a file is served with, by its extension (or its whole
+/// name: only what follows the last dot counts).
 pub(super) fn content_type(extension: &str) -> &'static str {
     match extension.rsplit('.').next().unwrap_or_default() {
         "jar" | "war" | "ear" => "application/java-archive",
