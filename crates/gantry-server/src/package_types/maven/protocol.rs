@@ -28,7 +28,9 @@ use crate::api::routes::Routes;
 use crate::auth::Caller;
 use crate::connectors::view;
 use crate::error::{ApiError, ApiResult};
+use crate::protocols::documents::{package_document_key, respond};
 use crate::protocols::upload::{check_may_upload, stage_body};
+use crate::services::documents::Document;
 use crate::services::download::{self, Download};
 use crate::services::publish::{add_file, NewFile, ParsedPackage};
 use crate::services::{feeds, packages};
@@ -176,15 +178,15 @@ async fn read_path(
             },
             checksum,
         ) => {
-            // The feed's own versions and its upstreams'.
-            let versions = view::versions(state, feed, &Maven, &id(&group_id, &artifact_id)).await?;
-            if versions.is_empty() {
-                return Err(not_found(feed, &format!("{group_id}:{artifact_id}")));
-            }
-            let names: Vec<&str> = versions.iter().map(|v| v.version.as_str()).collect();
-            let updated = versions.iter().map(last_change).max().unwrap_or_default();
-            let xml = artifact_metadata_xml(&group_id, &artifact_id, &names, updated);
-            Ok(document(xml, checksum))
+            let document = artifact_metadata(state, feed, &group_id, &artifact_id).await?;
+            Ok(match checksum {
+                None => respond(headers, "text/xml", &document),
+                Some(algorithm) => text(
+                    StatusCode::OK,
+                    "text/plain",
+                    digest_hex(algorithm, &document.body),
+                ),
+            })
         }
         (
             MavenPathKind::VersionMetadata {
@@ -265,6 +267,41 @@ async fn held_or_proxied(
         }
         Err(e) => Err(e),
     }
+}
+
+/// An artifact's `maven-metadata.xml`: the feed's own versions and its
+/// upstreams'. Kept per feed revision (and, in a proxy feed, per upstream
+/// answer), so that an artifact with a thousand versions is not read from
+/// the database at every build's request.
+async fn artifact_metadata(
+    state: &AppState,
+    feed: &FeedRecord,
+    group_id: &str,
+    artifact_id: &str,
+) -> ApiResult<Document> {
+    let id = id(group_id, artifact_id);
+    let key = package_document_key(
+        state,
+        feed,
+        &Maven,
+        &id,
+        format!("maven-metadata:{group_id}:{artifact_id}"),
+    )
+    .await?;
+    if let Some(kept) = key.as_ref().and_then(|key| state.documents().get(feed, key)) {
+        return Ok(kept);
+    }
+    let versions = view::versions(state, feed, &Maven, &id).await?;
+    if versions.is_empty() {
+        return Err(not_found(feed, &format!("{group_id}:{artifact_id}")));
+    }
+    let names: Vec<&str> = versions.iter().map(|v| v.version.as_str()).collect();
+    let updated = versions.iter().map(last_change).max().unwrap_or_default();
+    let document = Document::new(artifact_metadata_xml(group_id, artifact_id, &names, updated).into_bytes());
+    if let Some(key) = key {
+        state.documents().put(feed, key, document.clone());
+    }
+    Ok(document)
 }
 
 /// A generated document, or its checksum.
