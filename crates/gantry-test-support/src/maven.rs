@@ -322,6 +322,28 @@ impl MavenCli {
         result
     }
 
+    /// `mvn deploy` of the project whose pom is `pom` (see
+    /// [`write_jar_project`]), tests skipped (`-Dmaven.test.skip=true`),
+    /// to its `distributionManagement` repository `repository_id`
+    /// (`credentials` in its `<server>` entry, or no entry). Its plugins
+    /// come from Debian's repository ([`PROJECT_PLUGINS`]).
+    pub async fn deploy_project(
+        &self,
+        pom: &Path,
+        repository_id: &str,
+        credentials: Option<&MavenCredentials>,
+    ) -> MvnResult {
+        let args = vec![
+            "-f".into(),
+            pom.display().to_string(),
+            "deploy".into(),
+            "-Dmaven.test.skip=true".into(),
+        ];
+        let servers: Vec<(&str, &MavenCredentials)> =
+            credentials.map(|c| (repository_id, c)).into_iter().collect();
+        self.run(&[repository_id], &servers, &args).await
+    }
+
     /// Runs mvn with `args` (goals and `-D` options) in batch mode, with a
     /// fresh settings.xml holding `servers` (`(id, credentials)`) and
     /// mirroring every repository but `unmirrored` to Debian's repository,
@@ -544,6 +566,251 @@ pub fn local_path(coordinates: &str) -> PathBuf {
         .join(artifact)
         .join(version)
         .join(format!("{artifact}-{version}{classifier}.{extension}"))
+}
+
+/// The plugins a jar project's `deploy` runs, pinned to the versions
+/// Debian ships (`libmaven-resources-plugin-java`,
+/// `libmaven-compiler-plugin-java`, `libsurefire-java`,
+/// `libmaven-jar-plugin-java`, `libmaven-install-plugin-java`,
+/// `libmaven-deploy-plugin-java`; `scripts/install-maven-client` installs
+/// them), so that mvn finds each in Debian's repository.
+pub const PROJECT_PLUGINS: [(&str, &str); 6] = [
+    ("maven-resources-plugin", "3.3.0"),
+    ("maven-compiler-plugin", "3.10.1"),
+    ("maven-surefire-plugin", "2.22.3"),
+    ("maven-jar-plugin", "3.3.0"),
+    ("maven-install-plugin", "3.1.0"),
+    ("maven-deploy-plugin", "3.0.0"),
+];
+
+/// Writes a one-class jar project into `dir`: `pom.xml` (packaging `jar`,
+/// Java 11, [`PROJECT_PLUGINS`] pinned, `distributionManagement` naming
+/// the repository `repository_id` at `url` for releases and snapshots) and
+/// `src/main/java/{group as path}/Greeter.java` (the group is its Java
+/// package, so it must be a valid package name). Returns the pom's path;
+/// `mvn deploy` leaves the jar in `target/{artifact}-{version}.jar`.
+pub fn write_jar_project(
+    dir: &Path,
+    group: &str,
+    artifact: &str,
+    version: &str,
+    repository_id: &str,
+    url: &str,
+) -> PathBuf {
+    let mut plugins = String::new();
+    for (plugin, plugin_version) in PROJECT_PLUGINS {
+        let _ = write!(
+            plugins,
+            "\n        <plugin>\n          <groupId>org.apache.maven.plugins</groupId>\n          \
+             <artifactId>{plugin}</artifactId>\n          <version>{plugin_version}</version>\n        </plugin>"
+        );
+    }
+    let repository = format!(
+        "<id>{}</id>\n      <url>{}</url>",
+        xml_escape(repository_id),
+        xml_escape(url)
+    );
+    let pom = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<project xmlns="http://maven.apache.org/POM/4.0.0" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://maven.apache.org/POM/4.0.0 http://maven.apache.org/xsd/maven-4.0.0.xsd">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>{}</groupId>
+  <artifactId>{}</artifactId>
+  <version>{}</version>
+  <packaging>jar</packaging>
+  <description>A one-class project of Gantry's tests.</description>
+  <properties>
+    <project.build.sourceEncoding>UTF-8</project.build.sourceEncoding>
+    <maven.compiler.release>11</maven.compiler.release>
+  </properties>
+  <distributionManagement>
+    <repository>
+      {repository}
+    </repository>
+    <snapshotRepository>
+      {repository}
+    </snapshotRepository>
+  </distributionManagement>
+  <build>
+    <pluginManagement>
+      <plugins>{plugins}
+      </plugins>
+    </pluginManagement>
+  </build>
+</project>
+"#,
+        xml_escape(group),
+        xml_escape(artifact),
+        xml_escape(version),
+    );
+    let package = group.replace('.', "/");
+    let source = dir.join("src/main/java").join(&package).join("Greeter.java");
+    std::fs::create_dir_all(source.parent().expect("parent")).expect("source folder");
+    std::fs::write(
+        &source,
+        format!(
+            "package {group};\n\npublic final class Greeter {{\n    public static String greet(String name) {{\n        \
+             return \"Hello, \" + name + \"!\";\n    }}\n}}\n"
+        ),
+    )
+    .expect("Greeter.java");
+    let path = dir.join("pom.xml");
+    std::fs::write(&path, pom).expect("pom.xml");
+    path
+}
+
+/// One release of an artifact as a test deploys it: a jar ([`maven_jar`])
+/// and its pom ([`maven_pom`], packaging `jar`), and where they lie in a
+/// feed's maven2 layout.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MavenArtifact {
+    /// The groupId (`org.acme`).
+    pub group: String,
+    /// The artifactId (`widget`).
+    pub artifact: String,
+    /// The version (`1.0`).
+    pub version: String,
+    /// The jar's bytes.
+    pub jar: Vec<u8>,
+    /// The pom.
+    pub pom: String,
+}
+
+impl MavenArtifact {
+    /// `group:artifact:version` with a fresh jar and pom.
+    pub fn new(group: &str, artifact: &str, version: &str) -> Self {
+        Self {
+            group: group.into(),
+            artifact: artifact.into(),
+            version: version.into(),
+            jar: maven_jar(group, artifact, version),
+            pom: maven_pom(group, artifact, version, "jar"),
+        }
+    }
+
+    /// `group:artifact:version`, as `dependency:get` takes it.
+    pub fn coordinates(&self) -> String {
+        format!("{}:{}:{}", self.group, self.artifact, self.version)
+    }
+
+    /// `/maven2/{feed}/{group as path}/{artifact}`: the artifact's folder,
+    /// which holds its `maven-metadata.xml`.
+    pub fn artifact_dir(&self, feed: &str) -> String {
+        format!(
+            "/maven2/{feed}/{}/{}",
+            self.group.replace('.', "/"),
+            self.artifact
+        )
+    }
+
+    /// `/maven2/{feed}/.../{artifact}/maven-metadata.xml`.
+    pub fn metadata_path(&self, feed: &str) -> String {
+        format!("{}/maven-metadata.xml", self.artifact_dir(feed))
+    }
+
+    /// `/maven2/{feed}/.../{version}/{artifact}-{version}.{extension}`:
+    /// the jar (`"jar"`), the pom (`"pom"`) or a checksum (`"jar.sha1"`).
+    pub fn path(&self, feed: &str, extension: &str) -> String {
+        format!(
+            "{}/{version}/{}-{version}.{extension}",
+            self.artifact_dir(feed),
+            self.artifact,
+            version = self.version
+        )
+    }
+
+    /// The `PUT`s of a plain upload (`curl -T`, no checksums, no
+    /// metadata): the jar, then the pom, with `ADMIN_KEY`. Each request is
+    /// `'static`, so that a test may send them from tasks of its own.
+    pub fn put_requests(&self, app: &crate::TestApp, feed: &str) -> [reqwest::RequestBuilder; 2] {
+        [
+            app.admin(reqwest::Method::PUT, &self.path(feed, "jar"))
+                .body(self.jar.clone()),
+            app.admin(reqwest::Method::PUT, &self.path(feed, "pom"))
+                .body(self.pom.clone()),
+        ]
+    }
+
+    /// Sends [`Self::put_requests`] in order, stopping at the first that is
+    /// refused; returns the last answer's status and body.
+    pub async fn put(&self, app: &crate::TestApp, feed: &str) -> (reqwest::StatusCode, String) {
+        send_in_order(self.put_requests(app, feed)).await
+    }
+}
+
+/// Sends `requests` one after the other, stopping at the first that is
+/// refused (as mvn does); returns the last answer's status and body.
+pub async fn send_in_order(
+    requests: impl IntoIterator<Item = reqwest::RequestBuilder>,
+) -> (reqwest::StatusCode, String) {
+    let mut answer = (reqwest::StatusCode::NO_CONTENT, String::new());
+    for request in requests {
+        let response = request.send().await.expect("request");
+        answer = (response.status(), response.text().await.expect("body"));
+        if !answer.0.is_success() {
+            break;
+        }
+    }
+    answer
+}
+
+/// What a client reads from an artifact's `maven-metadata.xml`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArtifactMetadata {
+    /// `<latest>`.
+    pub latest: Option<String>,
+    /// `<release>`.
+    pub release: Option<String>,
+    /// Each `<version>` of `<versions>`, in the document's order.
+    pub versions: Vec<String>,
+    /// `<lastUpdated>`.
+    pub last_updated: Option<String>,
+}
+
+impl ArtifactMetadata {
+    /// Reads the elements above from `xml` (a plain scan: the documents
+    /// are Maven's, without comments or CDATA).
+    pub fn parse(xml: &str) -> Self {
+        let versions = xml_element(xml, "versions")
+            .map(|list| xml_elements(list, "version"))
+            .unwrap_or_default();
+        Self {
+            latest: xml_element(xml, "latest").map(str::to_owned),
+            release: xml_element(xml, "release").map(str::to_owned),
+            versions: versions.into_iter().map(str::to_owned).collect(),
+            last_updated: xml_element(xml, "lastUpdated").map(str::to_owned),
+        }
+    }
+}
+
+/// `xml` without its `<lastUpdated>` element: what stays the same when
+/// the same versions are deployed at another moment.
+pub fn without_last_updated(xml: &str) -> String {
+    match (xml.find("<lastUpdated>"), xml.find("</lastUpdated>")) {
+        (Some(start), Some(end)) if start < end => {
+            format!("{}{}", &xml[..start], &xml[end + "</lastUpdated>".len()..])
+        }
+        _ => xml.to_owned(),
+    }
+}
+
+/// The text of the first `<tag>...</tag>` of `xml`.
+fn xml_element<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
+    xml_elements(xml, tag).into_iter().next()
+}
+
+/// The text of every `<tag>...</tag>` of `xml`, in order.
+fn xml_elements<'a>(xml: &'a str, tag: &str) -> Vec<&'a str> {
+    let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
+    let mut found = Vec::new();
+    let mut rest = xml;
+    while let Some(start) = rest.find(&open) {
+        let after = &rest[start + open.len()..];
+        let Some(end) = after.find(&close) else { break };
+        found.push(after[..end].trim());
+        rest = &after[end + close.len()..];
+    }
+    found
 }
 
 /// The plugin-only local repository strict calls start from: built once
@@ -1521,6 +1788,54 @@ mod tests {
             .expect("read");
         assert_eq!(class[..4], [0xCA, 0xFE, 0xBA, 0xBE]);
         assert_ne!(maven_jar("a.b", "c", "1.0"), maven_jar("a.b", "c", "1.1"));
+    }
+
+    #[test]
+    fn artifact_metadata_is_read_and_compared_without_last_updated() {
+        let xml = "<metadata modelVersion=\"1.1.0\">\n  <groupId>a</groupId>\n  <artifactId>c</artifactId>\n  \
+                   <versioning>\n    <latest>1.10</latest>\n    <release>1.10</release>\n    <versions>\n      \
+                   <version>1.9</version>\n      <version>1.10</version>\n    </versions>\n    \
+                   <lastUpdated>20261203101500</lastUpdated>\n  </versioning>\n</metadata>\n";
+        let read = ArtifactMetadata::parse(xml);
+        assert_eq!(read.latest.as_deref(), Some("1.10"));
+        assert_eq!(read.release.as_deref(), Some("1.10"));
+        assert_eq!(read.versions, ["1.9", "1.10"]);
+        assert_eq!(read.last_updated.as_deref(), Some("20261203101500"));
+        let later = xml.replace("20261203101500", "20261203101501");
+        assert_ne!(xml, later);
+        assert_eq!(without_last_updated(xml), without_last_updated(&later));
+        assert!(!without_last_updated(xml).contains("lastUpdated"));
+    }
+
+    #[test]
+    fn a_jar_project_pins_debians_plugins() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let pom = write_jar_project(
+            dir.path(),
+            "org.acme.app",
+            "greeter",
+            "1.0",
+            "feed",
+            "http://h/maven2/feed/",
+        );
+        let xml = std::fs::read_to_string(&pom).expect("pom");
+        for (plugin, version) in PROJECT_PLUGINS {
+            assert!(
+                xml.contains(&format!(
+                    "<artifactId>{plugin}</artifactId>\n          <version>{version}</version>"
+                )),
+                "{plugin} {version} in {xml}"
+            );
+        }
+        assert_eq!(
+            xml.matches("<id>feed</id>").count(),
+            2,
+            "releases and snapshots: {xml}"
+        );
+        assert!(dir
+            .path()
+            .join("src/main/java/org/acme/app/Greeter.java")
+            .is_file());
     }
 
     #[test]

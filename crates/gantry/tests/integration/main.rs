@@ -19,6 +19,7 @@ mod hostile_archives;
 mod maven_browse;
 mod maven_client;
 mod maven_connectors;
+mod maven_deploy;
 mod migration;
 mod npm_client;
 mod npm_registry;
