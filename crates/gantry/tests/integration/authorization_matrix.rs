@@ -430,6 +430,11 @@ fn case_for(route: &RouteEntry) -> Option<Case> {
             "/maven2/maven-target/org/acme/widget/1.0/widget-1.0.jar",
             all(&[(ViewPackages, maven), (DownloadPackages, maven)]),
         ),
+        // The root's listing, with and without its slash.
+        ("GET", "/maven2/{feed}" | "/maven2/{feed}/") => get(
+            &route.path.replace("{feed}", "maven-target"),
+            all(&[(ViewPackages, maven)]),
+        ),
         ("PUT", "/maven2/{feed}/{*path}") => Case {
             path: "/maven2/maven-target/org/acme/widget/2.0/widget-2.0.jar".into(),
             body: Some(Body::Bytes(b"widget 2 jar".to_vec())),
