@@ -249,25 +249,13 @@ async fn add_file_as(
     state.meta().lease_blob(staged.info()).await?;
     let sha256 = state.blobs().commit(staged).await?.sha256;
     let display = display_name(&parsed);
+    let files = vec![NewPackageFile {
+        qualifier: file.qualifier,
+        file_name: file.file_name.clone(),
+        sha256: sha256.clone(),
+    }];
     let upload = NewFileUpload {
-        package: NewPackage {
-            feed_id: feed.id,
-            feed_name: feed.settings.name.clone(),
-            package_type: feed.settings.feed_type.package_type().to_owned(),
-            group: parsed.id.group,
-            name: parsed.id.name,
-            version: parsed.version,
-            key,
-            published_by: published_by.to_owned(),
-            metadata: parsed.metadata,
-            files: vec![NewPackageFile {
-                qualifier: file.qualifier,
-                file_name: file.file_name.clone(),
-                sha256: sha256.clone(),
-            }],
-            dist_tags: parsed.dist_tags,
-            connector: connector.map(str::to_owned),
-        },
+        package: package_row(feed, key, parsed, files, published_by, connector),
         replace: file.replace,
         metadata: file.metadata,
     };
@@ -317,7 +305,7 @@ async fn store(
     feed: &FeedRecord,
     format: &dyn PackageFormat,
     staged: StagedBlob,
-    parsed: ParsedPackage,
+    mut parsed: ParsedPackage,
     published_by: &str,
     overwrite: bool,
     connector: Option<&str>,
@@ -325,7 +313,7 @@ async fn store(
     let key = identity_key(format, &parsed)?;
     state.meta().lease_blob(staged.info()).await?;
     let blob = state.blobs().commit(staged).await?;
-    let (qualifier, file_name) = parsed.main_file.clone().unwrap_or_else(|| {
+    let (qualifier, file_name) = parsed.main_file.take().unwrap_or_else(|| {
         (
             String::new(),
             format.file_name(&parsed.id.group, &parsed.id.name, &parsed.version),
@@ -336,7 +324,7 @@ async fn store(
         file_name,
         sha256: blob.sha256,
     }];
-    for extra in parsed.extra_files {
+    for extra in std::mem::take(&mut parsed.extra_files) {
         state.meta().lease_blob(extra.staged.info()).await?;
         files.push(NewPackageFile {
             qualifier: extra.qualifier,
@@ -344,7 +332,22 @@ async fn store(
             sha256: state.blobs().commit(extra.staged).await?.sha256,
         });
     }
-    let package = NewPackage {
+    let package = package_row(feed, key, parsed, files, published_by, connector);
+    Ok(state.meta().add_package(&package, overwrite).await?)
+}
+
+/// The row a version is stored as: `parsed` (whose extra files are already
+/// among `files`) in `feed`, published by `published_by`, through
+/// `connector` when it was fetched.
+fn package_row(
+    feed: &FeedRecord,
+    key: PackageKey,
+    parsed: ParsedPackage,
+    files: Vec<NewPackageFile>,
+    published_by: &str,
+    connector: Option<&str>,
+) -> NewPackage {
+    NewPackage {
         feed_id: feed.id,
         feed_name: feed.settings.name.clone(),
         package_type: feed.settings.feed_type.package_type().to_owned(),
@@ -357,6 +360,5 @@ async fn store(
         files,
         dist_tags: parsed.dist_tags,
         connector: connector.map(str::to_owned),
-    };
-    Ok(state.meta().add_package(&package, overwrite).await?)
+    }
 }
