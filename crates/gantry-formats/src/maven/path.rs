@@ -196,6 +196,12 @@ impl ArtifactFile {
         )
     }
 
+    /// Whether this is the version's own pom (`widget-1.0.pom`, no
+    /// classifier): the file that describes the version.
+    pub fn is_version_pom(&self) -> bool {
+        self.extension == "pom" && self.classifier.is_none()
+    }
+
     /// The file as a build of a snapshot, for [`snapshot_metadata_xml`](super::snapshot_metadata_xml);
     /// `None` unless it is a timestamped snapshot file.
     pub fn snapshot_file(&self) -> Option<SnapshotFile> {

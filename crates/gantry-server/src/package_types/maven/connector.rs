@@ -20,16 +20,16 @@ use gantry_formats::maven::{
     read_checksum_file, read_metadata, read_pom, ArtifactFile, ChecksumAlgorithm, Maven, SnapshotFile,
 };
 use gantry_formats::PackageId;
-use gantry_store::{FeedRecord, MetadataOnAdd, PackageFileRecord, PackageRecord, StagedBlob};
+use gantry_store::{FeedRecord, PackageRecord, StagedBlob};
 use serde_json::json;
 
+use super::protocol::{staged_bytes, version_file};
 use crate::connectors::remote::{RemoteFormat, RemoteVersion};
 use crate::connectors::upstream::{Connector, UpstreamError};
 use crate::connectors::view::{connectors_of, full_name};
 use crate::error::{ApiError, ApiResult};
 use crate::protocols::upload::stage_stream;
-use crate::services::packages;
-use crate::services::publish::{add_fetched_file, NewFile, ParsedPackage};
+use crate::services::publish::{add_fetched_file, ParsedPackage};
 use crate::state::AppState;
 
 /// What a maven2 upstream is asked for documents with.
@@ -112,9 +112,7 @@ impl RemoteFormat for MavenRemote {
         staged: &StagedBlob,
         remote: &PackageRecord,
     ) -> ApiResult<ParsedPackage> {
-        let bytes = tokio::fs::read(staged.path())
-            .await
-            .map_err(|e| ApiError::internal("could not read the fetched pom", &e))?;
+        let bytes = staged_bytes(staged).await?;
         let pom = read_pom(&bytes).map_err(|e| ApiError::bad_request(e.0))?;
         if (
             pom.group_id.as_str(),
@@ -207,8 +205,8 @@ async fn fetch_verified(
 
 /// What the feed's connectors gave for a file the feed does not hold.
 pub(super) enum Proxied {
-    /// Fetched and stored: the version and the file, to serve like any.
-    Stored(Box<(PackageRecord, PackageFileRecord)>),
+    /// Fetched and stored: the feed now holds it.
+    Stored,
     /// Relayed without storing (the feed does not cache connectors).
     Relayed(Response),
     /// No connector has it (or the feed has none).
@@ -293,62 +291,19 @@ async fn store_from(
     };
     // The version's pom gives its description and dependencies, as a
     // deployed one does; it must be the artifact's own.
-    let metadata = if file.extension == "pom" && file.classifier.is_none() {
-        let bytes = tokio::fs::read(staged.path())
-            .await
-            .map_err(|e| Failure::Local(ApiError::internal("could not read the fetched pom", &e)))?;
-        let pom = read_pom(&bytes).map_err(|e| UpstreamError::Malformed(format!("{url}: {}", e.0)))?;
-        if pom.group_id != file.group_id || pom.artifact_id != file.artifact_id {
-            return Err(UpstreamError::Malformed(format!(
-                "{url} describes {}:{}",
-                pom.group_id, pom.artifact_id
-            ))
-            .into());
-        }
-        Some(pom.metadata())
+    let pom = if file.is_version_pom() {
+        Some(staged_bytes(&staged).await.map_err(Failure::Local)?)
     } else {
         None
     };
-    let parsed = ParsedPackage::new(
-        PackageId {
-            group: file.group_id.clone(),
-            name: file.artifact_id.clone(),
-        },
-        file.version.clone(),
-        metadata.clone().unwrap_or_else(|| json!({})),
-    );
-    let new_file = NewFile {
-        qualifier: file.file_name.clone(),
-        file_name: file.file_name.clone(),
-        replace: false,
-        metadata: if metadata.is_some() {
-            MetadataOnAdd::Replace
-        } else {
-            MetadataOnAdd::KeepExisting
-        },
-    };
+    let (parsed, new_file) = version_file(file, pom.as_deref(), false)
+        .map_err(|e| UpstreamError::Malformed(format!("{url}: {}", e.0)))?;
     add_fetched_file(state, feed, &Maven, staged, parsed, new_file, connector.name())
         .await
         .map_err(Failure::Local)?;
     tracing::info!(feed = %feed.settings.name, file = %file.file_name, connector = %connector.name(),
         "maven file cached from connector");
-    let spec = gantry_core::VersionSpec::Exact(file.version.clone());
-    let id = PackageId {
-        group: file.group_id.clone(),
-        name: file.artifact_id.clone(),
-    };
-    let record = packages::find_version(state, feed, &Maven, &id, &spec)
-        .await
-        .map_err(Failure::Local)?;
-    let stored = packages::file_of(&record, &file.file_name)
-        .cloned()
-        .ok_or_else(|| {
-            Failure::Local(ApiError::internal(
-                "maven fetch",
-                &"the stored file is not in its version",
-            ))
-        })?;
-    Ok(Some(Proxied::Stored(Box::new((record, stored)))))
+    Ok(Some(Proxied::Stored))
 }
 
 /// Relays a file (or its checksum) from one upstream, storing nothing.

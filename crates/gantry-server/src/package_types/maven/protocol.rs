@@ -18,8 +18,8 @@ use gantry_formats::maven::{
     self, artifact_metadata_xml, parse_path, read_checksum_file, read_pom, snapshot_metadata_xml,
     ArtifactFile, ChecksumAlgorithm, Directory, Maven, MavenPathKind, SnapshotFile,
 };
-use gantry_formats::PackageId;
-use gantry_store::{FeedRecord, MetadataOnAdd, PackageFileRecord, PackageRecord};
+use gantry_formats::{FormatError, PackageId};
+use gantry_store::{FeedRecord, MetadataOnAdd, PackageFileRecord, PackageRecord, StagedBlob};
 use serde_json::json;
 
 use super::connector::{self, Proxied};
@@ -181,11 +181,7 @@ async fn read_path(
             let document = artifact_metadata(state, feed, &group_id, &artifact_id).await?;
             Ok(match checksum {
                 None => respond(headers, "text/xml", &document),
-                Some(algorithm) => text(
-                    StatusCode::OK,
-                    "text/plain",
-                    digest_hex(algorithm, &document.body),
-                ),
+                Some(algorithm) => checksum_of(algorithm, &document.body),
             })
         }
         (
@@ -260,7 +256,7 @@ async fn held_or_proxied(
         Ok(found) => Ok(Held::File(Box::new(found))),
         Err(missing) if missing.status == StatusCode::NOT_FOUND && view::is_proxied(feed) => {
             match connector::fetch_file(state, feed, file, checksum).await? {
-                Proxied::Stored(found) => Ok(Held::File(found)),
+                Proxied::Stored => Ok(Held::File(Box::new(stored_file(state, feed, file).await?))),
                 Proxied::Relayed(response) => Ok(Held::Relayed(response)),
                 Proxied::Missing => Err(missing),
             }
@@ -308,22 +304,20 @@ async fn artifact_metadata(
 fn document(xml: String, checksum: Option<ChecksumAlgorithm>) -> Response {
     match checksum {
         None => text(StatusCode::OK, "text/xml", xml),
-        Some(algorithm) => text(
-            StatusCode::OK,
-            "text/plain",
-            digest_hex(algorithm, xml.as_bytes()),
-        ),
+        Some(algorithm) => checksum_of(algorithm, xml.as_bytes()),
     }
 }
 
-fn digest_hex(algorithm: ChecksumAlgorithm, bytes: &[u8]) -> String {
+/// The checksum file of a generated document.
+fn checksum_of(algorithm: ChecksumAlgorithm, bytes: &[u8]) -> Response {
     use md5::Digest as _;
-    match algorithm {
+    let digest = match algorithm {
         ChecksumAlgorithm::Md5 => hex::encode(md5::Md5::digest(bytes)),
         ChecksumAlgorithm::Sha1 => hex::encode(sha1::Sha1::digest(bytes)),
         ChecksumAlgorithm::Sha256 => hex::encode(sha2::Sha256::digest(bytes)),
         ChecksumAlgorithm::Sha512 => hex::encode(sha2::Sha512::digest(bytes)),
-    }
+    };
+    text(StatusCode::OK, "text/plain", digest)
 }
 
 /// The newest moment a version changed: its publication or a later file.
@@ -374,6 +368,54 @@ async fn stored_file(
     Ok((record, stored))
 }
 
+/// A small staged file (a pom, a checksum), read whole.
+pub(super) async fn staged_bytes(staged: &StagedBlob) -> ApiResult<Vec<u8>> {
+    tokio::fs::read(staged.path())
+        .await
+        .map_err(|e| ApiError::internal("could not read a staged file", &e))
+}
+
+/// What storing one file of a version takes: the version its path names
+/// and the file, stored under its own name. When the file is the version's
+/// pom (`pom` holds its bytes), the pom must describe the path's groupId
+/// and artifactId, and its description, licences and dependencies become
+/// the version's metadata; any other file leaves the metadata as it is.
+pub(super) fn version_file(
+    file: &ArtifactFile,
+    pom: Option<&[u8]>,
+    replace: bool,
+) -> Result<(ParsedPackage, NewFile), FormatError> {
+    let metadata = match pom {
+        Some(bytes) => {
+            let pom = read_pom(bytes)?;
+            if pom.artifact_id != file.artifact_id || pom.group_id != file.group_id {
+                return Err(FormatError(format!(
+                    "The pom describes {}:{}, not {}:{}.",
+                    pom.group_id, pom.artifact_id, file.group_id, file.artifact_id
+                )));
+            }
+            Some(pom.metadata())
+        }
+        None => None,
+    };
+    let new_file = NewFile {
+        qualifier: file.file_name.clone(),
+        file_name: file.file_name.clone(),
+        replace,
+        metadata: if metadata.is_some() {
+            MetadataOnAdd::Replace
+        } else {
+            MetadataOnAdd::KeepExisting
+        },
+    };
+    let parsed = ParsedPackage::new(
+        id(&file.group_id, &file.artifact_id),
+        file.version.clone(),
+        metadata.unwrap_or_else(|| json!({})),
+    );
+    Ok((parsed, new_file))
+}
+
 /// `PUT`: a file of a version (stored), a checksum (checked against the
 /// stored file, never stored), or a `maven-metadata.xml` (the server writes
 /// its own: accepted and dropped).
@@ -390,47 +432,23 @@ async fn write(
     match (path.kind, path.checksum) {
         (MavenPathKind::Artifact(file), None) => {
             let staged = stage_body(&state, &headers, body).await?;
-            let metadata = if file.extension == "pom" && file.classifier.is_none() {
-                let bytes = tokio::fs::read(staged.path())
-                    .await
-                    .map_err(|e| ApiError::internal("could not read the staged pom", &e))?;
-                let pom = read_pom(&bytes).map_err(|e| ApiError::bad_request(e.0))?;
-                if pom.artifact_id != file.artifact_id || pom.group_id != file.group_id {
-                    return Err(ApiError::bad_request(format!(
-                        "The pom describes {}:{}, not {}:{}.",
-                        pom.group_id, pom.artifact_id, file.group_id, file.artifact_id
-                    )));
-                }
-                Some(pom.metadata())
+            let pom = if file.is_version_pom() {
+                Some(staged_bytes(&staged).await?)
             } else {
                 None
             };
-            let snapshot = maven::is_snapshot(&file.version);
-            let parsed = ParsedPackage::new(
-                id(&file.group_id, &file.artifact_id),
-                file.version.clone(),
-                metadata.clone().unwrap_or_else(|| json!({})),
-            );
-            let new_file = NewFile {
-                qualifier: file.file_name.clone(),
-                file_name: file.file_name.clone(),
-                // A release's files never change; a snapshot's builds have
-                // their own names, and its metadata-less files may be redeployed.
-                replace: snapshot && state.may(&caller, Attribute::OverwritePackage, Some(&feed)),
-                metadata: if metadata.is_some() {
-                    MetadataOnAdd::Replace
-                } else {
-                    MetadataOnAdd::KeepExisting
-                },
-            };
+            // A release's files never change; a snapshot's builds have their
+            // own names, and its metadata-less files may be redeployed.
+            let replace = maven::is_snapshot(&file.version)
+                && state.may(&caller, Attribute::OverwritePackage, Some(&feed));
+            let (parsed, new_file) =
+                version_file(&file, pom.as_deref(), replace).map_err(|e| ApiError::bad_request(e.0))?;
             add_file(&state, &caller, &feed, &Maven, staged, parsed, new_file).await?;
             Ok(StatusCode::CREATED.into_response())
         }
         (MavenPathKind::Artifact(file), Some(algorithm)) => {
             let staged = stage_body(&state, &headers, body).await?;
-            let bytes = tokio::fs::read(staged.path())
-                .await
-                .map_err(|e| ApiError::internal("could not read the staged checksum", &e))?;
+            let bytes = staged_bytes(&staged).await?;
             let claimed = read_checksum_file(algorithm, &bytes).map_err(|e| ApiError::bad_request(e.0))?;
             let (_, stored) = stored_file(&state, &feed, &file).await?;
             let actual = algorithm.select(&stored.md5, &stored.sha1, stored.sha256.as_str(), &stored.sha512);
