@@ -8,6 +8,7 @@
 pub mod maven;
 pub mod npm;
 pub mod nuget;
+pub mod oci;
 pub mod upack;
 mod xml_document;
 mod ziplimits;
