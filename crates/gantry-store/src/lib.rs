@@ -27,6 +27,11 @@ pub use metadata::{
     RemoteOrigin, SecurityStore, TagMove, UnknownEventKind,
 };
 pub use metadata::{
+    AddPartOutcome, DeleteManifestOutcome, NewRegistryManifest, NewRegistryTag, NewRegistryToken,
+    PutManifestOutcome, RegistryBlob, RegistryManifest, RegistryRepository, RegistryUpload, TokenHolder,
+    UploadPart,
+};
+pub use metadata::{
     FeedCounts, NewSession, PackageSummary, SessionRecord, SummaryPage, SummaryQuery, VersionBrief,
 };
 pub use sql::SqlStore;

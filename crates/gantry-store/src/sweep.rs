@@ -40,6 +40,11 @@ pub struct SweepReport {
     pub collected: usize,
     /// Stored objects with no row at all (left by a crash) that were removed.
     pub orphans: usize,
+    /// Registry upload sessions idle past the grace period that were dropped.
+    pub abandoned_uploads: u64,
+    /// Registry blobs pushed past the grace period and used by no manifest
+    /// of their repository, taken out of it.
+    pub unused_registry_blobs: u64,
 }
 
 /// A blob the sweep has claimed for collection: step one of two.
@@ -110,6 +115,8 @@ pub async fn sweep(
 ) -> StoreResult<SweepReport> {
     let cutoff = now_millis() - grace_millis;
     let mut report = SweepReport::default();
+    // First what makes blobs unreferenced, so that one round collects them.
+    (report.abandoned_uploads, report.unused_registry_blobs) = meta.registry_prune(cutoff).await?;
     loop {
         let batch = meta.unreferenced_blobs(cutoff, 500).await?;
         if batch.is_empty() {

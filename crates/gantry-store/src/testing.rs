@@ -72,5 +72,6 @@ pub fn universal_feed(name: &str) -> FeedSettings {
         connectors: Vec::new(),
         cache_connectors: true,
         offline: false,
+        immutable_tags: false,
     }
 }

@@ -24,6 +24,7 @@ fn feed(name: &str) -> FeedSettings {
         connectors: Vec::new(),
         cache_connectors: true,
         offline: false,
+        immutable_tags: false,
     }
 }
 

@@ -34,6 +34,7 @@ fn feed(name: &str, connectors: &[&str]) -> FeedSettings {
         connectors: connectors.iter().map(|c| (*c).to_owned()).collect(),
         cache_connectors: true,
         offline: false,
+        immutable_tags: false,
     }
 }
 

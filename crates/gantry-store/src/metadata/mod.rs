@@ -5,6 +5,7 @@ mod browse;
 mod connectors;
 mod consistency;
 mod records;
+mod registry;
 mod security;
 mod sessions;
 
@@ -12,6 +13,7 @@ pub use browse::*;
 pub use connectors::*;
 pub use consistency::*;
 pub use records::*;
+pub use registry::*;
 pub use security::*;
 pub use sessions::*;
 
@@ -260,4 +262,103 @@ pub trait MetadataStore: SecurityStore + Send + Sync + 'static {
 
     /// Ends a session (sign out).
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+
+    /// Puts a blob (leased already) into a repository; refused when the
+    /// sweep is collecting it.
+    async fn registry_link_blob(&self, at: &RegistryRepository, blob: &RegistryBlob) -> StoreResult<()>;
+
+    /// A blob of a repository by digest (a manifest's bytes count too).
+    async fn registry_blob(
+        &self,
+        feed_id: i64,
+        repository: &str,
+        digest: &str,
+    ) -> StoreResult<Option<RegistryBlob>>;
+
+    /// Takes a blob out of a repository (its bytes stay while anything
+    /// else uses them); false when it was not there.
+    async fn registry_unlink_blob(&self, feed_id: i64, repository: &str, digest: &str) -> StoreResult<bool>;
+
+    /// Stores a manifest after checking that everything it references is
+    /// in the repository, points its tag at it, and adds it to the image of
+    /// every tag that reaches its subject; one transaction.
+    async fn registry_put_manifest(&self, manifest: &NewRegistryManifest) -> StoreResult<PutManifestOutcome>;
+
+    /// A manifest of a repository by digest.
+    async fn registry_manifest(
+        &self,
+        feed_id: i64,
+        repository: &str,
+        digest: &str,
+    ) -> StoreResult<Option<RegistryManifest>>;
+
+    /// The manifests of a repository whose subject is `subject`, oldest first.
+    async fn registry_referrers(
+        &self,
+        feed_id: i64,
+        repository: &str,
+        subject: &str,
+    ) -> StoreResult<Vec<RegistryManifest>>;
+
+    /// Deletes a manifest and the tags pointing at it (their history says
+    /// so); refused while another manifest of the repository references it.
+    async fn registry_delete_manifest(
+        &self,
+        at: &RegistryRepository,
+        digest: &str,
+        user: &str,
+    ) -> StoreResult<DeleteManifestOutcome>;
+
+    /// The tags of a repository with the digest each points at, in tag
+    /// order (byte order), after `after` when given, at most `limit`.
+    async fn registry_tags(
+        &self,
+        feed_id: i64,
+        repository: &str,
+        after: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<(String, String)>>;
+
+    /// The repositories of a feed that hold a manifest, in order, after
+    /// `after` when given, at most `limit`.
+    async fn registry_repositories(
+        &self,
+        feed_id: i64,
+        after: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<String>>;
+
+    /// Starts a blob upload session.
+    async fn registry_start_upload(&self, upload: &RegistryUpload) -> StoreResult<()>;
+
+    /// An upload session with its parts.
+    async fn registry_upload(&self, id: &str) -> StoreResult<Option<RegistryUpload>>;
+
+    /// Appends a part (its blob leased already) at `offset`.
+    async fn registry_add_upload_part(
+        &self,
+        id: &str,
+        offset: i64,
+        sha256: &Sha256Digest,
+        size: i64,
+    ) -> StoreResult<AddPartOutcome>;
+
+    /// Ends an upload session by putting its blob into the repository;
+    /// false when the session is gone.
+    async fn registry_finish_upload(&self, id: &str, blob: &RegistryBlob) -> StoreResult<bool>;
+
+    /// Cancels an upload session; false when it is gone.
+    async fn registry_cancel_upload(&self, id: &str) -> StoreResult<bool>;
+
+    /// Drops upload sessions idle since `cutoff_millis` (their parts' blobs
+    /// become unreferenced) and blobs linked before it that no manifest of
+    /// their repository uses; returns how many of each.
+    async fn registry_prune(&self, cutoff_millis: i64) -> StoreResult<(u64, u64)>;
+
+    /// Stores a registry bearer token (and drops expired ones).
+    async fn create_registry_token(&self, token: &NewRegistryToken) -> StoreResult<()>;
+
+    /// Whom a registry token stands for, while it is valid: not expired,
+    /// its key not deleted, its user enabled with the same password.
+    async fn find_registry_token(&self, token_hash: &str, now: i64) -> StoreResult<Option<TokenHolder>>;
 }

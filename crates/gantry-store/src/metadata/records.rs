@@ -50,6 +50,9 @@ pub struct FeedSettings {
     pub cache_connectors: bool,
     /// Whether the feed serves only what it stores, never asking a connector.
     pub offline: bool,
+    /// Whether a registry tag, once pushed, may never point at another
+    /// manifest (Docker feeds).
+    pub immutable_tags: bool,
 }
 
 /// The identity of a package version, in its normalised (`*_key`) form.

@@ -70,6 +70,9 @@ pub async fn unreferenced(pool: &AnyPool, cutoff: i64, limit: i64) -> StoreResul
     let digests: Vec<String> = sqlx::query_scalar(
         "SELECT sha256 FROM blobs b WHERE last_used_at < $1 \
          AND NOT EXISTS (SELECT 1 FROM package_files f WHERE f.sha256 = b.sha256) \
+         AND NOT EXISTS (SELECT 1 FROM registry_manifests m WHERE m.sha256 = b.sha256) \
+         AND NOT EXISTS (SELECT 1 FROM registry_blobs l WHERE l.sha256 = b.sha256) \
+         AND NOT EXISTS (SELECT 1 FROM registry_upload_parts u WHERE u.sha256 = b.sha256) \
          ORDER BY sha256 LIMIT $2",
     )
     .bind(cutoff)
@@ -91,7 +94,10 @@ pub async fn claim(pool: &AnyPool, digest: &Sha256Digest, cutoff: i64, now: i64)
     let done = sqlx::query(
         "UPDATE blobs SET claimed_at = $3 WHERE sha256 = $1 AND last_used_at < $2 \
          AND (claimed_at IS NULL OR claimed_at < $4) \
-         AND NOT EXISTS (SELECT 1 FROM package_files f WHERE f.sha256 = blobs.sha256)",
+         AND NOT EXISTS (SELECT 1 FROM package_files f WHERE f.sha256 = blobs.sha256) \
+         AND NOT EXISTS (SELECT 1 FROM registry_manifests m WHERE m.sha256 = blobs.sha256) \
+         AND NOT EXISTS (SELECT 1 FROM registry_blobs l WHERE l.sha256 = blobs.sha256) \
+         AND NOT EXISTS (SELECT 1 FROM registry_upload_parts u WHERE u.sha256 = blobs.sha256)",
     )
     .bind(digest.as_str())
     .bind(cutoff)

@@ -25,7 +25,10 @@ fn package_ref(row: &sqlx::any::AnyRow) -> StoreResult<PackageRef> {
 pub async fn blob_rows(pool: &AnyPool) -> StoreResult<Vec<BlobRow>> {
     let rows = sqlx::query(
         "SELECT b.sha256, b.size, b.last_used_at, b.claimed_at, \
-         (SELECT COUNT(*) FROM package_files f WHERE f.sha256 = b.sha256) AS refs \
+         (SELECT COUNT(*) FROM package_files f WHERE f.sha256 = b.sha256) \
+         + (SELECT COUNT(*) FROM registry_manifests m WHERE m.sha256 = b.sha256) \
+         + (SELECT COUNT(*) FROM registry_blobs l WHERE l.sha256 = b.sha256) \
+         + (SELECT COUNT(*) FROM registry_upload_parts u WHERE u.sha256 = b.sha256) AS refs \
          FROM blobs b ORDER BY b.sha256",
     )
     .fetch_all(pool)

@@ -14,7 +14,7 @@ use crate::{StoreError, StoreResult};
 
 const SELECT_FEED: &str = "SELECT f.id, f.name, f.feed_type, f.description, f.active, f.usage, \
      f.promote_to_feed_id, f.deployment_records_enabled, f.alternate_names, f.created_at, \
-     f.allow_direct_uploads, f.package_revision, f.cache_connectors, f.offline, \
+     f.allow_direct_uploads, f.package_revision, f.cache_connectors, f.offline, f.immutable_tags, \
      t.name AS promote_to_name, \
      (SELECT string_agg(c.name, ',' ORDER BY fc.position) FROM feed_connectors fc \
       JOIN connectors c ON c.id = fc.connector_id WHERE fc.feed_id = f.id) AS connector_names \
@@ -28,8 +28,8 @@ pub async fn create(pool: &AnyPool, feed: &FeedSettings) -> StoreResult<FeedReco
     let mut tx = pool.begin().await?;
     let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO feeds (name, name_key, feed_type, description, active, usage, promote_to_feed_id, \
-         deployment_records_enabled, alternate_names, created_at, allow_direct_uploads, cache_connectors, offline) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+         deployment_records_enabled, alternate_names, created_at, allow_direct_uploads, cache_connectors, offline, \
+         immutable_tags) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
          ON CONFLICT (name_key) DO NOTHING RETURNING id",
     )
     .bind(&feed.name)
@@ -45,6 +45,7 @@ pub async fn create(pool: &AnyPool, feed: &FeedSettings) -> StoreResult<FeedReco
     .bind(feed.allow_direct_uploads)
     .bind(feed.cache_connectors)
     .bind(feed.offline)
+    .bind(feed.immutable_tags)
     .fetch_optional(&mut *tx)
     .await?;
     let id = id.ok_or_else(|| taken(&feed.name))?;
@@ -78,7 +79,7 @@ pub async fn update(pool: &AnyPool, id: i64, feed: &FeedSettings) -> StoreResult
     let result = sqlx::query(
         "UPDATE feeds SET name = $1, name_key = $2, description = $3, active = $4, usage = $5, \
          promote_to_feed_id = $6, deployment_records_enabled = $7, alternate_names = $8, \
-         allow_direct_uploads = $9, cache_connectors = $10, offline = $11 WHERE id = $12",
+         allow_direct_uploads = $9, cache_connectors = $10, offline = $11, immutable_tags = $12 WHERE id = $13",
     )
     .bind(&feed.name)
     .bind(feed.name.to_ascii_lowercase())
@@ -91,6 +92,7 @@ pub async fn update(pool: &AnyPool, id: i64, feed: &FeedSettings) -> StoreResult
     .bind(feed.allow_direct_uploads)
     .bind(feed.cache_connectors)
     .bind(feed.offline)
+    .bind(feed.immutable_tags)
     .bind(id)
     .execute(&mut *tx)
     .await;
@@ -197,6 +199,7 @@ fn from_row(row: &AnyRow) -> StoreResult<FeedRecord> {
                 .unwrap_or_default(),
             cache_connectors: get_bool(row, "cache_connectors")?,
             offline: get_bool(row, "offline")?,
+            immutable_tags: get_bool(row, "immutable_tags")?,
         },
     })
 }

@@ -18,6 +18,7 @@ mod dist_tags;
 mod feeds;
 mod packages;
 mod promotions;
+mod registry;
 pub(crate) mod rows;
 mod security;
 mod sessions;
@@ -38,6 +39,10 @@ use crate::metadata::{
     NewDeployment, NewDistTag, NewFileUpload, NewPackage, NewPromotion, PackageEvent, PackageKey,
     PackageQuery, PackageRecord, PackageStatusChange, PromoteOutcome, PromotionQuery, PromotionRecord,
     PromotionRefusal,
+};
+use crate::metadata::{
+    AddPartOutcome, DeleteManifestOutcome, NewRegistryManifest, NewRegistryToken, PutManifestOutcome,
+    RegistryBlob, RegistryManifest, RegistryRepository, RegistryUpload, TokenHolder,
 };
 use crate::metadata::{FeedCounts, NewSession, SessionRecord, SummaryPage, SummaryQuery, VersionBrief};
 use crate::metadata::{
@@ -515,6 +520,111 @@ impl MetadataStore for SqlStore {
 
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
         sessions::delete(&self.write, token_hash).await
+    }
+
+    async fn registry_link_blob(&self, at: &RegistryRepository, blob: &RegistryBlob) -> StoreResult<()> {
+        registry::link_blob(&self.write, at, blob).await
+    }
+
+    async fn registry_blob(
+        &self,
+        feed_id: i64,
+        repository: &str,
+        digest: &str,
+    ) -> StoreResult<Option<RegistryBlob>> {
+        registry::blob(&self.read, feed_id, repository, digest).await
+    }
+
+    async fn registry_unlink_blob(&self, feed_id: i64, repository: &str, digest: &str) -> StoreResult<bool> {
+        registry::unlink_blob(&self.write, feed_id, repository, digest).await
+    }
+
+    async fn registry_put_manifest(&self, manifest: &NewRegistryManifest) -> StoreResult<PutManifestOutcome> {
+        registry::put_manifest(&self.write, manifest).await
+    }
+
+    async fn registry_manifest(
+        &self,
+        feed_id: i64,
+        repository: &str,
+        digest: &str,
+    ) -> StoreResult<Option<RegistryManifest>> {
+        registry::manifest(&self.read, feed_id, repository, digest).await
+    }
+
+    async fn registry_referrers(
+        &self,
+        feed_id: i64,
+        repository: &str,
+        subject: &str,
+    ) -> StoreResult<Vec<RegistryManifest>> {
+        registry::referrers(&self.read, feed_id, repository, subject).await
+    }
+
+    async fn registry_delete_manifest(
+        &self,
+        at: &RegistryRepository,
+        digest: &str,
+        user: &str,
+    ) -> StoreResult<DeleteManifestOutcome> {
+        registry::delete_manifest(&self.write, at, digest, user).await
+    }
+
+    async fn registry_tags(
+        &self,
+        feed_id: i64,
+        repository: &str,
+        after: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<(String, String)>> {
+        registry::tags(&self.read, feed_id, repository, after, limit).await
+    }
+
+    async fn registry_repositories(
+        &self,
+        feed_id: i64,
+        after: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<String>> {
+        registry::repositories(&self.read, feed_id, after, limit).await
+    }
+
+    async fn registry_start_upload(&self, upload: &RegistryUpload) -> StoreResult<()> {
+        registry::start_upload(&self.write, upload).await
+    }
+
+    async fn registry_upload(&self, id: &str) -> StoreResult<Option<RegistryUpload>> {
+        registry::upload(&self.read, id).await
+    }
+
+    async fn registry_add_upload_part(
+        &self,
+        id: &str,
+        offset: i64,
+        sha256: &Sha256Digest,
+        size: i64,
+    ) -> StoreResult<AddPartOutcome> {
+        registry::add_upload_part(&self.write, id, offset, sha256, size).await
+    }
+
+    async fn registry_finish_upload(&self, id: &str, blob: &RegistryBlob) -> StoreResult<bool> {
+        registry::finish_upload(&self.write, id, blob).await
+    }
+
+    async fn registry_cancel_upload(&self, id: &str) -> StoreResult<bool> {
+        registry::cancel_upload(&self.write, id).await
+    }
+
+    async fn registry_prune(&self, cutoff_millis: i64) -> StoreResult<(u64, u64)> {
+        registry::prune(&self.write, cutoff_millis).await
+    }
+
+    async fn create_registry_token(&self, token: &NewRegistryToken) -> StoreResult<()> {
+        registry::create_token(&self.write, token).await
+    }
+
+    async fn find_registry_token(&self, token_hash: &str, now: i64) -> StoreResult<Option<TokenHolder>> {
+        registry::find_token(&self.read, token_hash, now).await
     }
 }
 

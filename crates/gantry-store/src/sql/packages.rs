@@ -287,7 +287,7 @@ pub(super) async fn find_id(
 
 /// Inserts a version row without files; `None` when the feed holds the
 /// version already (the unique key turns a lost race into a no-op).
-async fn insert_version(
+pub(super) async fn insert_version(
     conn: &mut AnyConnection,
     package: &NewPackage,
     now: i64,
@@ -331,7 +331,7 @@ async fn stored_file(
 /// Inserts a file row added now by `user`; false when the version holds a
 /// file of that qualifier already (the primary key decides between
 /// concurrent uploads).
-async fn insert_file(
+pub(super) async fn insert_file(
     conn: &mut AnyConnection,
     package_id: i64,
     file: &NewPackageFile,
@@ -357,7 +357,11 @@ async fn insert_file(
 /// is collecting: its lease waited for any claim, but an upload slower than
 /// the grace period could meet a later one. Renewing here, in the
 /// transaction, orders this against the sweep's claim on the same row.
-async fn renew_lease(conn: &mut AnyConnection, digest: &Sha256Digest, now: i64) -> StoreResult<()> {
+pub(super) async fn renew_lease(
+    conn: &mut AnyConnection,
+    digest: &Sha256Digest,
+    now: i64,
+) -> StoreResult<()> {
     let renewed = sqlx::query("UPDATE blobs SET last_used_at = $1 WHERE sha256 = $2 AND claimed_at IS NULL")
         .bind(now)
         .bind(digest.as_str())

@@ -73,6 +73,8 @@ pub async fn promote(pool: &AnyPool, p: &NewPromotion) -> StoreResult<PromoteOut
             .execute(&mut *tx)
             .await?;
         }
+        super::registry::copy_for_promotion(&mut tx, source.feed_id, p.to_feed_id, &source.key.name_key, id)
+            .await?;
         (load(&mut tx, id).await?, true)
     } else {
         // Already there, possibly put there by a concurrent promotion that
