@@ -207,6 +207,8 @@ async fn sweep_periodically(state: AppState) {
             Ok(report) => tracing::info!(
                 collected = report.collected,
                 orphans = report.orphans,
+                abandoned_uploads = report.abandoned_uploads,
+                unused_registry_blobs = report.unused_registry_blobs,
                 "blob sweep done"
             ),
             Err(e) => tracing::warn!(error = %e, "blob sweep failed"),

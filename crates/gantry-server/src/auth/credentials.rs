@@ -7,7 +7,8 @@
 //! - the `key` query parameter,
 //! - the `Authorization` header: `Basic` with the user `api` and a key as
 //!   the password, or any other user and their password; `Bearer` with a key
-//!   (what npm sends as `_authToken`).
+//!   (what npm sends as `_authToken`), or a registry token the Docker
+//!   token endpoint handed out (`grt_…`).
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -55,7 +56,13 @@ pub enum Credential {
     ApiKey(String),
     /// A user name and password (basic auth with a user other than `api`).
     UserPassword { user: String, password: String },
+    /// A bearer token from the registry's token endpoint.
+    RegistryToken(String),
 }
+
+/// How registry tokens begin, which tells them from API keys sent as bearer
+/// tokens (API keys never contain `_`).
+pub const REGISTRY_TOKEN_PREFIX: &str = "grt_";
 
 impl std::fmt::Debug for Credential {
     // Secrets never reach a log line, even by accident.
@@ -63,6 +70,7 @@ impl std::fmt::Debug for Credential {
         match self {
             Self::ApiKey(_) => f.write_str("ApiKey(********)"),
             Self::UserPassword { user, .. } => write!(f, "UserPassword({user}, ********)"),
+            Self::RegistryToken(_) => f.write_str("RegistryToken(********)"),
         }
     }
 }
@@ -125,6 +133,9 @@ fn basic(value: &[u8]) -> Result<Credential, CredentialError> {
         let token = encoded.trim();
         if token.is_empty() {
             return Err(CredentialError("the Bearer token is empty".into()));
+        }
+        if token.starts_with(REGISTRY_TOKEN_PREFIX) {
+            return Ok(Credential::RegistryToken(token.to_owned()));
         }
         return Ok(Credential::ApiKey(token.to_owned()));
     }

@@ -18,7 +18,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use gantry_core::{Attribute, Decision, Principal, SecurityModel};
 use gantry_store::time::now_millis;
-use gantry_store::FeedRecord;
+use gantry_store::{FeedRecord, TokenHolder};
 
 use crate::error::{ApiError, INSUFFICIENT_KEY};
 use crate::state::AppState;
@@ -76,6 +76,32 @@ impl Caller {
             }
             Some(Credential::UserPassword { user, password }) => {
                 sign_in(state, &user, &password, presented.address).await?
+            }
+            Some(Credential::RegistryToken(token)) => {
+                let holder = state
+                    .meta()
+                    .find_registry_token(&keys::hash(&token), now_millis())
+                    .await?
+                    .ok_or_else(|| {
+                        ApiError::new(
+                            axum::http::StatusCode::UNAUTHORIZED,
+                            "The registry token has expired or was revoked; ask the token endpoint for a new one.",
+                        )
+                    })?;
+                match holder {
+                    TokenHolder::Anonymous => Principal::Anonymous,
+                    TokenHolder::ApiKey(hash) => {
+                        let record = state.meta().find_api_key(&hash).await?;
+                        let record = record.ok_or_else(|| ApiError::forbidden(INSUFFICIENT_KEY))?;
+                        key_expires_at = record.expires_at;
+                        keys::principal(&record, now_millis(), &model).map_err(ApiError::forbidden)?
+                    }
+                    TokenHolder::User { id, name, .. } => Principal::User {
+                        id,
+                        name,
+                        via_key: None,
+                    },
+                }
             }
         };
         Ok(Self {

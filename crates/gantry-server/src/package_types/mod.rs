@@ -8,6 +8,7 @@
 
 mod package_type;
 
+pub mod docker;
 pub mod maven;
 pub mod npm;
 pub mod nuget;
@@ -27,6 +28,7 @@ static REGISTERED: &[&dyn PackageType] = &[
     &nuget::NuGetFamily,
     &npm::NpmType,
     &maven::MavenType,
+    &docker::DockerType,
 ];
 
 /// Every registered package type.

@@ -1,0 +1,110 @@
+//! Docker/OCI images: a registry speaking the OCI distribution spec under
+//! `/v2/{feed}/{repository}/…`, each feed a namespace of it. A tag is a
+//! version (name = repository, version = tag) whose files are the whole
+//! image — manifest(s), config, layers and referrers — stored once by
+//! content, so promotion moves an image between feeds without a byte copied.
+
+mod access;
+mod blobs;
+mod catalog;
+mod errors;
+mod manifests;
+pub mod protocol;
+
+use async_trait::async_trait;
+use gantry_core::FeedType;
+use gantry_formats::oci::Oci;
+use gantry_formats::PackageFormat;
+use serde_json::Value;
+
+use super::{DependencyRow, FeedAddress, PackageType, Snippet};
+use crate::api::routes::Routes;
+
+/// Docker's registration.
+pub struct DockerType;
+
+/// `scheme://host:port` without the scheme: how image references name a
+/// registry.
+fn registry_host(base: &str) -> &str {
+    base.split_once("://")
+        .map_or(base, |(_, rest)| rest)
+        .trim_end_matches('/')
+}
+
+#[async_trait]
+impl PackageType for DockerType {
+    fn format(&self) -> &'static dyn PackageFormat {
+        &Oci
+    }
+
+    fn feed_types(&self) -> &'static [FeedType] {
+        protocol::FEED_TYPES
+    }
+
+    fn routes(&self) -> Routes {
+        protocol::routes()
+    }
+
+    /// Files are manifests and blobs named by digest: bytes to a client.
+    fn content_type_of(&self, _file_name: &str) -> &'static str {
+        "application/octet-stream"
+    }
+
+    fn feed_snippets(&self, a: FeedAddress<'_>) -> Vec<Snippet> {
+        let host = registry_host(a.base);
+        let feed = a.feed;
+        vec![
+            Snippet::new(
+                "Sign in (user api, an API key as password)",
+                format!("docker login {host} -u api"),
+            ),
+            Snippet::new(
+                "Push an image",
+                format!("docker tag web:1.0 {host}/{feed}/acme/web:1.0\ndocker push {host}/{feed}/acme/web:1.0"),
+            ),
+            Snippet::new(
+                "Copy an image with skopeo",
+                format!("skopeo copy --all docker://docker.io/library/alpine:3 docker://{host}/{feed}/library/alpine:3"),
+            ),
+        ]
+    }
+
+    fn install_command(&self, a: FeedAddress<'_>, _group: &str, name: &str, version: &str) -> String {
+        format!(
+            "docker pull {}/{}/{name}:{version}",
+            registry_host(a.base),
+            a.feed
+        )
+    }
+
+    /// An image has no declared dependencies.
+    fn dependencies(&self, _metadata: &Value) -> Vec<DependencyRow> {
+        Vec::new()
+    }
+
+    /// Shown in their own sections of the version page.
+    fn hidden_metadata_fields(&self) -> &'static [&'static str] {
+        &["layers", "manifests", "annotations", "platforms"]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_references_name_the_host_and_the_feed() {
+        let address = FeedAddress {
+            base: "http://127.0.0.1:8624",
+            feed: "approved",
+            feed_type: FeedType::Docker,
+        };
+        assert_eq!(
+            DockerType.install_command(address, "", "acme/web", "1.0"),
+            "docker pull 127.0.0.1:8624/approved/acme/web:1.0"
+        );
+        assert!(DockerType.feed_snippets(address)[1]
+            .code
+            .contains("127.0.0.1:8624/approved/acme/web:1.0"));
+    }
+}
