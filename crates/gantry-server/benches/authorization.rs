@@ -73,6 +73,7 @@ async fn main() -> anyhow::Result<()> {
                     connectors: Vec::new(),
                     cache_connectors: true,
                     offline: false,
+                    immutable_tags: false,
                 })
                 .await?,
         );

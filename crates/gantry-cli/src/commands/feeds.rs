@@ -65,7 +65,7 @@ pub enum PropertiesCommand {
     },
     /// Change one property of a feed.
     #[command(
-        after_help = "Settable properties: name, description, active, usage, promoteToFeed (empty clears it),\ndeploymentRecordsEnabled, allowDirectUploads, connectors (comma-separated), cacheConnectors, offline.\n\nExamples:\n  gantry feeds properties set --feed=public-pypi --property=active --value=false\n  gantry feeds properties set --feed=private-npm --property=connectors --value=npmjs,internal-npm\n  gantry feeds properties set --feed=dev --property=promoteToFeed --value=approved"
+        after_help = "Settable properties: name, description, active, usage, promoteToFeed (empty clears it),\ndeploymentRecordsEnabled, allowDirectUploads, connectors (comma-separated), cacheConnectors, offline, immutableTags.\n\nExamples:\n  gantry feeds properties set --feed=public-pypi --property=active --value=false\n  gantry feeds properties set --feed=private-npm --property=connectors --value=npmjs,internal-npm\n  gantry feeds properties set --feed=dev --property=promoteToFeed --value=approved"
     )]
     Set {
         /// The feed (default: the source's feed).
@@ -89,7 +89,7 @@ enum Kind {
 }
 
 /// The feed JSON fields `properties set` may change.
-const SETTABLE: [(&str, Kind); 10] = [
+const SETTABLE: [(&str, Kind); 11] = [
     ("name", Kind::Text),
     ("description", Kind::Text),
     ("active", Kind::Flag),
@@ -100,6 +100,7 @@ const SETTABLE: [(&str, Kind); 10] = [
     ("connectors", Kind::List),
     ("cacheConnectors", Kind::Flag),
     ("offline", Kind::Flag),
+    ("immutableTags", Kind::Flag),
 ];
 
 /// Runs a `feeds` command.

@@ -40,6 +40,8 @@ pub struct FeedRequest {
     pub cache_connectors: Option<bool>,
     /// Default false: serve only stored packages, never asking a connector.
     pub offline: Option<bool>,
+    /// Whether a pushed registry tag can never be moved.
+    pub immutable_tags: Option<bool>,
 }
 
 /// Creates a feed once `caller` may manage feeds (and, for the connectors
@@ -66,6 +68,7 @@ pub async fn create(state: &AppState, caller: &Caller, request: &FeedRequest) ->
         connectors: Vec::new(),
         cache_connectors: true,
         offline: false,
+        immutable_tags: false,
     };
     apply(&mut settings, request)?;
     check_connectors(state, caller, &settings, &[]).await?;
@@ -156,6 +159,9 @@ fn apply(settings: &mut FeedSettings, request: &FeedRequest) -> ApiResult<()> {
     }
     if let Some(offline) = request.offline {
         settings.offline = offline;
+    }
+    if let Some(immutable) = request.immutable_tags {
+        settings.immutable_tags = immutable;
     }
     Ok(())
 }

@@ -236,6 +236,7 @@ mod tests {
                 connectors: Vec::new(),
                 cache_connectors: true,
                 offline: false,
+                immutable_tags: false,
             },
         }
     }

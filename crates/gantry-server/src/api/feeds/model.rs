@@ -37,6 +37,9 @@ pub struct FeedInfo {
     pub cache_connectors: bool,
     /// Whether the feed serves only what it stores, never asking a connector.
     pub offline: bool,
+    /// Whether a pushed registry tag can never be moved to another image
+    /// (Docker feeds).
+    pub immutable_tags: bool,
 }
 
 impl From<&FeedRecord> for FeedInfo {
@@ -54,6 +57,7 @@ impl From<&FeedRecord> for FeedInfo {
             connectors: feed.settings.connectors.clone(),
             cache_connectors: feed.settings.cache_connectors,
             offline: feed.settings.offline,
+            immutable_tags: feed.settings.immutable_tags,
         }
     }
 }
@@ -87,6 +91,8 @@ pub struct FeedInput {
     pub cache_connectors: Option<bool>,
     /// Default false: serve only stored packages, never asking a connector.
     pub offline: Option<bool>,
+    /// Default false: a pushed tag of a Docker feed can never be moved.
+    pub immutable_tags: Option<bool>,
 }
 
 impl From<FeedInput> for FeedRequest {
@@ -103,6 +109,7 @@ impl From<FeedInput> for FeedRequest {
             connectors: input.connectors,
             cache_connectors: input.cache_connectors,
             offline: input.offline,
+            immutable_tags: input.immutable_tags,
         }
     }
 }

@@ -90,6 +90,7 @@ pub struct FeedFormValues {
     pub direct_uploads: bool,
     pub cache_connectors: bool,
     pub offline: bool,
+    pub immutable_tags: bool,
 }
 
 #[derive(Template)]
@@ -130,6 +131,8 @@ pub struct FeedFields {
     #[serde(rename = "cacheConnectors")]
     cache_connectors: Option<String>,
     offline: Option<String>,
+    #[serde(rename = "immutableTags")]
+    immutable_tags: Option<String>,
 }
 
 impl FeedFields {
@@ -142,6 +145,7 @@ impl FeedFields {
             direct_uploads: self.direct_uploads.is_some(),
             cache_connectors: self.cache_connectors.is_some(),
             offline: self.offline.is_some(),
+            immutable_tags: self.immutable_tags.is_some(),
         }
     }
 
@@ -159,6 +163,7 @@ impl FeedFields {
             connectors: Some(self.connectors.clone()),
             cache_connectors: Some(self.cache_connectors.is_some()),
             offline: Some(self.offline.is_some()),
+            immutable_tags: Some(self.immutable_tags.is_some()),
         }
     }
 }
@@ -345,6 +350,7 @@ async fn edit_form(
         direct_uploads: on(s.allow_direct_uploads),
         cache_connectors: on(s.cache_connectors),
         offline: on(s.offline),
+        immutable_tags: on(s.immutable_tags),
     };
     form_page(&state, &viewer, Some(&feed), &fields, None).await
 }
