@@ -46,6 +46,9 @@ enum Need {
     Listing,
     /// Every one of these attributes, on these feeds (`None`: server-wide).
     All(Vec<(Attribute, Option<&'static str>)>),
+    /// Anyone, Anonymous included; credentials that are given must sign in
+    /// (the registry's token endpoint).
+    SignedInOrAnonymous,
 }
 
 struct Case {
@@ -94,7 +97,11 @@ fn holds(who: Who, attribute: Attribute, feed: Option<&str>) -> bool {
 fn expected(who: Who, case: &Case) -> StatusCode {
     match (&case.need, who) {
         (Need::Nothing, _) => case.success,
+        // Registry clients are sent for a token (401) when their
+        // credentials do not sign in; everyone else is refused (403).
+        (_, Who::UnknownKey | Who::ExpiredKey) if case.path.starts_with("/v2") => StatusCode::UNAUTHORIZED,
         (_, Who::UnknownKey | Who::ExpiredKey) => StatusCode::FORBIDDEN,
+        (Need::SignedInOrAnonymous, _) => case.success,
         (Need::Listing, Who::Anonymous) => StatusCode::UNAUTHORIZED,
         (Need::Listing, _) => case.success,
         (Need::All(needs), _) => {
@@ -143,6 +150,7 @@ fn case_for(route: &RouteEntry) -> Option<Case> {
     let nuget = Some(NUGET_FEED);
     let npm = Some(NPM_FEED);
     let maven = Some(MAVEN_FEED);
+    let docker = Some(DOCKER_FEED);
     let hammer = "group=acme&name=hammer&version=1.0.0";
     let case = match (route.method.as_str(), route.path.as_str()) {
         ("GET", "/health" | "/api/openapi.json") => get(&route.path, Need::Nothing),
@@ -494,6 +502,52 @@ fn case_for(route: &RouteEntry) -> Option<Case> {
             "/npm/npm-target/@acme%2fdoomed/-rev/1-gantry",
             all(&[(ManageFeeds, npm)]),
         ),
+        // Docker: only the administrator holds rights on `docker-target`.
+        ("GET" | "HEAD", "/v2" | "/v2/") => get(&route.path, Need::Listing),
+        ("GET", "/v2/token") => get("/v2/token?service=gantry", Need::SignedInOrAnonymous),
+        // The password grant reads its credentials from the form: wrong
+        // ones are refused whoever sends them.
+        ("POST", "/v2/token") => Case {
+            path: "/v2/token".into(),
+            body: Some(Body::Form(vec![
+                ("grant_type", "password"),
+                ("username", "api"),
+                ("password", "not-a-key-0123456789abcdef"),
+            ])),
+            need: Need::Nothing,
+            success: StatusCode::UNAUTHORIZED,
+        },
+        ("GET", "/v2/_catalog") => get("/v2/_catalog", Need::Listing),
+        ("GET", "/v2/{feed}/{*path}") => get(
+            "/v2/docker-target/acme/web/manifests/1.0",
+            all(&[(DownloadPackages, docker)]),
+        ),
+        ("HEAD", "/v2/{feed}/{*path}") => Case {
+            path: format!("/v2/docker-target/acme/web/blobs/{}", docker_layer_digest()),
+            ..get("", all(&[(DownloadPackages, docker)]))
+        },
+        ("PUT", "/v2/{feed}/{*path}") => Case {
+            path: "/v2/docker-target/acme/web/manifests/2.0".into(),
+            body: Some(Body::Bytes(docker_manifest())),
+            need: all(&[(AddPackage, docker)]),
+            success: StatusCode::CREATED,
+        },
+        ("POST", "/v2/{feed}/{*path}") => Case {
+            success: StatusCode::ACCEPTED,
+            ..post("/v2/docker-target/acme/web/blobs/uploads/", all(&[(AddPackage, docker)]))
+        },
+        // No such session: the rights are checked before it is looked for.
+        ("PATCH", "/v2/{feed}/{*path}") => Case {
+            success: StatusCode::NOT_FOUND,
+            ..post(
+                "/v2/docker-target/acme/web/blobs/uploads/0123456789abcdef",
+                all(&[(AddPackage, docker)]),
+            )
+        },
+        ("DELETE", "/v2/{feed}/{*path}") => Case {
+            success: StatusCode::ACCEPTED,
+            ..post("/v2/docker-target/acme/web/manifests/doomed", all(&[(DeletePackage, docker)]))
+        },
         (_, path) if is_ui_page(path) => ui_case(route),
         _ => return None,
     };
@@ -502,7 +556,7 @@ fn case_for(route: &RouteEntry) -> Option<Case> {
 
 /// Whether a route is a web UI page rather than an API or protocol endpoint.
 fn is_ui_page(path: &str) -> bool {
-    !["/api/", "/upack/", "/nuget/", "/npm/", "/maven2/", "/health"]
+    !["/api/", "/upack/", "/nuget/", "/npm/", "/maven2/", "/v2", "/health"]
         .iter()
         .any(|prefix| path.starts_with(prefix))
 }
@@ -550,6 +604,34 @@ struct Keys(BTreeMap<&'static str, String>);
 
 /// An npm feed holding @acme/nu and @acme/doomed 1.0.0, for the npm routes.
 const NPM_FEED: &str = "npm-target";
+
+/// A Docker feed holding acme/web:1.0 and acme/web:doomed, for the registry routes.
+const DOCKER_FEED: &str = "docker-target";
+
+/// The one layer of the Docker feed's image.
+const DOCKER_LAYER: &[u8] = b"docker layer";
+
+fn docker_layer_digest() -> String {
+    use sha2::Digest as _;
+    format!("sha256:{}", hex::encode(sha2::Sha256::digest(DOCKER_LAYER)))
+}
+
+/// The Docker feed's image manifest (its config is the layer too: the
+/// registry does not read layers).
+fn docker_manifest() -> Vec<u8> {
+    let layer = json!({
+        "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+        "digest": docker_layer_digest(),
+        "size": DOCKER_LAYER.len(),
+    });
+    serde_json::to_vec(&json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": layer,
+        "layers": [layer],
+    }))
+    .expect("manifest")
+}
 
 /// A NuGet feed holding Acme.Nu 1.0.0, for the NuGet protocol routes.
 const NUGET_FEED: &str = "nuget-target";
@@ -599,6 +681,18 @@ async fn set_up(app: &TestApp) -> Keys {
         .await
         .expect("request");
     assert_eq!(response.status(), StatusCode::CREATED, "deploy widget 1.0");
+    app.create_feed(DOCKER_FEED, "docker").await;
+    let layer_path = format!("/v2/{DOCKER_FEED}/acme/web/blobs/uploads/?digest={}", docker_layer_digest());
+    let tag_path = |tag: &str| format!("/v2/{DOCKER_FEED}/acme/web/manifests/{tag}");
+    for (path, body) in [
+        (layer_path, DOCKER_LAYER.to_vec()),
+        (tag_path("1.0"), docker_manifest()),
+        (tag_path("doomed"), docker_manifest()),
+    ] {
+        let method = if path.contains("/uploads/") { Method::POST } else { Method::PUT };
+        let response = app.admin(method, &path).body(body).send().await.expect("request");
+        assert_eq!(response.status(), StatusCode::CREATED, "{path}");
+    }
     app.create_feed(NPM_FEED, "npm").await;
     for name in ["@acme/nu", "@acme/doomed"] {
         let tarball = npm_tarball(name, "1.0.0", &[]);
@@ -801,7 +895,24 @@ backend_test! {
                         app.backend, case.path
                     );
                 }
-                if status == StatusCode::UNAUTHORIZED {
+                // The registry sends its clients for a token; everything
+                // else asks for basic credentials.
+                if status == StatusCode::UNAUTHORIZED && route.path.starts_with("/v2") {
+                    let challenge = challenge.as_ref().and_then(|c| c.to_str().ok()).unwrap_or_default();
+                    assert!(
+                        challenge.starts_with(&format!("Bearer realm=\"{}\"", app.url("/v2/token")))
+                            || route.path == "/v2/token",
+                        "[{:?}] {} {} as {who:?}: {challenge}",
+                        app.backend,
+                        route.method,
+                        case.path
+                    );
+                    // (A HEAD answer has no body to carry the error.)
+                    assert!(
+                        route.method == Method::HEAD || body.contains("\"UNAUTHORIZED\""),
+                        "{body}"
+                    );
+                } else if status == StatusCode::UNAUTHORIZED {
                     assert_eq!(
                         challenge.as_ref().map(reqwest::header::HeaderValue::as_bytes),
                         Some(&b"Basic realm=\"Gantry\""[..])
