@@ -6,7 +6,9 @@
 //! `gantry_store::testing`). [`TestProcess`] runs the `gantry` binary
 //! instead, for tests that must kill or restart it. [`NuGetCli`],
 //! [`NpmCli`] and [`MavenCli`] run the real NuGet, npm and Maven clients
-//! against it.
+//! against it; [`Skopeo`] and [`OrasPy`] the real OCI clients, with images
+//! built by [`oci_image`], and [`DockerRegistry`] the reference OCI registry
+//! as a peer.
 //!
 //! [`backend_test!`] turns one test body into one test per backend, and
 //! [`type_test!`] into one per package type and backend, the types being the
@@ -19,6 +21,7 @@ mod macros;
 pub mod maven;
 pub mod npm;
 pub mod nuget;
+pub mod oci;
 pub mod package_types;
 mod process;
 mod s3;
@@ -34,6 +37,11 @@ pub use npm::{
     write_package, NpmCli,
 };
 pub use nuget::{nupkg, nupkg_with_files, nupkg_with_nuspec, nuspec_xml, NuGetCli};
+pub use oci::{
+    big_layer, docker_ref, oci_image, oci_index, oci_layout_ref, read_oci_layout, sha256_digest,
+    skopeo_creds, write_oci_index_layout, write_oci_layout, BuiltImage, DockerRegistry,
+    DockerRegistryBuilder, OciLayer, OciLayout, OrasAuth, OrasPush, OrasPy, OrasResult, Skopeo, SkopeoResult,
+};
 pub use package_types::{Built, Fetched, PackageRef, TypeFixture};
 pub use process::TestProcess;
 pub use s3::{S3Server, S3_ACCESS_KEY, S3_BUCKET, S3_SECRET_KEY};
