@@ -14,7 +14,7 @@ pub mod npm;
 pub mod nuget;
 pub mod universal;
 
-pub use package_type::{download_command, DependencyRow, FeedAddress, PackageType, Snippet};
+pub use package_type::{download_command, DependencyRow, DetailTable, FeedAddress, PackageType, Snippet};
 
 use gantry_core::FeedType;
 use gantry_formats::PackageFormat;

@@ -47,6 +47,18 @@ pub struct DependencyRow {
     pub range: String,
 }
 
+/// A table of a version page beyond its facts and files (an image's
+/// layers, an index's platforms).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DetailTable {
+    /// Its heading.
+    pub title: String,
+    /// Its column headings.
+    pub columns: Vec<&'static str>,
+    /// Its rows, one cell per column.
+    pub rows: Vec<Vec<String>>,
+}
+
 /// Where a client or a person reaches one feed: the server's base URL and
 /// the feed, with the feed type (one registration may serve several).
 #[derive(Clone, Copy, Debug)]
@@ -137,6 +149,23 @@ pub trait PackageType: Send + Sync + 'static {
     /// The command that installs one version from a feed.
     fn install_command(&self, address: FeedAddress<'_>, group: &str, name: &str, version: &str) -> String {
         download_command(address, group, name, version)
+    }
+
+    /// Other commands that fetch one version (`skopeo copy` beside
+    /// `docker pull`), each with what it is for.
+    fn other_install_commands(
+        &self,
+        _address: FeedAddress<'_>,
+        _group: &str,
+        _name: &str,
+        _version: &str,
+    ) -> Vec<Snippet> {
+        Vec::new()
+    }
+
+    /// Tables the version page shows from a version's stored metadata.
+    fn detail_tables(&self, _metadata: &Value) -> Vec<DetailTable> {
+        Vec::new()
     }
 
     /// A version's description as its stored metadata gives it: by default

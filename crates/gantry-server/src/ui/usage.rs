@@ -43,6 +43,25 @@ pub fn install_command(
     }
 }
 
+/// Other commands that fetch one version from `feed`, if its type has any.
+pub fn other_install_commands(
+    base: &str,
+    feed: &str,
+    feed_type: FeedType,
+    group: &str,
+    name: &str,
+    version: &str,
+) -> Vec<Snippet> {
+    let address = FeedAddress {
+        base,
+        feed,
+        feed_type,
+    };
+    package_types::for_feed_type(feed_type)
+        .map(|t| t.other_install_commands(address, group, name, version))
+        .unwrap_or_default()
+}
+
 /// The file name endings the feed page's upload form accepts for a feed
 /// type; empty when its packages are not uploaded as files.
 pub fn upload_extensions(feed_type: FeedType) -> &'static [&'static str] {

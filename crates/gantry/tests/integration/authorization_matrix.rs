@@ -534,7 +534,10 @@ fn case_for(route: &RouteEntry) -> Option<Case> {
         },
         ("POST", "/v2/{feed}/{*path}") => Case {
             success: StatusCode::ACCEPTED,
-            ..post("/v2/docker-target/acme/web/blobs/uploads/", all(&[(AddPackage, docker)]))
+            ..post(
+                "/v2/docker-target/acme/web/blobs/uploads/",
+                all(&[(AddPackage, docker)]),
+            )
         },
         // No such session: the rights are checked before it is looked for.
         ("PATCH", "/v2/{feed}/{*path}") => Case {
@@ -546,7 +549,10 @@ fn case_for(route: &RouteEntry) -> Option<Case> {
         },
         ("DELETE", "/v2/{feed}/{*path}") => Case {
             success: StatusCode::ACCEPTED,
-            ..post("/v2/docker-target/acme/web/manifests/doomed", all(&[(DeletePackage, docker)]))
+            ..post(
+                "/v2/docker-target/acme/web/manifests/doomed",
+                all(&[(DeletePackage, docker)]),
+            )
         },
         (_, path) if is_ui_page(path) => ui_case(route),
         _ => return None,
@@ -556,9 +562,11 @@ fn case_for(route: &RouteEntry) -> Option<Case> {
 
 /// Whether a route is a web UI page rather than an API or protocol endpoint.
 fn is_ui_page(path: &str) -> bool {
-    !["/api/", "/upack/", "/nuget/", "/npm/", "/maven2/", "/v2", "/health"]
-        .iter()
-        .any(|prefix| path.starts_with(prefix))
+    ![
+        "/api/", "/upack/", "/nuget/", "/npm/", "/maven2/", "/v2", "/health",
+    ]
+    .iter()
+    .any(|prefix| path.starts_with(prefix))
 }
 
 /// Web UI pages read only their session cookie: every API credential is
@@ -682,14 +690,21 @@ async fn set_up(app: &TestApp) -> Keys {
         .expect("request");
     assert_eq!(response.status(), StatusCode::CREATED, "deploy widget 1.0");
     app.create_feed(DOCKER_FEED, "docker").await;
-    let layer_path = format!("/v2/{DOCKER_FEED}/acme/web/blobs/uploads/?digest={}", docker_layer_digest());
+    let layer_path = format!(
+        "/v2/{DOCKER_FEED}/acme/web/blobs/uploads/?digest={}",
+        docker_layer_digest()
+    );
     let tag_path = |tag: &str| format!("/v2/{DOCKER_FEED}/acme/web/manifests/{tag}");
     for (path, body) in [
         (layer_path, DOCKER_LAYER.to_vec()),
         (tag_path("1.0"), docker_manifest()),
         (tag_path("doomed"), docker_manifest()),
     ] {
-        let method = if path.contains("/uploads/") { Method::POST } else { Method::PUT };
+        let method = if path.contains("/uploads/") {
+            Method::POST
+        } else {
+            Method::PUT
+        };
         let response = app.admin(method, &path).body(body).send().await.expect("request");
         assert_eq!(response.status(), StatusCode::CREATED, "{path}");
     }

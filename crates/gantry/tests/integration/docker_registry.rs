@@ -861,3 +861,65 @@ async fn anonymous_pulls_follow_the_feed_permissions_and_refusals_carry_error_bo
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn the_web_ui_shows_a_tag_with_its_layers_platforms_and_pull_commands() {
+    for app in TestApp::each_backend().await {
+        let ctx = format!("{:?}", app.backend);
+        app.create_feed("dock", "docker").await;
+        let image = Image::new("arm64", vec![noise(5, 3000), b"small".to_vec()]);
+        push_image(&app, "dock/acme/web", "1.0", &image).await;
+        let page = send(app.anonymous(Method::GET, "/feeds/dock/packages/acme%2Fweb/1.0")).await;
+        let html = expect_status(page, StatusCode::OK, "version page").await;
+        let host = app.url("").trim_start_matches("http://").to_owned();
+        for wanted in [
+            format!("docker pull {host}/dock/acme/web:1.0"),
+            format!("skopeo copy --all docker://{host}/dock/acme/web:1.0 oci:web:1.0"),
+            "<h3 id=\"detail-1\">Layers</h3>".to_owned(),
+            digest_of(&image.layers[0]),
+            "2.9 KB".to_owned(),
+            "linux/arm64".to_owned(),
+            image.digest(),
+            "web for arm64".to_owned(),
+        ] {
+            assert!(html.contains(&wanted), "{ctx}: {wanted} in the version page");
+        }
+        // The repository's page lists the tag.
+        let package = send(app.anonymous(Method::GET, "/feeds/dock/packages/acme%2Fweb")).await;
+        let html = expect_status(package, StatusCode::OK, "package page").await;
+        assert!(
+            html.contains("/feeds/dock/packages/acme%2Fweb/1.0"),
+            "{ctx}: {html}"
+        );
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_manifest_pull_with_deployment_headers_records_a_deployment_of_the_tag() {
+    for app in TestApp::each_backend().await {
+        let ctx = format!("{:?}", app.backend);
+        app.create_feed("dock", "docker").await;
+        let image = Image::new("amd64", vec![b"layer".to_vec()]);
+        push_image(&app, "dock/acme/web", "1.0", &image).await;
+        let pulled = send(
+            admin(&app, Method::GET, "/v2/dock/acme/web/manifests/1.0")
+                .header("X-ProGet-Deployment-Application", "argo")
+                .header("X-ProGet-Deployment-Description", "rollout 42")
+                .header("X-ProGet-Deployment-Target", "prod-cluster")
+                .header("X-ProGet-Deployment-UserName", "release-bot"),
+        )
+        .await;
+        assert_eq!(pulled.status(), StatusCode::OK, "{ctx}");
+        assert!(pulled.headers().contains_key("x-gantry-deployment"), "{ctx}");
+        let deployments = app
+            .admin_json("/api/package-deployment/list?feed=dock&package=acme/web")
+            .await;
+        let text = deployments.to_string();
+        assert!(
+            text.contains("prod-cluster") && text.contains("\"1.0\""),
+            "{ctx}: {text}"
+        );
+        app.stop().await;
+    }
+}

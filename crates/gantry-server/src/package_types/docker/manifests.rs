@@ -309,7 +309,7 @@ async fn image_metadata(
             if let Some(config) = &parsed.config {
                 metadata.insert("config".into(), config.digest.to_string().into());
                 if let Some(platform) = config_platform(state, request, config).await? {
-                    metadata.insert("platforms".into(), json!([platform]));
+                    metadata.insert("platform".into(), platform.into());
                 }
             }
             let size = manifest_size as u64 + parsed.content_size();

@@ -12,13 +12,13 @@ use super::history::{self as history_tab, history_row, HistoryRow, FILTER_ORDER}
 use super::presentation::{dependencies, describe, metadata_rows};
 use super::{find_feed, PackageQuery};
 use crate::connectors::view as feed_view;
-use crate::package_types::DependencyRow;
+use crate::package_types::{DependencyRow, DetailTable};
 use crate::protocols::base_url::BaseUrl;
 use crate::services::{feeds, history};
 use crate::state::AppState;
 use crate::ui::page::{render, Page, UiError};
 use crate::ui::session::Viewer;
-use crate::ui::usage::install_command;
+use crate::ui::usage::{install_command, other_install_commands, Snippet};
 use crate::ui::view::{self, When};
 
 /// A file of a version.
@@ -70,6 +70,10 @@ struct VersionPage {
     files: Vec<FileRow>,
     dependencies: Vec<DependencyRow>,
     install: String,
+    /// Other ways to fetch it (`skopeo copy`).
+    other_installs: Vec<Snippet>,
+    /// The type's own tables (an image's layers and platforms).
+    tables: Vec<DetailTable>,
     published: When,
     published_by: String,
     downloads: i64,
@@ -219,6 +223,15 @@ pub async fn version(
             &name,
             &version,
         ),
+        other_installs: other_install_commands(
+            base.as_str(),
+            &feed.settings.name,
+            feed.settings.feed_type,
+            &group,
+            &name,
+            &version,
+        ),
+        tables: package_type.detail_tables(&record.metadata),
         description: describe(package_type, &record.metadata),
         metadata: metadata_rows(package_type, &record.metadata),
         dependencies: dependencies(package_type, &record.metadata),
