@@ -44,6 +44,17 @@ pub trait PackageFormat: Send + Sync + 'static {
     /// Validates a group and name as a client gives them.
     fn validate_id(&self, id: &PackageId) -> Result<(), FormatError>;
 
+    /// The identity a client's `group` and `name` stand for. pgutil splits
+    /// `--package=a/b` into group `a` and name `b`; a type without groups
+    /// whose names hold slashes (OCI repositories) folds the group back into
+    /// the name. Others keep both as given.
+    fn identity(&self, group: &str, name: &str) -> PackageId {
+        PackageId {
+            group: group.to_owned(),
+            name: name.to_owned(),
+        }
+    }
+
     /// The normalised group, as identity compares it.
     fn group_key(&self, group: &str) -> String;
 

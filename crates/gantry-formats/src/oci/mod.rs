@@ -65,6 +65,19 @@ impl PackageFormat for Oci {
         validate_repository(&id.name)
     }
 
+    /// `acme` + `web` is the repository `acme/web`.
+    fn identity(&self, group: &str, name: &str) -> PackageId {
+        let name = if group.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{}/{name}", group.trim_end_matches('/'))
+        };
+        PackageId {
+            group: String::new(),
+            name,
+        }
+    }
+
     fn group_key(&self, group: &str) -> String {
         group.to_owned()
     }

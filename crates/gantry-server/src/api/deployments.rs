@@ -5,7 +5,6 @@ use axum::extract::{RawQuery, Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use gantry_core::{Attribute, VersionSpec};
-use gantry_formats::PackageId;
 use gantry_store::time::format_millis;
 use gantry_store::{DeploymentQuery, DeploymentRecord};
 use serde::Serialize;
@@ -162,10 +161,10 @@ pub async fn record(State(state): State<AppState>, request: Request) -> ApiResul
         )));
     }
     let valid = input.validate(FIELD_NAMES).map_err(ApiError::bad_request)?;
-    let id = PackageId {
-        group: field("groupname").unwrap_or_default(),
-        name: field("packagename").unwrap_or_default(),
-    };
+    let id = format.identity(
+        &field("groupname").unwrap_or_default(),
+        &field("packagename").unwrap_or_default(),
+    );
     let version = field("version").unwrap_or_default();
     if let VersionSpec::Exact(v) = VersionSpec::parse(&version) {
         format
@@ -219,14 +218,15 @@ pub async fn list(
     let feed_name = get("feed");
     let identity = IdentityFilter::for_feeds(&state, std::slice::from_ref(&feed_name)).await;
     let version_key = identity.version(get("version"))?;
+    let (group_key, name_key) = identity.package(get("group"), get("package"));
     let limit = q.limit()?;
     let before_id = q.cursor()?;
     let records = state
         .meta()
         .list_deployments(&DeploymentQuery {
             feed_key: feed_name.map(|f| f.to_ascii_lowercase()),
-            group_key: identity.group(get("group")),
-            name_key: identity.name(get("package")),
+            group_key,
+            name_key,
             version_key,
             target_key: get("target").map(|t| t.to_ascii_lowercase()),
             application: get("application"),
@@ -269,13 +269,13 @@ pub async fn targets(
     let feed = get("feed").ok_or_else(|| ApiError::bad_request("feed is required."))?;
     let package = get("package").ok_or_else(|| ApiError::bad_request("package is required."))?;
     let (feed, format) = feeds::find_authorized(&state, &caller, &feed, Attribute::ViewPackages).await?;
-    let group = get("group").unwrap_or_default();
+    let id = format.identity(&get("group").unwrap_or_default(), &package);
     let records = state
         .meta()
         .deployment_targets(
             &feed.settings.name.to_ascii_lowercase(),
-            &format.group_key(&group),
-            &format.name_key(&package),
+            &format.group_key(&id.group),
+            &format.name_key(&id.name),
         )
         .await?;
     Ok(Json(records.iter().map(DeploymentInfo::from).collect()))

@@ -113,6 +113,20 @@ impl IdentityFilter {
         Self(None)
     }
 
+    /// The group and name filters of a package named by `group` and
+    /// `name` (a type may fold one into the other, see
+    /// [`PackageFormat::identity`]).
+    pub fn package(&self, group: Option<String>, name: Option<String>) -> (Option<String>, Option<String>) {
+        match (self.0, group, name) {
+            (Some(format), Some(group), Some(name)) => {
+                let id = format.identity(&group, &name);
+                let group = (format.has_groups() || !id.group.is_empty()).then_some(id.group);
+                (self.group(group), self.name(Some(id.name)))
+            }
+            (_, group, name) => (self.group(group), self.name(name)),
+        }
+    }
+
     /// A group filter.
     pub fn group(&self, group: Option<String>) -> Option<String> {
         group.map(|g| self.0.map_or_else(|| g.to_ascii_lowercase(), |f| f.group_key(&g)))

@@ -159,10 +159,7 @@ impl PackageSelector {
             .ok_or_else(|| ApiError::bad_request("name (or purl) is required."))?;
         let version = version.ok_or_else(|| ApiError::bad_request("version is required."))?;
         Ok((
-            PackageId {
-                group: group.unwrap_or_default(),
-                name,
-            },
+            format.identity(&group.unwrap_or_default(), &name),
             VersionSpec::parse(&version),
         ))
     }
@@ -458,7 +455,7 @@ pub async fn history(
     let version = selector
         .version
         .ok_or_else(|| ApiError::bad_request("version is required."))?;
-    let group = selector.group.unwrap_or_default();
+    let PackageId { group, name } = format.identity(&selector.group.unwrap_or_default(), &name);
     let key = match VersionSpec::parse(&version) {
         VersionSpec::Exact(v) => PackageKey {
             group_key: format.group_key(&group),

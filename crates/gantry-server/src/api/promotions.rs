@@ -198,8 +198,8 @@ pub async fn list(
 
     let feed_names = [get(&["fromFeed"]), get(&["toFeed"])];
     let identity = IdentityFilter::for_feeds(&state, &feed_names).await;
-    let group_key = identity.group(get(&["groupName", "group"]));
-    let name_key = identity.name(get(&["packageName", "package"]));
+    let (group_key, name_key) =
+        identity.package(get(&["groupName", "group"]), get(&["packageName", "package"]));
     let version_key = identity.version(get(&["version"]))?;
     let limit = q.limit()?;
     let after_id = q.cursor()?;

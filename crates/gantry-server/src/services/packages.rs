@@ -18,9 +18,18 @@ pub fn query(
         Some(v) => Some(format.version_key(v).map_err(|e| ApiError::bad_request(e.0))?),
         None => None,
     };
+    // A group folded into the name (an OCI repository) is no group.
+    let (group, name) = match (group, name) {
+        (Some(group), Some(name)) if !group.is_empty() => {
+            let id = format.identity(group, name);
+            let group = (format.has_groups() || !id.group.is_empty()).then_some(id.group);
+            (group, Some(id.name))
+        }
+        (group, name) => (group.map(str::to_owned), name.map(str::to_owned)),
+    };
     Ok(PackageQuery {
-        group_key: group.map(|g| format.group_key(g)),
-        name_key: name.map(|n| format.name_key(n)),
+        group_key: group.map(|g| format.group_key(&g)),
+        name_key: name.map(|n| format.name_key(&n)),
         version_key,
     })
 }

@@ -6,7 +6,6 @@
 //! [`crate::package_types::PackageType::promotion_tag_moves`].
 
 use gantry_core::{Attribute, VersionSpec};
-use gantry_formats::PackageId;
 use gantry_store::{
     FeedRecord, NewPromotion, PackageRecord, PromoteOutcome, PromotionRecord, PromotionRefusal,
 };
@@ -70,10 +69,7 @@ pub async fn promote(state: &AppState, caller: &Caller, request: &PromoteRequest
 
     let package_type = feeds::package_type_of(&from)?;
     let format = package_type.format();
-    let id = PackageId {
-        group: group.to_owned(),
-        name: name.to_owned(),
-    };
+    let id = format.identity(group, name);
     format.validate_id(&id).map_err(|e| ApiError::bad_request(e.0))?;
     let spec = VersionSpec::parse(version);
     if let VersionSpec::Exact(v) = &spec {

@@ -923,3 +923,92 @@ async fn a_manifest_pull_with_deployment_headers_records_a_deployment_of_the_tag
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn the_command_line_lists_promotes_and_deletes_tags_of_nested_repositories() {
+    let app = TestApp::spawn(gantry_store::sql::Backend::Sqlite, |_| {}).await;
+    app.create_feed("dock", "docker").await;
+    app.create_feed("prod", "docker").await;
+    let image = Image::new("amd64", vec![b"layer".to_vec()]);
+    push_image(&app, "dock/acme/web", "1.0", &image).await;
+    push_image(&app, "dock/acme/web", "1.1", &image).await;
+    let cli = crate::cli_support::GantryCli::for_app(&app).await;
+
+    // pgutil's `--package=acme/web` arrives as group `acme`, name `web`:
+    // a repository of a Docker feed takes both as its name.
+    let versions = cli
+        .run(&[
+            "packages",
+            "versions",
+            "--feed=dock",
+            "--package=acme/web",
+            "--json",
+        ])
+        .await
+        .json();
+    let tags: Vec<&str> = versions
+        .as_array()
+        .expect("versions")
+        .iter()
+        .filter_map(|v| v["version"].as_str())
+        .collect();
+    assert_eq!(tags.len(), 2, "{versions}");
+    assert!(tags.contains(&"1.0") && tags.contains(&"1.1"), "{versions}");
+    assert_eq!(versions[0]["name"], "acme/web");
+
+    let promoted = cli
+        .run(&[
+            "packages",
+            "promote",
+            "--feed=dock",
+            "--to-feed=prod",
+            "--package=acme/web",
+            "--version=1.0",
+            "--comment=passed staging",
+            "--json",
+        ])
+        .await
+        .json();
+    assert_eq!(promoted["packageName"], "acme/web", "{promoted}");
+    let pulled = send(admin(&app, Method::GET, "/v2/prod/acme/web/manifests/1.0")).await;
+    assert_eq!(pulled.headers()["docker-content-digest"], image.digest().as_str());
+    let history = cli
+        // (Named with a feed, whose type says how to read the name.)
+        .run(&[
+            "promotions",
+            "list",
+            "--to-feed=prod",
+            "--package=acme/web",
+            "--json",
+        ])
+        .await
+        .json();
+    assert_eq!(history.as_array().map(Vec::len), Some(1), "{history}");
+
+    let deleted = cli
+        .run(&[
+            "packages",
+            "delete",
+            "--feed=dock",
+            "--package=acme/web",
+            "--version=1.1",
+            "--json",
+        ])
+        .await
+        .json();
+    assert_eq!(deleted["deleted"], true, "{deleted}");
+    let gone = send(admin(&app, Method::GET, "/v2/dock/acme/web/manifests/1.1")).await;
+    assert_eq!(
+        error_code(gone).await,
+        (StatusCode::NOT_FOUND, "MANIFEST_UNKNOWN".into())
+    );
+    // The image itself stays, by digest and under its other tag.
+    let kept = send(admin(
+        &app,
+        Method::GET,
+        &format!("/v2/dock/acme/web/manifests/{}", image.digest()),
+    ))
+    .await;
+    assert_eq!(kept.status(), StatusCode::OK);
+    app.stop().await;
+}
