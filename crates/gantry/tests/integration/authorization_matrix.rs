@@ -101,9 +101,8 @@ fn expected(who: Who, case: &Case) -> StatusCode {
         // credentials do not sign in; everyone else is refused (403).
         (_, Who::UnknownKey | Who::ExpiredKey) if case.path.starts_with("/v2") => StatusCode::UNAUTHORIZED,
         (_, Who::UnknownKey | Who::ExpiredKey) => StatusCode::FORBIDDEN,
-        (Need::SignedInOrAnonymous, _) => case.success,
         (Need::Listing, Who::Anonymous) => StatusCode::UNAUTHORIZED,
-        (Need::Listing, _) => case.success,
+        (Need::SignedInOrAnonymous | Need::Listing, _) => case.success,
         (Need::All(needs), _) => {
             if needs.iter().all(|(a, f)| holds(who, *a, *f)) {
                 case.success
