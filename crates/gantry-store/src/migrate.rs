@@ -635,8 +635,9 @@ mod tests {
     /// per-deployment state that a new deployment starts without; the
     /// security state row exists in every database and is carried over by
     /// an update rather than copied.
-    // Sessions are sign-ins to the old deployment: users sign in again.
-    const NOT_COPIED: &[&str] = &["job_leases", "security_state", "ui_sessions"];
+    // Sessions are sign-ins to the old deployment: users sign in again;
+    // registry tokens live 15 minutes and clients ask for new ones.
+    const NOT_COPIED: &[&str] = &["job_leases", "registry_tokens", "security_state", "ui_sessions"];
 
     /// Columns `migrate` deliberately leaves to the target's defaults: the
     /// pipeline link is copied in a second pass once every feed exists; a
