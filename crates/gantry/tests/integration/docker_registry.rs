@@ -1012,3 +1012,53 @@ async fn the_command_line_lists_promotes_and_deletes_tags_of_nested_repositories
     assert_eq!(kept.status(), StatusCode::OK);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_blob_is_held_to_the_upload_limit_across_its_chunks() {
+    for app in TestApp::each_backend_with(|c| c.max_upload_bytes = 64 * 1024).await {
+        let ctx = format!("{:?}", app.backend);
+        app.create_feed("dock", "docker").await;
+        let start = send(admin(&app, Method::POST, "/v2/dock/acme/web/blobs/uploads/")).await;
+        let location = start.headers()["location"].to_str().expect("location").to_owned();
+        let first = send(admin(&app, Method::PATCH, &location).body(noise(1, 40 * 1024))).await;
+        assert_eq!(first.status(), StatusCode::ACCEPTED, "{ctx}");
+        // The second chunk would take the blob past the limit.
+        let second = send(admin(&app, Method::PATCH, &location).body(noise(2, 40 * 1024))).await;
+        assert_eq!(
+            error_code(second).await,
+            (StatusCode::PAYLOAD_TOO_LARGE, "SIZE_INVALID".into()),
+            "{ctx}"
+        );
+        let status = send(admin(&app, Method::GET, &location)).await;
+        assert_eq!(
+            status.headers()["range"],
+            format!("0-{}", 40 * 1024 - 1).as_str(),
+            "{ctx}"
+        );
+        // A monolithic upload over the limit is refused before it is stored.
+        let big = noise(3, 80 * 1024);
+        let refused = send(
+            admin(
+                &app,
+                Method::POST,
+                &format!("/v2/dock/acme/web/blobs/uploads/?digest={}", digest_of(&big)),
+            )
+            .body(big.clone()),
+        )
+        .await;
+        assert_eq!(refused.status(), StatusCode::PAYLOAD_TOO_LARGE, "{ctx}");
+        let head = send(admin(
+            &app,
+            Method::HEAD,
+            &format!("/v2/dock/acme/web/blobs/{}", digest_of(&big)),
+        ))
+        .await;
+        assert_eq!(head.status(), StatusCode::NOT_FOUND, "{ctx}");
+        // Cancelled: the session is gone.
+        let cancelled = send(admin(&app, Method::DELETE, &location)).await;
+        assert_eq!(cancelled.status(), StatusCode::NO_CONTENT, "{ctx}");
+        let gone = send(admin(&app, Method::GET, &location)).await;
+        assert_eq!(gone.status(), StatusCode::NOT_FOUND, "{ctx}");
+        app.stop().await;
+    }
+}

@@ -368,6 +368,15 @@ async fn append_part(
     if staged.info().size == 0 {
         return Ok(upload.size);
     }
+    // The blob as a whole is held to the upload limit, not just each chunk.
+    let limit = state.config().max_upload_bytes;
+    if u64::try_from(upload.size).unwrap_or_default() + staged.info().size > limit {
+        return Err(RegistryError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Code::SizeInvalid,
+            format!("The blob would be larger than this server's limit of {limit} bytes."),
+        ));
+    }
     state.meta().lease_blob(staged.info()).await?;
     let info = state.blobs().commit(staged).await.map_err(ApiError::from)?;
     let size = i64::try_from(info.size).unwrap_or(i64::MAX);
