@@ -59,6 +59,7 @@ fn manifest(
             immutable,
         }),
         user: "tester".into(),
+        connector: None,
     }
 }
 

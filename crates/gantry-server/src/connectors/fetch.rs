@@ -77,6 +77,11 @@ pub async fn cache(
 ) -> ApiResult<PackageRecord> {
     let origin = origin_of(record)?;
     let connector = connector_for(state, feed, origin).await?;
+    if let Some(remote) = crate::package_types::connector_for(feed.settings.feed_type) {
+        if let Some(stored) = remote.store_version(state, feed, &connector, record).await {
+            return stored;
+        }
+    }
     let (shared, _) = join_or_start(state, feed, format, &connector, record, None);
     shared.await
 }

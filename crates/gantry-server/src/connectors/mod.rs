@@ -15,6 +15,7 @@ pub mod remote;
 pub mod upstream;
 pub mod view;
 
+use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -35,6 +36,7 @@ pub struct Connectors {
     clients: upstream::Clients,
     by_id: Mutex<HashMap<i64, Arc<Connector>>>,
     in_flight: Mutex<HashMap<(i64, PackageKey), InFlight>>,
+    by_type: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
 }
 
 impl Default for Connectors {
@@ -43,6 +45,7 @@ impl Default for Connectors {
             clients: upstream::Clients::default(),
             by_id: Mutex::new(HashMap::new()),
             in_flight: Mutex::new(HashMap::new()),
+            by_type: Mutex::new(HashMap::new()),
         }
     }
 }
@@ -79,5 +82,18 @@ impl Connectors {
 
     pub(crate) fn in_flight(&self) -> &Mutex<HashMap<(i64, PackageKey), InFlight>> {
         &self.in_flight
+    }
+
+    /// This node's one `T`, made on first use: what a package type keeps
+    /// beside its connectors (Docker: the image fetches under way).
+    pub(crate) fn shared<T: Default + Send + Sync + 'static>(&self) -> Arc<T> {
+        let fresh = || Arc::new(T::default());
+        let Ok(mut by_type) = self.by_type.lock() else {
+            return fresh();
+        };
+        let entry = by_type
+            .entry(TypeId::of::<T>())
+            .or_insert_with(|| fresh() as Arc<dyn Any + Send + Sync>);
+        Arc::clone(entry).downcast::<T>().unwrap_or_else(|_| fresh())
     }
 }

@@ -6,7 +6,7 @@
 
 use async_trait::async_trait;
 use gantry_formats::PackageId;
-use gantry_store::{PackageRecord, StagedBlob};
+use gantry_store::{FeedRecord, PackageRecord, StagedBlob};
 
 use super::upstream::{Connector, UpstreamError};
 use crate::error::ApiResult;
@@ -67,4 +67,25 @@ pub trait RemoteFormat: Send + Sync + 'static {
         staged: &StagedBlob,
         remote: &PackageRecord,
     ) -> ApiResult<ParsedPackage>;
+
+    /// Refuses a connector address this type cannot use, saying why (it
+    /// was already checked to be an http(s) URL).
+    fn check_url(&self, _url: &str) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// Stores a remote version whole into `feed` by the type's own means,
+    /// for a type whose versions are not one package file (Docker: an
+    /// image is a manifest and the blobs it names); `None` for the generic
+    /// fetch of its download URL read by [`Self::parse`]. What promotion
+    /// of a version the feed only proxies calls.
+    async fn store_version(
+        &self,
+        _state: &AppState,
+        _feed: &FeedRecord,
+        _upstream: &Connector,
+        _remote: &PackageRecord,
+    ) -> Option<ApiResult<PackageRecord>> {
+        None
+    }
 }

@@ -1,6 +1,7 @@
 //! One connector at run time: its HTTP access to the upstream, its filters,
 //! its metadata cache and what this node knows of its health.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -16,6 +17,10 @@ use super::remote::RemoteVersion;
 /// Upstream documents larger than this are refused as malformed (the
 /// biggest npm packuments are tens of megabytes).
 const MAX_DOCUMENT_BYTES: usize = 128 * 1024 * 1024;
+
+/// The most `Authorization` values a connector keeps (one per repository
+/// it reads, for Docker registries).
+const MAX_AUTHORIZATIONS: usize = 1024;
 
 /// How often an unchanged health state is written again, so that
 /// `lastSuccess` stays meaningful without a write per request.
@@ -92,6 +97,8 @@ pub struct Connector {
     clients: Clients,
     versions: Option<moka::future::Cache<String, Arc<Fetched>>>,
     health: Mutex<HealthMemory>,
+    /// `Authorization` values by scope, each until it expires.
+    authorizations: Mutex<HashMap<String, (HeaderValue, Instant)>>,
 }
 
 struct HealthMemory {
@@ -131,6 +138,7 @@ impl Connector {
             clients,
             versions,
             health: Mutex::new(health),
+            authorizations: Mutex::new(HashMap::new()),
         }
     }
 
@@ -195,6 +203,52 @@ impl Connector {
     /// A GET request for a package file, whose bytes are taken as sent.
     pub fn get_file(&self, url: &str) -> reqwest::RequestBuilder {
         self.request(&self.clients.files, url)
+    }
+
+    /// A request with the connector's timeout and no credentials, for a
+    /// type that authenticates by its protocol's own flow (Docker
+    /// registries' challenges and bearer tokens); the bytes are taken as
+    /// sent.
+    pub fn request_without_credentials(&self, method: reqwest::Method, url: &str) -> reqwest::RequestBuilder {
+        let timeout = Duration::from_secs(u64::from(self.record.settings.timeout_secs.max(1)));
+        self.clients.files.request(method, url).timeout(timeout)
+    }
+
+    /// The `Authorization` value kept for `scope` (a token the upstream's
+    /// token service issued), while it is valid.
+    pub fn authorization(&self, scope: &str) -> Option<HeaderValue> {
+        let mut kept = self.authorizations.lock().ok()?;
+        match kept.get(scope) {
+            Some((value, until)) if Instant::now() < *until => Some(value.clone()),
+            Some(_) => {
+                kept.remove(scope);
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// Keeps an `Authorization` value for `scope` for `ttl`. They live with
+    /// the connector: a change of its settings drops them.
+    pub fn keep_authorization(&self, scope: &str, value: HeaderValue, ttl: Duration) {
+        if let Ok(mut kept) = self.authorizations.lock() {
+            // Bounded: expired values go as new ones come.
+            if kept.len() >= MAX_AUTHORIZATIONS {
+                let now = Instant::now();
+                kept.retain(|_, (_, until)| *until > now);
+                if kept.len() >= MAX_AUTHORIZATIONS {
+                    kept.clear();
+                }
+            }
+            kept.insert(scope.to_owned(), (value, Instant::now() + ttl));
+        }
+    }
+
+    /// Forgets the `Authorization` value of `scope` (the upstream refused it).
+    pub fn forget_authorization(&self, scope: &str) {
+        if let Ok(mut kept) = self.authorizations.lock() {
+            kept.remove(scope);
+        }
     }
 
     /// A GET request with the connector's timeout, and its credentials when

@@ -65,6 +65,7 @@ pub async fn create(
         .as_deref()
         .ok_or_else(|| ApiError::bad_request("url is required."))?;
     let url = checked_url(url)?;
+    check_url_for_type(feed_type, &url.address)?;
     let mut settings = ConnectorSettings {
         name: checked_name(name)?,
         feed_type,
@@ -107,6 +108,7 @@ pub async fn update(
     )?;
     if let Some(url) = &request.url {
         let url = checked_url(url)?;
+        check_url_for_type(settings.feed_type, &url.address)?;
         // Stored credentials were given for the old upstream: pointing the
         // connector elsewhere must not hand them to the new host.
         if origin_of(&url.address) != origin_of(&settings.url) {
@@ -194,6 +196,17 @@ fn checked_url(url: &str) -> ApiResult<CheckedUrl> {
         username,
         password,
     })
+}
+
+/// The connector type's own rules on its address (Docker: the path is a
+/// namespace of repositories).
+fn check_url_for_type(feed_type: FeedType, address: &str) -> ApiResult<()> {
+    match package_types::connector_for(feed_type) {
+        Some(remote) => remote
+            .check_url(address)
+            .map_err(|e| ApiError::bad_request(format!("url: {e}"))),
+        None => Ok(()),
+    }
 }
 
 /// Credentials written into the URL become the connector's own (where the

@@ -89,6 +89,9 @@ pub struct NewRegistryManifest {
     pub tag: Option<NewRegistryTag>,
     /// Who pushes it.
     pub user: String,
+    /// The connector it was fetched through, when a proxy feed cached it
+    /// (named in the history events it makes).
+    pub connector: Option<String>,
 }
 
 /// A tag to point at a pushed manifest.

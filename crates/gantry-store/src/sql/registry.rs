@@ -299,7 +299,11 @@ pub async fn put_manifest(pool: &AnyPool, m: &NewRegistryManifest) -> StoreResul
             let root = tagged_digest(&mut tx, id).await?.unwrap_or_default();
             if add_reach(&mut tx, id, at, &m.digest, &root, &m.user, now).await? > 0 {
                 let key = tag_key(&at.repository, &version);
-                let details = serde_json::json!({ "referrer": m.digest, "artifactType": m.artifact_type });
+                let mut details =
+                    serde_json::json!({ "referrer": m.digest, "artifactType": m.artifact_type });
+                if let Some(connector) = &m.connector {
+                    details["connector"] = connector.clone().into();
+                }
                 insert_event(
                     &mut tx,
                     &tag_event(at, &key, &version, EventKind::FileAdded, &m.user, details),
@@ -351,7 +355,7 @@ pub async fn put_manifest(pool: &AnyPool, m: &NewRegistryManifest) -> StoreResul
                 metadata: tag.metadata.clone(),
                 files: Vec::new(),
                 dist_tags: Vec::new(),
-                connector: None,
+                connector: m.connector.clone(),
             };
             let id = insert_version(&mut tx, &package, now).await?.ok_or_else(|| {
                 StoreError::Conflict(format!("tag {} was pushed meanwhile; try again", tag.tag))
@@ -363,6 +367,9 @@ pub async fn put_manifest(pool: &AnyPool, m: &NewRegistryManifest) -> StoreResul
             let mut details = serde_json::json!({ "digest": m.digest });
             if !previous.is_empty() {
                 details["previousDigest"] = previous.into();
+            }
+            if let Some(connector) = &m.connector {
+                details["connector"] = connector.clone().into();
             }
             insert_event(&mut tx, &tag_event(at, &key, &tag.tag, kind, &m.user, details)).await?;
             changed = true;

@@ -557,8 +557,9 @@ async fn connectors_are_managed_without_ever_showing_their_password() {
             "{ctx}: {page}"
         );
         assert!(page.contains("value=\"maven\""), "{ctx}: Maven feeds proxy too");
+        assert!(page.contains("value=\"docker\""), "{ctx}: Docker feeds proxy too");
         assert!(
-            !page.contains("value=\"docker\""),
+            !page.contains("value=\"pypi\""),
             "{ctx}: only types with a connector"
         );
 

@@ -95,6 +95,9 @@ fn requested_range(headers: &HeaderMap, size: u64) -> Result<Option<Range<u64>>,
 /// `GET`/`HEAD /blobs/{digest}`.
 pub async fn get(state: &AppState, request: &RepositoryRequest, digest: &Digest) -> RegistryResult<Response> {
     request.require(state, Attribute::DownloadPackages, Action::Pull)?;
+    if let Some(relayed) = super::connector::fill_blob(state, request, digest).await? {
+        return Ok(relayed);
+    }
     let Some(blob) = state
         .meta()
         .registry_blob(request.feed.id, &request.repository, &digest.to_string())

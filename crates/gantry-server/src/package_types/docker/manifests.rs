@@ -22,6 +22,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::access::Action;
+use super::connector;
 use super::errors::{Code, RegistryError, RegistryResult};
 use super::protocol::RepositoryRequest;
 use crate::error::ApiError;
@@ -95,6 +96,9 @@ pub async fn get(
     reference: &Reference,
 ) -> RegistryResult<Response> {
     request.require(state, Attribute::DownloadPackages, Action::Pull)?;
+    if let Some(relayed) = connector::fill_manifest(state, request, reference).await? {
+        return Ok(relayed);
+    }
     let (digest, record) = match reference {
         Reference::Tag(tag) => {
             let record = find_tag(state, request, tag)
@@ -241,6 +245,7 @@ pub async fn put(
             references: parsed.references().iter().map(|d| d.digest.to_string()).collect(),
             tag,
             user: request.caller.user_name().to_owned(),
+            connector: None,
         })
         .await?;
     match outcome {
@@ -283,7 +288,7 @@ pub async fn put(
 
 /// What the version page, the packages API and the UI show of a tag's
 /// image: its digest, type, size, layers and platforms.
-async fn image_metadata(
+pub(super) async fn image_metadata(
     state: &AppState,
     request: &RepositoryRequest,
     parsed: &ParsedManifest,
@@ -483,6 +488,7 @@ pub async fn tags(state: &AppState, request: &RepositoryRequest) -> RegistryResu
         .into_iter()
         .map(|(tag, _)| tag)
         .collect();
+    connector::merge_upstream_tags(state, request, page.last.as_deref(), n + 1, &mut tags).await?;
     if tags.is_empty() && page.last.is_none() && n > 0 {
         return Err(RegistryError::unknown(
             Code::NameUnknown,

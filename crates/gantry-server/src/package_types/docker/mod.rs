@@ -3,13 +3,16 @@
 //! version (name = repository, version = tag) whose files are the whole
 //! image — manifest(s), config, layers and referrers — stored once by
 //! content, so promotion moves an image between feeds without a byte copied.
+//! A feed can proxy other registries through connectors ([`connector`]).
 
 mod access;
 mod blobs;
 mod catalog;
+mod connector;
 mod errors;
 mod manifests;
 pub mod protocol;
+mod upstream;
 
 use async_trait::async_trait;
 use gantry_core::FeedType;
@@ -43,6 +46,11 @@ impl PackageType for DockerType {
 
     fn routes(&self) -> Routes {
         protocol::routes()
+    }
+
+    /// A pull-through cache of another registry ([`connector`]).
+    fn connector(&self) -> Option<&'static dyn crate::connectors::remote::RemoteFormat> {
+        Some(&connector::DockerRemote)
     }
 
     /// Files are manifests and blobs named by digest: bytes to a client.
