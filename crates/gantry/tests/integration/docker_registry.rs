@@ -10,6 +10,8 @@ use gantry_test_support::{noise, TestApp, ADMIN_KEY};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{json, Value};
 use sha2::{Digest as _, Sha256};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 use crate::expect_status;
 
@@ -1059,6 +1061,86 @@ async fn a_blob_is_held_to_the_upload_limit_across_its_chunks() {
         assert_eq!(cancelled.status(), StatusCode::NO_CONTENT, "{ctx}");
         let gone = send(admin(&app, Method::GET, &location)).await;
         assert_eq!(gone.status(), StatusCode::NOT_FOUND, "{ctx}");
+        app.stop().await;
+    }
+}
+
+/// Writes `request` (one or more requests) on a fresh connection and reads
+/// until the server closes it; returns the status line and the headers of
+/// each answer, in order.
+async fn raw_exchange(app: &TestApp, request: &[u8]) -> Vec<String> {
+    let mut stream = TcpStream::connect(app.addr).await.expect("connect");
+    // A server that closed early shows in the answers, not here.
+    let _ = stream.write_all(request).await;
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        let _ = stream.read_to_end(&mut answer).await;
+    })
+    .await;
+    assert!(read.is_ok(), "the server kept the connection open");
+    let text = String::from_utf8_lossy(&answer);
+    text.split("HTTP/1.1 ")
+        .skip(1)
+        .map(|answer| {
+            let head = answer.split("\r\n\r\n").next().unwrap_or_default();
+            format!("HTTP/1.1 {}", head.to_ascii_lowercase())
+        })
+        .collect()
+}
+
+/// oras-py's basic backend sends each request without credentials first
+/// and again, on the same connection, after the 401. A refusal made before
+/// the body is read must not leave the connection half-read: the server
+/// reads what is left of a small body (and keeps the connection), and
+/// answers a large one with `Connection: close` (without reading it).
+#[tokio::test]
+async fn a_refused_upload_leaves_the_connection_usable_or_says_it_closes() {
+    for app in TestApp::each_backend().await {
+        let ctx = format!("{:?}", app.backend);
+        app.create_feed("dock", "docker").await;
+        let start = send(admin(&app, Method::POST, "/v2/dock/acme/web/blobs/uploads/")).await;
+        let location = start.headers()["location"].to_str().expect("location").to_owned();
+        let chunk = noise(11, 200 * 1024);
+        let patch = |authorization: &str, close: &str| {
+            let mut request = format!(
+                "PATCH {location} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/octet-stream\r\n\
+                 Content-Length: {}\r\n{authorization}{close}\r\n",
+                app.addr,
+                chunk.len()
+            )
+            .into_bytes();
+            request.extend_from_slice(&chunk);
+            request
+        };
+        // Anonymous first, then with credentials, one after the other.
+        let mut requests = patch("", "");
+        requests.extend(patch(
+            &format!("Authorization: {}\r\n", basic("api", ADMIN_KEY)),
+            "Connection: close\r\n",
+        ));
+        let answers = raw_exchange(&app, &requests).await;
+        assert_eq!(answers.len(), 2, "{ctx}: both were answered: {answers:?}");
+        assert!(answers[0].starts_with("HTTP/1.1 401"), "{ctx}: {answers:?}");
+        assert!(!answers[0].contains("connection: close"), "{ctx}: {answers:?}");
+        assert!(answers[1].starts_with("HTTP/1.1 202"), "{ctx}: {answers:?}");
+        let status = send(admin(&app, Method::GET, &location)).await;
+        assert_eq!(
+            status.headers()["range"],
+            format!("0-{}", chunk.len() - 1).as_str(),
+            "{ctx}: the chunk was stored once"
+        );
+
+        // Too much to read for nothing: the refusal closes the connection,
+        // and says so.
+        let head = format!(
+            "PATCH {location} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\n\r\n",
+            app.addr,
+            64 * 1024 * 1024
+        );
+        let answers = raw_exchange(&app, head.as_bytes()).await;
+        assert_eq!(answers.len(), 1, "{ctx}: {answers:?}");
+        assert!(answers[0].starts_with("HTTP/1.1 401"), "{ctx}: {answers:?}");
+        assert!(answers[0].contains("connection: close"), "{ctx}: {answers:?}");
         app.stop().await;
     }
 }

@@ -14,6 +14,7 @@ mod connectors_npm;
 mod connectors_nuget;
 mod crash;
 mod deployments;
+mod docker_clients;
 mod docker_connectors;
 mod docker_registry;
 mod feeds;

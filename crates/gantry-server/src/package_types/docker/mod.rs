@@ -9,6 +9,7 @@ mod access;
 mod blobs;
 mod catalog;
 mod connector;
+mod drain;
 mod errors;
 mod manifests;
 pub mod protocol;

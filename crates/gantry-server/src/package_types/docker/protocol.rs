@@ -8,13 +8,14 @@
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Path, Request, State};
 use axum::http::request::Parts;
-use axum::http::{Method, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode, Version};
 use axum::response::{IntoResponse, Response};
 use gantry_core::FeedType;
 use gantry_formats::oci::{self, Endpoint, PathError};
 use gantry_store::{FeedRecord, RegistryRepository};
 
 use super::access::{self, Action};
+use super::drain::{declared_length, finish_body, SharedBody};
 use super::errors::{Code, RegistryError, RegistryResult};
 use super::{blobs, catalog, manifests};
 use crate::api::routes::Routes;
@@ -114,8 +115,21 @@ async fn dispatch(
     request: Request,
 ) -> Response {
     let (parts, body) = request.into_parts();
-    let answer = handle(&state, &feed_name, &path, base, parts, body).await;
-    access::api_version(answer.unwrap_or_else(IntoResponse::into_response))
+    let http1 = parts.version <= Version::HTTP_11;
+    let declared = declared_length(&parts.headers);
+    let expects_continue = parts
+        .headers
+        .get(header::EXPECT)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+    let body = SharedBody::new(body);
+    let answer = handle(&state, &feed_name, &path, base, parts, body.reader()).await;
+    let mut response = access::api_version(answer.unwrap_or_else(IntoResponse::into_response));
+    if http1 && !finish_body(body, declared, expects_continue).await {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
 }
 
 async fn handle(
