@@ -18,8 +18,8 @@ use serde_json::{json, Map, Value};
 
 use super::digest::Digest;
 use super::media_types::{
-    canonical_manifest_type, essence, is_index_media_type, DOCKER_MANIFEST_V1, DOCKER_MANIFEST_V1_SIGNED,
-    MANIFEST_MEDIA_TYPES, OCI_INDEX,
+    canonical_manifest_type, essence, is_foreign_layer_media_type, is_index_media_type, DOCKER_MANIFEST_V1,
+    DOCKER_MANIFEST_V1_SIGNED, MANIFEST_MEDIA_TYPES, OCI_INDEX,
 };
 use super::{shown, MAX_MANIFEST_BYTES};
 use crate::FormatError;
@@ -96,6 +96,11 @@ pub struct ParsedManifest {
     pub config: Option<Descriptor>,
     /// The layer blobs (images only).
     pub layers: Vec<Descriptor>,
+    /// The positions in `layers` of the foreign layers: those of a
+    /// non-distributable or foreign media type with `http(s)` `urls`, which
+    /// clients fetch from there (Windows base layers), so the repository
+    /// need not hold them.
+    pub foreign_layers: Vec<usize>,
     /// The child manifests (indexes only).
     pub manifests: Vec<Descriptor>,
     /// The manifest this one refers to.
@@ -111,10 +116,20 @@ impl ParsedManifest {
     /// Every descriptor the manifest references that must already be in the
     /// repository: the config and layers of an image, the child manifests of
     /// an index, in document order (a blob used twice is listed twice). Not
-    /// the subject: a referrer may be pushed before its subject.
+    /// the subject: a referrer may be pushed before its subject; nor the
+    /// foreign layers, which clients fetch from their `urls` (the reference
+    /// registry does not ask for them either).
     pub fn references(&self) -> Vec<&Descriptor> {
         match self.kind {
-            ManifestKind::Image => self.config.iter().chain(&self.layers).collect(),
+            ManifestKind::Image => {
+                let layers = self
+                    .layers
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| !self.foreign_layers.contains(i))
+                    .map(|(_, layer)| layer);
+                self.config.iter().chain(layers).collect()
+            }
             ManifestKind::Index => self.manifests.iter().collect(),
         }
     }
@@ -190,6 +205,7 @@ pub fn parse_manifest(bytes: &[u8], content_type: Option<&str>) -> Result<Parsed
             (None, Vec::new(), descriptor_list(&document, "manifests")?)
         }
     };
+    let foreign_layers = foreign_layers(&document, &layers);
     let subject = present(&document, "subject")
         .map(|subject| descriptor(subject, "subject"))
         .transpose()?;
@@ -201,6 +217,7 @@ pub fn parse_manifest(bytes: &[u8], content_type: Option<&str>) -> Result<Parsed
         kind,
         config,
         layers,
+        foreign_layers,
         manifests,
         subject,
         artifact_type,
@@ -340,6 +357,32 @@ fn annotations(object: &Map<String, Value>, at: &str) -> Result<BTreeMap<String,
     }
 }
 
+/// The positions of the foreign layers (see [`ParsedManifest::foreign_layers`]):
+/// a non-distributable or foreign media type and at least one `urls` entry,
+/// every entry an `http` or `https` URL. A layer of such a type without
+/// usable `urls` is an ordinary layer, which the repository must hold.
+fn foreign_layers(document: &Map<String, Value>, layers: &[Descriptor]) -> Vec<usize> {
+    let Some(Value::Array(items)) = present(document, "layers") else {
+        return Vec::new();
+    };
+    let fetchable = |item: &Value| match item.get("urls") {
+        Some(Value::Array(urls)) if !urls.is_empty() => urls.iter().all(|url| {
+            url.as_str().is_some_and(|url| {
+                let lower = url.to_ascii_lowercase();
+                lower.starts_with("https://") || lower.starts_with("http://")
+            })
+        }),
+        _ => false,
+    };
+    layers
+        .iter()
+        .zip(items)
+        .enumerate()
+        .filter(|(_, (layer, item))| is_foreign_layer_media_type(&layer.media_type) && fetchable(item))
+        .map(|(i, _)| i)
+        .collect()
+}
+
 /// The descriptors of an array field (`layers`, `manifests`); none when absent.
 fn descriptor_list(document: &Map<String, Value>, key: &str) -> Result<Vec<Descriptor>, FormatError> {
     match present(document, key) {
@@ -392,8 +435,9 @@ fn descriptor(value: &Value, at: &str) -> Result<Descriptor, FormatError> {
 #[cfg(test)]
 mod tests {
     use super::super::media_types::{
-        DOCKER_CONFIG, DOCKER_LAYER, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_CONFIG, OCI_EMPTY_JSON,
-        OCI_LAYER_TAR_GZIP, OCI_MANIFEST,
+        DOCKER_CONFIG, DOCKER_FOREIGN_LAYER, DOCKER_LAYER, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_CONFIG,
+        OCI_EMPTY_JSON, OCI_LAYER_NONDISTRIBUTABLE_TAR, OCI_LAYER_NONDISTRIBUTABLE_TAR_GZIP,
+        OCI_LAYER_NONDISTRIBUTABLE_TAR_ZSTD, OCI_LAYER_TAR_GZIP, OCI_MANIFEST,
     };
     use super::*;
 
@@ -457,6 +501,49 @@ mod tests {
             [&digest("config"), &digest("layer1"), &digest("layer2")]
         );
         assert_eq!(manifest.content_size(), 3100);
+    }
+
+    #[test]
+    fn foreign_layers_with_urls_are_not_required_in_the_repository() {
+        let layer = |media_type: &str, seed: &str, urls: Value| {
+            let mut layer = json!({"mediaType": media_type, "digest": digest(seed).to_string(), "size": 10});
+            if !urls.is_null() {
+                layer["urls"] = urls;
+            }
+            layer
+        };
+        let document = json!({
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "config": {"mediaType": OCI_CONFIG, "digest": digest("config").to_string(), "size": 100},
+            "layers": [
+                layer(OCI_LAYER_NONDISTRIBUTABLE_TAR_GZIP, "nd-gzip", json!(["https://store.example.com/a"])),
+                layer(OCI_LAYER_NONDISTRIBUTABLE_TAR, "nd-tar", json!(["http://store.example.com/b", "https://mirror.example.com/b"])),
+                layer(DOCKER_FOREIGN_LAYER, "docker-foreign", json!(["https://mcr.example.com/c"])),
+                // Of a foreign type, but nowhere else to fetch it from.
+                layer(OCI_LAYER_NONDISTRIBUTABLE_TAR_ZSTD, "no-urls", Value::Null),
+                layer(OCI_LAYER_NONDISTRIBUTABLE_TAR_GZIP, "empty-urls", json!([])),
+                layer(OCI_LAYER_NONDISTRIBUTABLE_TAR_GZIP, "file-url", json!(["file:///etc/passwd"])),
+                layer(OCI_LAYER_NONDISTRIBUTABLE_TAR_GZIP, "not-a-string", json!([7])),
+                // URLs on an ordinary layer change nothing.
+                layer(OCI_LAYER_TAR_GZIP, "ordinary", json!(["https://x.example.com/d"])),
+            ]
+        });
+        let manifest = parse(&document, None).expect("valid");
+        assert_eq!(manifest.foreign_layers, [0, 1, 2]);
+        assert_eq!(manifest.layers.len(), 8);
+        let references: Vec<&Digest> = manifest.references().iter().map(|d| &d.digest).collect();
+        assert_eq!(
+            references,
+            [
+                &digest("config"),
+                &digest("no-urls"),
+                &digest("empty-urls"),
+                &digest("file-url"),
+                &digest("not-a-string"),
+                &digest("ordinary")
+            ]
+        );
     }
 
     #[test]

@@ -33,9 +33,14 @@ pub const OCI_LAYER_TAR: &str = "application/vnd.oci.image.layer.v1.tar";
 pub const OCI_LAYER_TAR_GZIP: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
 /// A zstd-compressed OCI layer.
 pub const OCI_LAYER_TAR_ZSTD: &str = "application/vnd.oci.image.layer.v1.tar+zstd";
+/// A non-distributable OCI layer (deprecated), uncompressed.
+pub const OCI_LAYER_NONDISTRIBUTABLE_TAR: &str = "application/vnd.oci.image.layer.nondistributable.v1.tar";
 /// A non-distributable OCI layer (deprecated), gzip-compressed.
 pub const OCI_LAYER_NONDISTRIBUTABLE_TAR_GZIP: &str =
     "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip";
+/// A non-distributable OCI layer (deprecated), zstd-compressed.
+pub const OCI_LAYER_NONDISTRIBUTABLE_TAR_ZSTD: &str =
+    "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd";
 /// A gzip-compressed Docker layer.
 pub const DOCKER_LAYER: &str = "application/vnd.docker.image.rootfs.diff.tar.gzip";
 /// A foreign Docker layer (fetched from its `urls`, such as Windows base layers).
@@ -68,6 +73,21 @@ pub fn is_index_media_type(media_type: &str) -> bool {
         canonical_manifest_type(media_type),
         Some(OCI_INDEX | DOCKER_MANIFEST_LIST)
     )
+}
+
+/// Whether a layer media type is one clients may fetch from the layer's
+/// `urls` instead of the registry: the (deprecated) non-distributable OCI
+/// layers and Docker's foreign layers (Windows base layers).
+pub fn is_foreign_layer_media_type(media_type: &str) -> bool {
+    let essence = essence(media_type);
+    [
+        OCI_LAYER_NONDISTRIBUTABLE_TAR,
+        OCI_LAYER_NONDISTRIBUTABLE_TAR_GZIP,
+        OCI_LAYER_NONDISTRIBUTABLE_TAR_ZSTD,
+        DOCKER_FOREIGN_LAYER,
+    ]
+    .iter()
+    .any(|foreign| foreign.eq_ignore_ascii_case(essence))
 }
 
 /// Whether a media type is an image manifest, OCI or Docker.

@@ -605,6 +605,139 @@ async fn an_index_keeps_its_platforms_and_referrers_travel_with_their_subject() 
     }
 }
 
+/// Found by the OCI conformance suite (`bench/oci-conformance`): a manifest
+/// whose non-distributable layers carry `urls` was refused with
+/// MANIFEST_BLOB_UNKNOWN, so Windows images (Docker foreign base layers)
+/// could not be pushed. Such layers are fetched from their URLs; the
+/// repository need not hold them, as with the reference registry.
+#[tokio::test]
+async fn foreign_layers_with_urls_need_not_be_pushed() {
+    for app in TestApp::each_backend().await {
+        let ctx = format!("{:?}", app.backend);
+        app.create_feed("dock", "docker").await;
+        app.create_feed("approved", "docker").await;
+        let repo = "dock/acme/windows";
+        let config = serde_json::to_vec(&json!({
+            "architecture": "amd64", "os": "windows",
+            "rootfs": {"type": "layers", "diff_ids": []}
+        }))
+        .expect("config");
+        let layer = b"our own layer".to_vec();
+        push_blob(&app, repo, &config).await;
+        push_blob(&app, repo, &layer).await;
+        let foreign = |media_type: &str, seed: &str, urls: Value| {
+            let digest = digest_of(seed.as_bytes());
+            let mut descriptor = json!({"mediaType": media_type, "digest": digest, "size": 123_456});
+            if !urls.is_null() {
+                descriptor["urls"] = urls;
+            }
+            descriptor
+        };
+        let manifest_with = |extra: Vec<Value>| {
+            let mut layers = extra;
+            layers.push(json!({"mediaType": OCI_LAYER, "digest": digest_of(&layer), "size": layer.len()}));
+            serde_json::to_vec(&json!({
+                "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+                "config": {"mediaType": OCI_CONFIG, "digest": digest_of(&config), "size": config.len()},
+                "layers": layers
+            }))
+            .expect("manifest")
+        };
+        let manifest = manifest_with(vec![
+            foreign(
+                "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+                "nondistributable",
+                json!(["https://store.example.com/blobs/nondistributable"]),
+            ),
+            foreign(
+                "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+                "windows base",
+                json!(["https://mcr.example.com/windows-base"]),
+            ),
+        ]);
+        for reference in ["ltsc2022".to_owned(), digest_of(&manifest)] {
+            let pushed = push_manifest(&app, repo, &reference, OCI_MANIFEST, &manifest).await;
+            assert_eq!(pushed.status(), StatusCode::CREATED, "{ctx}: {reference}");
+        }
+        for reference in ["ltsc2022".to_owned(), digest_of(&manifest)] {
+            let pulled = send(admin(
+                &app,
+                Method::GET,
+                &format!("/v2/{repo}/manifests/{reference}"),
+            ))
+            .await;
+            assert_eq!(pulled.status(), StatusCode::OK, "{ctx}: {reference}");
+            assert_eq!(pulled.headers()["content-type"], OCI_MANIFEST);
+            assert_eq!(
+                pulled.bytes().await.expect("bytes").as_ref(),
+                manifest.as_slice(),
+                "{ctx}"
+            );
+        }
+        let tags: Value = send(admin(&app, Method::GET, &format!("/v2/{repo}/tags/list")))
+            .await
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(tags["tags"], json!(["ltsc2022"]), "{ctx}");
+        // The foreign layer is not in the registry: clients fetch it elsewhere.
+        let absent = send(admin(
+            &app,
+            Method::HEAD,
+            &format!("/v2/{repo}/blobs/{}", digest_of(b"windows base")),
+        ))
+        .await;
+        assert_eq!(absent.status(), StatusCode::NOT_FOUND, "{ctx}");
+
+        // Without URLs, or with one a client would not fetch, it is a layer
+        // like any other, which must be pushed first.
+        for urls in [Value::Null, json!([]), json!(["file:///layers/base.tar"])] {
+            let unfetchable = manifest_with(vec![foreign(
+                "application/vnd.oci.image.layer.nondistributable.v1.tar",
+                "nowhere",
+                urls.clone(),
+            )]);
+            let refused = push_manifest(&app, repo, "nowhere", OCI_MANIFEST, &unfetchable).await;
+            assert_eq!(
+                error_code(refused).await,
+                (StatusCode::BAD_REQUEST, "MANIFEST_BLOB_UNKNOWN".into()),
+                "{ctx}: urls {urls}"
+            );
+        }
+
+        // The tag promotes with the layers the registry holds.
+        let promote = send(app.admin(Method::POST, "/api/promotions/promote").json(&json!({
+            "packageType": "docker", "name": "acme/windows", "version": "ltsc2022",
+            "fromFeed": "dock", "toFeed": "approved"
+        })))
+        .await;
+        expect_status(promote, StatusCode::OK, "promote").await;
+        let promoted = send(admin(
+            &app,
+            Method::GET,
+            "/v2/approved/acme/windows/manifests/ltsc2022",
+        ))
+        .await;
+        assert_eq!(promoted.status(), StatusCode::OK, "{ctx}");
+        assert_eq!(
+            promoted.headers()["docker-content-digest"],
+            digest_of(&manifest).as_str()
+        );
+        let own = send(admin(
+            &app,
+            Method::GET,
+            &format!("/v2/approved/acme/windows/blobs/{}", digest_of(&layer)),
+        ))
+        .await;
+        assert_eq!(
+            own.bytes().await.expect("bytes").as_ref(),
+            layer.as_slice(),
+            "{ctx}"
+        );
+        app.stop().await;
+    }
+}
+
 #[tokio::test]
 async fn promotion_moves_a_tag_without_a_layer_byte_and_validated_feeds_refuse_pushes() {
     for app in TestApp::each_backend().await {
