@@ -100,14 +100,21 @@ pub async fn promote(pool: &AnyPool, p: &NewPromotion) -> StoreResult<PromoteOut
     let now = now_millis();
     // Renew the blobs' leases: a promotion is a use, like an upload. Blobs,
     // then tags, then the feed row: the order uploads lock them in, so that
-    // the two cannot deadlock on PostgreSQL.
-    sqlx::query(
-        "UPDATE blobs SET last_used_at = $1 WHERE sha256 IN (SELECT sha256 FROM package_files WHERE package_id = $2)",
-    )
-    .bind(now)
-    .bind(package.id)
-    .execute(&mut *tx)
-    .await?;
+    // the two cannot deadlock on PostgreSQL. The blobs one by one in digest
+    // order: one UPDATE of all of a version's blobs locks them in the order
+    // of its plan (for a scan, of where rows lie, which concurrent updates
+    // move), so two promotions of a version of several files (an image's
+    // manifest, config and layers) could each hold one the other waits for.
+    let mut digests: Vec<&str> = package.files.iter().map(|f| f.sha256.as_str()).collect();
+    digests.sort_unstable();
+    digests.dedup();
+    for digest in digests {
+        sqlx::query("UPDATE blobs SET last_used_at = $1 WHERE sha256 = $2")
+            .bind(now)
+            .bind(digest)
+            .execute(&mut *tx)
+            .await?;
+    }
     // A blob the sweep claimed (its source version deleted meanwhile) is
     // losing its bytes: the copy must not be recorded against it.
     let claimed: i64 = sqlx::query_scalar(
