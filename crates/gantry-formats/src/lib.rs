@@ -82,6 +82,20 @@ pub trait PackageFormat: Send + Sync + 'static {
     /// The file name a download is offered under.
     fn file_name(&self, group: &str, name: &str, version: &str) -> String;
 
+    /// The package and version a purl of this type names, for a request to
+    /// feed `feed`: its namespace, name and version as they are, for every
+    /// type whose purls write them so. `feed` is for types whose purls name
+    /// a package by where it is fetched from (OCI's `repository_url`).
+    fn read_purl(&self, purl: &Purl, _feed: &str) -> Result<(PackageId, String), FormatError> {
+        Ok((
+            PackageId {
+                group: purl.group.clone(),
+                name: purl.name.clone(),
+            },
+            purl.version.clone(),
+        ))
+    }
+
     /// The package URL of a version.
     fn purl(&self, group: &str, name: &str, version: &str) -> String {
         let mut purl = format!("pkg:{}/", self.purl_type());
@@ -118,14 +132,25 @@ pub struct Purl {
     pub name: String,
     /// Version ("" when absent).
     pub version: String,
+    /// The qualifiers (`?key=value&...`), decoded, in order.
+    pub qualifiers: Vec<(String, String)>,
 }
 
 impl Purl {
-    /// Parses a purl, ignoring qualifiers and subpath.
+    /// Parses a purl and its qualifiers, ignoring the subpath.
     pub fn parse(raw: &str) -> Result<Self, FormatError> {
         let bad = || FormatError(format!("'{raw}' is not a package URL (pkg:type/name@version)"));
         let rest = raw.strip_prefix("pkg:").ok_or_else(bad)?;
-        let rest = rest.split(['?', '#']).next().unwrap_or_default();
+        let rest = rest.split('#').next().unwrap_or_default();
+        let (rest, qualifiers) = rest.split_once('?').unwrap_or((rest, ""));
+        let qualifiers = qualifiers
+            .split('&')
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| {
+                let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+                (percent_decode(key).to_ascii_lowercase(), percent_decode(value))
+            })
+            .collect();
         let (purl_type, path) = rest.split_once('/').ok_or_else(bad)?;
         // The version follows the last '@' of the last segment, so that an
         // unencoded scope (`pkg:npm/@acme/widget`) is not read as one.
@@ -148,7 +173,16 @@ impl Purl {
             group,
             name,
             version,
+            qualifiers,
         })
+    }
+
+    /// The value of the qualifier `key` (lower case), if given.
+    pub fn qualifier(&self, key: &str) -> Option<&str> {
+        self.qualifiers
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -231,6 +265,8 @@ mod tests {
                 "{raw}"
             );
         }
+        let qualified = Purl::parse("pkg:npm/%40acme/widget@1.0.0?x=y#sub").expect("valid purl");
+        assert_eq!(qualified.qualifiers, [("x".to_owned(), "y".to_owned())]);
         let unversioned = Purl::parse("pkg:npm/@acme/widget").expect("valid purl");
         assert_eq!(
             (

@@ -34,7 +34,7 @@ pub use version::{compare_tags, is_prerelease_tag};
 
 use std::cmp::Ordering;
 
-use crate::{percent_encode_segment, FormatError, PackageFormat, PackageId};
+use crate::{percent_encode_segment, FormatError, PackageFormat, PackageId, Purl};
 
 /// The largest manifest the server accepts in a push, in bytes.
 pub const MAX_MANIFEST_BYTES: usize = 4 * 1024 * 1024;
@@ -116,6 +116,63 @@ impl PackageFormat for Oci {
     /// repository's `/` written as `_`.
     fn file_name(&self, _group: &str, name: &str, version: &str) -> String {
         format!("{}_{version}.manifest.json", name.replace('/', "_"))
+    }
+
+    /// An OCI purl names an image by the last segment of its repository
+    /// (`pkg:oci/web`), the full repository by the `repository_url`
+    /// qualifier (`{registry}/{feed}/{repository}` here, what `docker pull`
+    /// takes; the registry's host is not checked, as a registry answers to
+    /// many names) and the tag by the `tag` qualifier. Its version is the
+    /// manifest's digest, which names no tag: a purl selects a version by
+    /// `tag`, and one with a digest but no tag is refused.
+    fn read_purl(&self, purl: &Purl, feed: &str) -> Result<(PackageId, String), FormatError> {
+        let name = match purl.qualifier("repository_url") {
+            None if purl.group.is_empty() => purl.name.clone(),
+            None => format!("{}/{}", purl.group, purl.name),
+            Some(url) => {
+                let address = url.split_once("://").map_or(url, |(_, rest)| rest);
+                let repository = address
+                    .split_once('/')
+                    .and_then(|(_host, path)| path.strip_prefix(feed))
+                    .and_then(|rest| rest.strip_prefix('/'))
+                    .ok_or_else(|| {
+                        FormatError(format!(
+                            "repository_url '{}' names no repository of feed '{}': write it \
+                             {{registry}}/{}/{{repository}}",
+                            shown(url),
+                            shown(feed),
+                            shown(feed)
+                        ))
+                    })?;
+                let last_segment = repository.rsplit_once('/').map_or(repository, |(_, last)| last);
+                if last_segment != purl.name {
+                    return Err(FormatError(format!(
+                        "repository_url names repository '{}', which does not end with the purl's name '{}'",
+                        shown(repository),
+                        shown(&purl.name)
+                    )));
+                }
+                repository.to_owned()
+            }
+        };
+        let version = match purl.qualifier("tag") {
+            Some(tag) => tag.to_owned(),
+            None if purl.version.is_empty() => String::new(),
+            None => {
+                return Err(FormatError(format!(
+                    "an oci purl's version ('{}') is a manifest digest, which names no tag: \
+                     give the tag in the 'tag' qualifier",
+                    shown(&purl.version)
+                )))
+            }
+        };
+        Ok((
+            PackageId {
+                group: String::new(),
+                name,
+            },
+            version,
+        ))
     }
 
     /// `pkg:oci/web?tag=1.0`: the purl spec names an image by the last
@@ -224,6 +281,43 @@ mod tests {
             ("oci", "", "web", "")
         );
         assert_eq!(Oci.purl("", "web", "v1_x"), "pkg:oci/web?tag=v1_x");
+    }
+
+    #[test]
+    fn purls_select_a_tag_of_a_repository() {
+        let read = |raw: &str| {
+            Oci.read_purl(&Purl::parse(raw).expect("valid purl"), "tools")
+                .map(|(id, version)| (id.group, id.name, version))
+        };
+        let ok = |name: &str, version: &str| Ok((String::new(), name.to_owned(), version.to_owned()));
+        assert_eq!(read(&Oci.purl("", "web", "1.0")), ok("web", "1.0"));
+        assert_eq!(read("pkg:oci/web"), ok("web", ""));
+        assert_eq!(
+            read("pkg:oci/web@sha256%3Aabc?repository_url=registry.example/tools/acme/web&tag=1.0"),
+            ok("acme/web", "1.0")
+        );
+        assert_eq!(
+            read("pkg:oci/web?repository_url=https%3A%2F%2F127.0.0.1%3A8624%2Ftools%2Fweb&tag=latest"),
+            ok("web", "latest")
+        );
+        for (raw, message) in [
+            ("pkg:oci/web@sha256%3Aabc", "names no tag"),
+            (
+                "pkg:oci/web?repository_url=registry.example/other/web",
+                "no repository of feed 'tools'",
+            ),
+            (
+                "pkg:oci/web?repository_url=registry.example/tools/acme/api",
+                "does not end with",
+            ),
+            (
+                "pkg:oci/web?repository_url=registry.example",
+                "no repository of feed",
+            ),
+        ] {
+            let error = read(raw).expect_err(raw);
+            assert!(error.0.contains(message), "{raw}: {error}");
+        }
     }
 
     #[test]

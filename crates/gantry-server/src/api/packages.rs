@@ -131,10 +131,12 @@ pub struct PackageSelector {
 }
 
 impl PackageSelector {
-    /// Group, name and version from the purl when one was given.
+    /// Group, name and version from the purl when one was given (read the
+    /// format's way, for `feed`: [`PackageFormat::read_purl`]).
     fn resolved(
         &self,
         format: &dyn PackageFormat,
+        feed: &str,
     ) -> ApiResult<(Option<String>, Option<String>, Option<String>)> {
         let Some(purl) = &self.purl else {
             return Ok((self.group.clone(), self.name.clone(), self.version.clone()));
@@ -147,13 +149,16 @@ impl PackageSelector {
                 format.purl_type()
             )));
         }
-        let version = (!purl.version.is_empty()).then_some(purl.version);
-        Ok((Some(purl.group), Some(purl.name), version))
+        let (id, version) = format
+            .read_purl(&purl, feed)
+            .map_err(|e| ApiError::bad_request(e.0))?;
+        let version = (!version.is_empty()).then_some(version);
+        Ok((Some(id.group), Some(id.name), version))
     }
 
     /// The one version this selector names; `version` is required (it may be `latest`).
-    fn one(&self, format: &dyn PackageFormat) -> ApiResult<(PackageId, VersionSpec)> {
-        let (group, name, version) = self.resolved(format)?;
+    fn one(&self, format: &dyn PackageFormat, feed: &str) -> ApiResult<(PackageId, VersionSpec)> {
+        let (group, name, version) = self.resolved(format, feed)?;
         let name = name
             .filter(|n| !n.is_empty())
             .ok_or_else(|| ApiError::bad_request("name (or purl) is required."))?;
@@ -176,7 +181,7 @@ pub async fn versions(
     QueryParams(selector): QueryParams<PackageSelector>,
 ) -> ApiResult<Json<Vec<PackageVersionInfo>>> {
     let (feed, format) = feeds::find_authorized(&state, &caller, &feed, Attribute::ViewPackages).await?;
-    let (group, name, version) = selector.resolved(format)?;
+    let (group, name, version) = selector.resolved(format, &feed.settings.name)?;
     let wanted = packages::query(format, group.as_deref(), name.as_deref(), version.as_deref())?;
     // Fetch every version of the named package(s), since totals count them
     // all; the group and version filters apply after.
@@ -211,7 +216,7 @@ pub async fn latest(
     QueryParams(selector): QueryParams<PackageSelector>,
 ) -> ApiResult<Json<Vec<PackageVersionInfo>>> {
     let (feed, format) = feeds::find_authorized(&state, &caller, &feed, Attribute::ViewPackages).await?;
-    let (group, name, _) = selector.resolved(format)?;
+    let (group, name, _) = selector.resolved(format, &feed.settings.name)?;
     let records = state
         .meta()
         .find_packages(
@@ -296,7 +301,7 @@ pub async fn download(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let (feed, format) = feeds::find_authorized(&state, &caller, &feed, Attribute::DownloadPackages).await?;
-    let (id, spec) = selector.one(format)?;
+    let (id, spec) = selector.one(format, &feed.settings.name)?;
     let record = packages::find_version(&state, &feed, format, &id, &spec).await?;
     let download = Download {
         headers: &headers,
@@ -348,7 +353,7 @@ pub async fn delete(
     QueryParams(selector): QueryParams<PackageSelector>,
 ) -> ApiResult<StatusCode> {
     let (feed, format) = feeds::find_authorized(&state, &caller, &feed, Attribute::DeletePackage).await?;
-    let (id, spec) = selector.one(format)?;
+    let (id, spec) = selector.one(format, &feed.settings.name)?;
     let record = packages::find_version(&state, &feed, format, &id, &spec).await?;
     packages::delete(&state, &caller, &feed, &record).await?;
     Ok(StatusCode::OK)
@@ -394,7 +399,7 @@ pub async fn status(
 ) -> ApiResult<Json<PackageVersionInfo>> {
     let (feed, format) = feeds::find_authorized(&state, &caller, &feed, Attribute::UnlistPackage).await?;
     let change = packages::check_status(change.into())?;
-    let (id, spec) = selector.one(format)?;
+    let (id, spec) = selector.one(format, &feed.settings.name)?;
     let record = packages::find_version(&state, &feed, format, &id, &spec).await?;
     let updated = packages::set_status(&state, &caller, &feed, &record, &change).await?;
     let total = packages::total_downloads(&state, &feed, &updated).await?;
