@@ -65,7 +65,7 @@ macro_rules! backend_test {
 }
 
 /// Generates one `#[tokio::test]` per package type (universal, NuGet, npm,
-/// Maven:
+/// Maven, Docker:
 /// the [`TypeFixture`](crate::package_types::TypeFixture)s) and backend from
 /// one async body taking a [`TestApp`](crate::TestApp) and the type:
 ///
@@ -79,8 +79,8 @@ macro_rules! backend_test {
 /// ```
 ///
 /// gives `shares_files::upack::sqlite`, `shares_files::nuget::postgres`,
-/// `shares_files::npm::postgres`, `shares_files::maven::sqlite` and so on
-/// (eight tests). Takes the same
+/// `shares_files::npm::postgres`, `shares_files::maven::sqlite`,
+/// `shares_files::docker::postgres` and so on (ten tests). Takes the same
 /// `#[tweak(...)]` and `#[backends(...)]` attributes as [`backend_test!`].
 #[macro_export]
 macro_rules! type_test {
@@ -107,6 +107,7 @@ macro_rules! type_test {
                 nuget => NuGet,
                 npm => Npm,
                 maven => Maven,
+                docker => Docker,
             }
         }
         $crate::type_test! { $($rest)* }

@@ -2,10 +2,11 @@
 //! (promotion, deployments, the packages API, authorization).
 //!
 //! [`TypeFixture`] is implemented by [`Universal`] (upack), [`NuGet`],
-//! [`Npm`] and [`Maven`]. A test written against it creates a feed of the
-//! type, builds packages with the type's own builders ([`crate::upack`],
-//! [`crate::nupkg_with_files`], [`crate::npm_tarball`], a jar like
-//! [`crate::maven_jar`]), publishes and
+//! [`Npm`], [`Maven`] and [`Docker`]. A test written against it creates a
+//! feed of the type, builds packages with the type's own builders
+//! ([`crate::upack`], [`crate::nupkg_with_files`], [`crate::npm_tarball`], a
+//! jar like [`crate::maven_jar`], an image like [`crate::oci_image`]),
+//! publishes and
 //! downloads them through the type's own protocol, and fetches them with the
 //! type's real client. [`crate::type_test!`] runs one such test once per
 //! type and backend.
@@ -13,7 +14,8 @@
 //! Identities are written once, neutrally, as `(group, name)`, and each type
 //! spells them its own way ([`TypeFixture::package`]): `("acme", "hammer")`
 //! is `acme`/`hammer` for upack, `Acme.Hammer` (no group) for NuGet,
-//! `@acme`/`hammer` for npm and `org.acme`/`hammer` for Maven.
+//! `@acme`/`hammer` for npm, `org.acme`/`hammer` for Maven and the nested
+//! repository `acme/hammer` (no group) for Docker.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -28,6 +30,10 @@ use crate::npm::{
     NpmCli,
 };
 use crate::nuget::{nupkg_with_files, NuGetCli};
+use crate::oci::{
+    docker_ref, oci_layout_ref, read_oci_layout, sha256_digest, OciLayer, Skopeo, OCI_CONFIG, OCI_LAYER_GZIP,
+    OCI_MANIFEST,
+};
 use crate::{upack, zip_with, TestApp, ADMIN_KEY};
 
 /// A package's identity as its type writes it.
@@ -81,17 +87,26 @@ pub struct Built {
     pub version: String,
     /// The file's bytes.
     pub bytes: Vec<u8>,
+    /// Other files the type publishes before `bytes` as parts of the same
+    /// version, which a download of the version does not give: the config
+    /// and layer blobs a Docker image's manifest names. Empty for the other
+    /// types.
+    pub parts: Vec<Vec<u8>>,
 }
 
 impl std::fmt::Debug for Built {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "Built({} {}, {})",
+            "Built({} {}, {}",
             self.package.full_name(),
             self.version,
             describe(&self.bytes)
-        )
+        )?;
+        for part in &self.parts {
+            write!(f, "; {}", describe(part))?;
+        }
+        write!(f, ")")
     }
 }
 
@@ -144,7 +159,7 @@ fn hex_of(bytes: &[u8]) -> String {
 #[allow(async_fn_in_trait)] // test helpers awaited in place, never spawned
 pub trait TypeFixture: Copy + std::fmt::Debug + Send + Sync + 'static {
     /// The name of the type in generated test names and messages: `upack`,
-    /// `nuget`, `npm`.
+    /// `nuget`, `npm`, `maven`, `docker`.
     fn label(self) -> &'static str;
 
     /// The `feedType` to create a feed of this type with.
@@ -160,7 +175,8 @@ pub trait TypeFixture: Copy + std::fmt::Debug + Send + Sync + 'static {
     /// The identity `(group, name)` as this type writes it: upack keeps
     /// both, NuGet joins them into a dotted id in title case
     /// (`("acme", "hammer")` is `Acme.Hammer`, `("", "saw")` is `Saw`), npm
-    /// makes the group a scope (`@acme`).
+    /// makes the group a scope (`@acme`), Docker a leading segment of the
+    /// repository (`acme/hammer`, no group).
     fn package(self, group: &str, name: &str) -> PackageRef;
 
     /// A package file of `package` `version` holding `content` (one file),
@@ -172,6 +188,35 @@ pub trait TypeFixture: Copy + std::fmt::Debug + Send + Sync + 'static {
     /// The package URL the generic API reports for a version.
     fn purl(self, package: &PackageRef, version: &str) -> String;
 
+    /// A purl that selects `version` of `package` in `feed` through the
+    /// packages API (`?purl=`): the one the API reports
+    /// ([`TypeFixture::purl`]) for every type but Docker, whose purl names a
+    /// repository by its last segment only (as the purl spec's `oci` type
+    /// does), so that `acme/hammer` is selected by the `repository_url`
+    /// qualifier, `{registry}/{feed}/{repository}`.
+    fn selecting_purl(self, _feed: &str, package: &PackageRef, version: &str) -> String {
+        self.purl(package, version)
+    }
+
+    /// The `WWW-Authenticate` challenge of a 401 answered to a read of
+    /// `path` (on the type's protocol or the generic API) without
+    /// credentials: `Basic realm="Gantry"`, but from Docker's registry the
+    /// distribution spec's `Bearer` challenge naming its token endpoint, the
+    /// service and the scope the read needs, which is how registry clients
+    /// learn where to get a token.
+    fn challenge(self, _app: &TestApp, _path: &str) -> String {
+        "Basic realm=\"Gantry\"".into()
+    }
+
+    /// How the type's protocol (not the generic API, which answers 403 for
+    /// every type) answers credentials that do not sign in, such as an
+    /// unknown key: 403, but 401 with a challenge from Docker's registry, as
+    /// the distribution spec has it (clients then ask the token endpoint,
+    /// which refuses the credentials, and report them wrong).
+    fn unknown_key_status(self) -> StatusCode {
+        StatusCode::FORBIDDEN
+    }
+
     /// The prerelease the shared seeds publish after `1.0.0` and `1.1.0`:
     /// `2.0.0-rc.1`, or for Maven (where only snapshots are not releases)
     /// `2.0.0-SNAPSHOT`. It sorts after both and is not stable.
@@ -180,20 +225,23 @@ pub trait TypeFixture: Copy + std::fmt::Debug + Send + Sync + 'static {
     }
 
     /// A version the type refuses, written from `usual` (a word that is no
-    /// SemVer, such as `one`): `usual` itself for every type but Maven,
-    /// which accepts any word as a version and refuses `usual` with a `!`.
+    /// SemVer, such as `one`): `usual` itself for every type but Maven and
+    /// Docker, which accept any word as a version (a tag) and refuse
+    /// `usual` with a `!`.
     fn invalid_version(self, usual: &'static str) -> &'static str {
         usual
     }
 
     /// A fragment of the server's refusal of [`TypeFixture::invalid_version`]
-    /// (`one`): `SemVer` for upack and npm, `NuGet version` for NuGet.
+    /// (`one`): `SemVer` for upack and npm, `NuGet version` for NuGet,
+    /// `is not a valid tag` for Docker.
     fn invalid_version_message(self) -> &'static str {
         "SemVer"
     }
 
     /// Whether the type compares names ignoring case (every type but
-    /// Maven, whose coordinates are case-sensitive).
+    /// Maven, whose coordinates are case-sensitive, and Docker, whose
+    /// repository names are lower case by grammar and compared as written).
     fn names_ignore_case(self) -> bool {
         true
     }
@@ -206,7 +254,8 @@ pub trait TypeFixture: Copy + std::fmt::Debug + Send + Sync + 'static {
 
     /// The bytes the server stores for a published version, which the
     /// generic API reports as its `size`: the package file, and for NuGet
-    /// the `.nuspec` it keeps beside it (served by the flat container).
+    /// the `.nuspec` it keeps beside it (served by the flat container), for
+    /// Maven the pom, for Docker the config and layer ([`Built::parts`]).
     fn stored_size(self, published: &Built) -> u64 {
         published.bytes.len() as u64
     }
@@ -223,7 +272,7 @@ pub trait TypeFixture: Copy + std::fmt::Debug + Send + Sync + 'static {
 
     /// Every path the type's protocol downloads `version` from (upack: one;
     /// NuGet: the v3 flat container and the v2 `package/` URL; npm: the
-    /// tarball).
+    /// tarball; Docker: the manifest by tag).
     fn download_paths(self, feed: &str, package: &PackageRef, version: &str) -> Vec<String>;
 
     /// A path of the type's protocol that downloads the latest version
@@ -233,20 +282,22 @@ pub trait TypeFixture: Copy + std::fmt::Debug + Send + Sync + 'static {
     }
 
     /// A protocol read of the package's metadata (upack's version list,
-    /// NuGet's registration index, npm's packument).
+    /// NuGet's registration index, npm's packument, Docker's tags list).
     fn metadata_path(self, feed: &str, package: &PackageRef) -> String;
 
     /// Adds `key` to a protocol request the way the type's clients send one
-    /// (`X-ApiKey` for upack, basic auth as `api` for NuGet reads, a bearer
-    /// token for npm); nothing when `key` is empty.
+    /// (`X-ApiKey` for upack, basic auth as `api` for NuGet reads, Maven and
+    /// Docker, a bearer token for npm); nothing when `key` is empty.
     fn with_key(self, request: RequestBuilder, key: &str) -> RequestBuilder;
 
     /// Publishes `built` to `feed` through the type's own protocol with
     /// `key` (none when empty): `POST /upack/{feed}/upload`, a NuGet push
     /// (`PUT /nuget/{feed}/`, multipart, `X-NuGet-ApiKey`), or `npm
     /// publish`'s `PUT /npm/{feed}/{name}` with the tarball attached (tag
-    /// `latest`, or `next` for a prerelease as npm 11 requires). Returns the
-    /// status and body text.
+    /// `latest`, or `next` for a prerelease as npm 11 requires), a Maven
+    /// deploy (the jar, then the pom), or a Docker push (the config and layer
+    /// blobs, then the manifest by tag; 201 as registries answer). Returns
+    /// the status and body text (of the first refused request).
     async fn publish(self, app: &TestApp, feed: &str, key: &str, built: &Built) -> (StatusCode, String);
 
     /// Downloads `version` through the type's protocol (the first of
@@ -275,8 +326,10 @@ pub trait TypeFixture: Copy + std::fmt::Debug + Send + Sync + 'static {
     /// client, anonymously (the feed must be readable so): the `gantry`
     /// command line (`packages download`, see [`gantry_binary`]) for
     /// universal packages, NuGet.exe (`install`, [`NuGetCli::required`]),
-    /// npm (`install`, [`NpmCli::new`]) and mvn (`dependency:get`,
-    /// [`MavenCli::required`]). A missing client fails the test.
+    /// npm (`install`, [`NpmCli::new`]), mvn (`dependency:get`,
+    /// [`MavenCli::required`]) and skopeo (`copy` to an OCI layout,
+    /// [`Skopeo::required`], giving the manifest). A missing client fails
+    /// the test.
     /// Compare the result with [`TypeFixture::expected_fetch`].
     async fn fetch_with_client(
         self,
@@ -337,6 +390,10 @@ pub struct Npm;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Maven;
 
+/// Docker/OCI images (a manifest, its config and layer), `/v2/{feed}/...`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Docker;
+
 impl TypeFixture for Universal {
     fn label(self) -> &'static str {
         "upack"
@@ -366,6 +423,7 @@ impl TypeFixture for Universal {
             package: package.clone(),
             version: version.into(),
             bytes: upack(&package.group, &package.name, version, content),
+            parts: Vec::new(),
         }
     }
 
@@ -503,6 +561,7 @@ impl TypeFixture for NuGet {
                 &[],
                 &[("lib/netstandard2.0/_._", b""), ("content/content.bin", content)],
             ),
+            parts: Vec::new(),
         }
     }
 
@@ -629,6 +688,7 @@ impl TypeFixture for Npm {
             package: package.clone(),
             version: version.into(),
             bytes,
+            parts: Vec::new(),
         }
     }
 
@@ -783,6 +843,7 @@ impl TypeFixture for Maven {
                 ("META-INF/MANIFEST.MF", manifest.as_bytes()),
                 ("content.bin", content),
             ]),
+            parts: Vec::new(),
         }
     }
 
@@ -882,6 +943,216 @@ impl TypeFixture for Maven {
     }
 }
 
+/// `("acme", "hammer")` → `acme/hammer`, `("", "saw")` → `saw`: a Docker
+/// repository, lower case, the group a leading path segment.
+fn docker_repository(group: &str, name: &str) -> String {
+    group
+        .split('/')
+        .chain(std::iter::once(name))
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join("/")
+        .to_ascii_lowercase()
+}
+
+/// Docker's differences from the other types, each made here rather than
+/// in the tests:
+///
+/// - repositories have no group: `("acme", "hammer")` is the nested
+///   repository `acme/hammer` (the group a path segment, as NuGet makes it
+///   a dotted prefix), `("", "saw")` is `saw`; names are lower case;
+/// - a version is a tag, and its files are a whole image: a config and one
+///   layer (a gzip-compressed tar holding `content.bin` = the content)
+///   pushed as blobs ([`Built::parts`]), then the manifest pushed by tag;
+///   [`TypeFixture::build`] gives the manifest, which is what a download
+///   by tag gives and what the packages API serves and hashes;
+/// - the config labels the image with its version, so two versions of the
+///   same content are two images, as two versions are two files for every
+///   other type;
+/// - any word is a tag ([`TypeFixture::invalid_version`]); names are lower
+///   case by grammar and compared as written
+///   ([`TypeFixture::names_ignore_case`]);
+/// - the protocol has no "latest" download (the `latest` tag is a tag like
+///   any other).
+impl TypeFixture for Docker {
+    fn label(self) -> &'static str {
+        "docker"
+    }
+
+    fn feed_type(self) -> &'static str {
+        "docker"
+    }
+
+    fn package_type(self) -> &'static str {
+        "docker"
+    }
+
+    fn has_groups(self) -> bool {
+        false
+    }
+
+    fn package(self, group: &str, name: &str) -> PackageRef {
+        PackageRef {
+            group: String::new(),
+            name: docker_repository(group, name),
+        }
+    }
+
+    fn build(self, package: &PackageRef, version: &str, content: &[u8]) -> Built {
+        assert!(
+            package.group.is_empty(),
+            "Docker repositories have no group: {package:?}"
+        );
+        let layer = OciLayer::new(&[("content.bin", content)]);
+        let (tar, layer) = (layer.tar(), layer.tar_gz());
+        let config = serde_json::to_vec(&json!({
+            "architecture": "amd64",
+            "os": "linux",
+            "config": {"Labels": {
+                "org.opencontainers.image.title": package.name,
+                "org.opencontainers.image.version": version,
+            }},
+            "rootfs": {"type": "layers", "diff_ids": [sha256_digest(&tar)]},
+        }))
+        .expect("config JSON");
+        let manifest = serde_json::to_vec(&json!({
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "config": {"mediaType": OCI_CONFIG, "digest": sha256_digest(&config), "size": config.len()},
+            "layers": [{"mediaType": OCI_LAYER_GZIP, "digest": sha256_digest(&layer), "size": layer.len()}],
+        }))
+        .expect("manifest JSON");
+        Built {
+            package: package.clone(),
+            version: version.into(),
+            bytes: manifest,
+            parts: vec![config, layer],
+        }
+    }
+
+    fn purl(self, package: &PackageRef, version: &str) -> String {
+        // As the server writes it (gantry_formats::oci): the last segment
+        // of the repository, the tag as a qualifier.
+        let last = package.name.rsplit('/').next().unwrap_or_default();
+        format!("pkg:oci/{last}?tag={version}")
+    }
+
+    fn selecting_purl(self, feed: &str, package: &PackageRef, version: &str) -> String {
+        // The registry's host is not checked: any name of it will do.
+        format!(
+            "{}&repository_url=registry.example/{feed}/{}",
+            self.purl(package, version),
+            package.name
+        )
+    }
+
+    fn challenge(self, app: &TestApp, path: &str) -> String {
+        let Some(rest) = path.strip_prefix("/v2/") else {
+            // The generic API challenges as it does for every type.
+            return "Basic realm=\"Gantry\"".into();
+        };
+        let repository = ["/manifests/", "/tags/", "/blobs/"]
+            .iter()
+            .find_map(|endpoint| rest.rfind(endpoint).map(|at| &rest[..at]))
+            .unwrap_or_else(|| panic!("no repository in {path}"));
+        format!(
+            "Bearer realm=\"http://{0}/v2/token\",service=\"{0}\",scope=\"repository:{repository}:pull\"",
+            app.addr
+        )
+    }
+
+    fn unknown_key_status(self) -> StatusCode {
+        StatusCode::UNAUTHORIZED
+    }
+
+    fn invalid_version(self, usual: &'static str) -> &'static str {
+        // Any word is a tag (`one` is one); a `!` is refused.
+        match usual {
+            "one" => "one!",
+            "not-semver" => "not-semver!",
+            other => panic!("no invalid Docker tag made from {other:?}"),
+        }
+    }
+
+    fn invalid_version_message(self) -> &'static str {
+        "is not a valid tag"
+    }
+
+    fn names_ignore_case(self) -> bool {
+        // Repository names are lower case by grammar, compared as written.
+        false
+    }
+
+    fn stored_size(self, published: &Built) -> u64 {
+        // The manifest, the config and the layer.
+        (published.bytes.len() + published.parts.iter().map(Vec::len).sum::<usize>()) as u64
+    }
+
+    fn download_paths(self, feed: &str, package: &PackageRef, version: &str) -> Vec<String> {
+        vec![format!("/v2/{feed}/{}/manifests/{version}", package.name)]
+    }
+
+    fn metadata_path(self, feed: &str, package: &PackageRef) -> String {
+        format!("/v2/{feed}/{}/tags/list", package.name)
+    }
+
+    fn with_key(self, request: RequestBuilder, key: &str) -> RequestBuilder {
+        // As docker and skopeo send credentials: basic auth, user `api`.
+        if key.is_empty() {
+            request
+        } else {
+            request.basic_auth("api", Some(key))
+        }
+    }
+
+    async fn publish(self, app: &TestApp, feed: &str, key: &str, built: &Built) -> (StatusCode, String) {
+        let repository = format!("/v2/{feed}/{}", built.package.name);
+        // The blobs first, each in one `POST ?digest=`; a client stops at
+        // the first refused one: so does the fixture.
+        for blob in &built.parts {
+            let path = format!("{repository}/blobs/uploads/?digest={}", sha256_digest(blob));
+            let request = app.anonymous(Method::POST, &path).body(blob.clone());
+            let response = self.with_key(request, key).send().await.expect("request");
+            let answer = (response.status(), response.text().await.expect("body"));
+            if !answer.0.is_success() {
+                return answer;
+            }
+        }
+        let request = app
+            .anonymous(Method::PUT, &format!("{repository}/manifests/{}", built.version))
+            .header("Content-Type", OCI_MANIFEST)
+            .body(built.bytes.clone());
+        let response = self.with_key(request, key).send().await.expect("request");
+        (response.status(), response.text().await.expect("body"))
+    }
+
+    async fn fetch_with_client(
+        self,
+        app: &TestApp,
+        feed: &str,
+        package: &PackageRef,
+        version: &str,
+    ) -> Fetched {
+        let skopeo = Skopeo::required();
+        let layout = skopeo.layout_dir();
+        let source = docker_ref(app.addr, &format!("{feed}/{}:{version}", package.name));
+        skopeo
+            .copy(
+                &source,
+                &oci_layout_ref(&layout, version),
+                &["--preserve-digests"],
+            )
+            .await
+            .expect_ok();
+        let pulled = read_oci_layout(&layout);
+        let descriptor = pulled
+            .tagged(version)
+            .unwrap_or_else(|| panic!("skopeo tagged no {version} in {}", pulled.index));
+        let digest = descriptor["digest"].as_str().expect("a digest");
+        Fetched::File(pulled.blob(digest).to_vec())
+    }
+}
+
 /// Every file below `folder`, by its path relative to it (with `/`).
 fn files_below(folder: &Path) -> BTreeMap<String, Vec<u8>> {
     crate::files_under(folder)
@@ -946,6 +1217,15 @@ mod tests {
         assert_eq!(NuGet.package("acme", "hammer").query(), "name=Acme.Hammer");
         assert_eq!(Maven.package("acme", "hammer").full_name(), "org.acme/hammer");
         assert_eq!(Maven.package("", "saw").full_name(), "saw/saw");
+        assert_eq!(
+            Docker.package("acme", "hammer"),
+            PackageRef {
+                group: String::new(),
+                name: "acme/hammer".into()
+            }
+        );
+        assert_eq!(Docker.package("", "Saw").full_name(), "saw");
+        assert_eq!(Docker.package("acme", "hammer").query(), "name=acme/hammer");
     }
 
     #[test]
@@ -967,6 +1247,10 @@ mod tests {
             Maven.purl(&Maven.package("acme", "hammer"), "1.0.0"),
             "pkg:maven/org.acme/hammer@1.0.0"
         );
+        assert_eq!(
+            Docker.purl(&Docker.package("acme", "hammer"), "1.0.0"),
+            "pkg:oci/hammer?tag=1.0.0"
+        );
     }
 
     #[test]
@@ -983,6 +1267,19 @@ mod tests {
         differs(NuGet);
         differs(Npm);
         differs(Maven);
+        differs(Docker);
+        // An image per version, even of the same content.
+        let package = Docker.package("acme", "hammer");
+        let (one, two) = (
+            Docker.build(&package, "1.0.0", b"a"),
+            Docker.build(&package, "1.1.0", b"a"),
+        );
+        assert_ne!(one.bytes, two.bytes);
+        assert_eq!(one.parts[1], two.parts[1], "the same layer");
+        assert_eq!(
+            Docker.stored_size(&one),
+            (one.bytes.len() + one.parts[0].len() + one.parts[1].len()) as u64
+        );
         let package = Npm.package("acme", "hammer");
         let built = Npm.build(&package, "1.0.0", b"payload");
         let Fetched::Installed(files) = Npm.expected_fetch(&built) else {

@@ -171,7 +171,7 @@ type_test! {
         );
         let by_purl = app
             .anonymous(Method::GET, "/api/packages/tools/download")
-            .query(&[("purl", ty.purl(&seed.hammer, "latest-stable"))])
+            .query(&[("purl", ty.selecting_purl("tools", &seed.hammer, "latest-stable"))])
             .send()
             .await
             .expect("request");
@@ -225,13 +225,18 @@ type_test! {
         expect_status(anonymous_delete, StatusCode::UNAUTHORIZED, &ctx).await;
         let deleted = app
             .admin(Method::POST, "/api/packages/tools/delete")
-            .query(&[("purl", ty.purl(&seed.saw, "0.5.0"))])
+            .query(&[("purl", ty.selecting_purl("tools", &seed.saw, "0.5.0"))])
             .send()
             .await
             .expect("request");
         expect_status(deleted, StatusCode::OK, &ctx).await;
         let left = json_of(&app, &format!("/api/packages/tools/versions?{}", seed.saw.query())).await;
         assert_eq!(left, json!([]), "{ctx}");
+        // Gone from the type's protocol too.
+        for path in ty.download_paths("tools", &seed.saw, "0.5.0") {
+            let response = app.anonymous(Method::GET, &path).send().await.expect("request");
+            expect_status(response, StatusCode::NOT_FOUND, &format!("{ctx} GET {path}")).await;
+        }
     }
 
     async fn status_unlists_and_deprecates_and_is_recorded(app: TestApp, ty: impl TypeFixture) {
@@ -248,7 +253,7 @@ type_test! {
 
         let changed = app
             .admin(Method::POST, "/api/packages/tools/status")
-            .query(&[("purl", ty.purl(&seed.hammer, "1.0.0"))])
+            .query(&[("purl", ty.selecting_purl("tools", &seed.hammer, "1.0.0"))])
             .json(&json!({"listed": false, "deprecated": true, "deprecationReason": "use 1.1"}))
             .send()
             .await
