@@ -51,13 +51,17 @@ pub trait RemoteFormat: Send + Sync + 'static {
 
     /// The upstream's search results for `text` (at most `take` packages),
     /// each package's latest version with the others' numbers in
-    /// `metadata` as the format's search needs them.
+    /// `metadata` as the format's search needs them. By default none: an
+    /// upstream without a search API (a maven2 layout, a container
+    /// registry) adds nothing, and a proxy feed's search shows what it has.
     async fn search(
         &self,
-        upstream: &Connector,
-        text: &str,
-        take: usize,
-    ) -> Result<Vec<RemoteVersion>, UpstreamError>;
+        _upstream: &Connector,
+        _text: &str,
+        _take: usize,
+    ) -> Result<Vec<RemoteVersion>, UpstreamError> {
+        Ok(Vec::new())
+    }
 
     /// Reads a package file fetched through a connector into what publish
     /// stores, refusing a file that is not the version `remote` describes.

@@ -5,7 +5,7 @@
 use axum::body::Body;
 use axum::http::{header, HeaderMap, StatusCode};
 use gantry_core::{Attribute, FeedUsage};
-use gantry_store::{FeedRecord, StageError, StagedBlob};
+use gantry_store::{BlobInfo, FeedRecord, StageError, StagedBlob};
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
@@ -71,6 +71,14 @@ where
         StageError::Body(reason) => ApiError::bad_request(format!("The upload was interrupted: {reason}")),
         StageError::Io(e) => ApiError::internal("could not stage the upload", &e),
     })
+}
+
+/// Makes a staged blob a stored one: leased first, then committed, so that
+/// the sweep cannot collect the bytes between their commit and the row that
+/// records them.
+pub async fn commit_staged(state: &AppState, staged: StagedBlob) -> ApiResult<BlobInfo> {
+    state.meta().lease_blob(staged.info()).await?;
+    Ok(state.blobs().commit(staged).await?)
 }
 
 fn too_large(limit: u64) -> ApiError {

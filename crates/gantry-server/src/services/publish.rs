@@ -10,6 +10,7 @@ use gantry_store::{
 use crate::auth::keys::SYSTEM_USER;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::protocols::upload::commit_staged;
 use crate::state::AppState;
 
 /// A package as its type read it from an upload.
@@ -246,8 +247,7 @@ async fn add_file_as(
     connector: Option<&str>,
 ) -> ApiResult<AddFileOutcome> {
     let key = identity_key(format, &parsed)?;
-    state.meta().lease_blob(staged.info()).await?;
-    let sha256 = state.blobs().commit(staged).await?.sha256;
+    let sha256 = commit_staged(state, staged).await?.sha256;
     let display = display_name(&parsed);
     let files = vec![NewPackageFile {
         qualifier: file.qualifier,
@@ -311,8 +311,7 @@ async fn store(
     connector: Option<&str>,
 ) -> ApiResult<AddOutcome> {
     let key = identity_key(format, &parsed)?;
-    state.meta().lease_blob(staged.info()).await?;
-    let blob = state.blobs().commit(staged).await?;
+    let blob = commit_staged(state, staged).await?;
     let (qualifier, file_name) = parsed.main_file.take().unwrap_or_else(|| {
         (
             String::new(),
@@ -325,11 +324,10 @@ async fn store(
         sha256: blob.sha256,
     }];
     for extra in std::mem::take(&mut parsed.extra_files) {
-        state.meta().lease_blob(extra.staged.info()).await?;
         files.push(NewPackageFile {
             qualifier: extra.qualifier,
             file_name: extra.file_name,
-            sha256: state.blobs().commit(extra.staged).await?.sha256,
+            sha256: commit_staged(state, extra.staged).await?.sha256,
         });
     }
     let package = package_row(feed, key, parsed, files, published_by, connector);

@@ -51,9 +51,10 @@ impl Action {
     }
 }
 
-/// The `WWW-Authenticate` challenge for `scope` (`repository:feed/repo:pull`).
+/// The `WWW-Authenticate` challenge for `scope` (`repository:feed/repo:pull`);
+/// the service tokens are issued for is the server's host and port.
 pub fn challenge(base: &BaseUrl, scope: Option<&str>) -> String {
-    let service = service_of(base);
+    let service = super::registry_host(base.as_str());
     let value = format!(
         "Bearer realm=\"{}/v2/token\",service=\"{service}\"",
         base.as_str()
@@ -62,12 +63,6 @@ pub fn challenge(base: &BaseUrl, scope: Option<&str>) -> String {
         Some(scope) => format!("{value},scope=\"{scope}\""),
         None => value,
     }
-}
-
-/// The service name tokens are issued for: the server's host and port.
-fn service_of(base: &BaseUrl) -> &str {
-    let url = base.as_str();
-    url.split_once("://").map_or(url, |(_, rest)| rest)
 }
 
 /// The scope of a repository for an action.

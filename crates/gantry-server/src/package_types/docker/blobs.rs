@@ -18,7 +18,7 @@ use futures::{StreamExt, TryStreamExt};
 use gantry_core::Attribute;
 use gantry_formats::oci::{Digest, DigestAlgorithm};
 use gantry_store::time::now_millis;
-use gantry_store::{AddPartOutcome, BlobInfo, RegistryBlob, RegistryUpload, StagedBlob};
+use gantry_store::{AddPartOutcome, BlobInfo, RegistryBlob, RegistryRepository, RegistryUpload, StagedBlob};
 use serde::Deserialize;
 
 use super::access::Action;
@@ -26,7 +26,8 @@ use super::errors::{Code, RegistryError, RegistryResult};
 use super::protocol::RepositoryRequest;
 use crate::auth::keys;
 use crate::error::ApiError;
-use crate::protocols::upload::{check_direct_upload, stage_body, stage_stream};
+use crate::error::ApiResult;
+use crate::protocols::upload::{check_direct_upload, commit_staged, stage_body, stage_stream};
 use crate::services::feeds;
 use crate::state::AppState;
 
@@ -171,11 +172,6 @@ struct UploadQuery {
     from: Option<String>,
 }
 
-fn upload_query(request: &RepositoryRequest) -> RegistryResult<UploadQuery> {
-    serde_urlencoded::from_str(request.parts.uri.query().unwrap_or_default())
-        .map_err(|e| RegistryError::invalid(Code::Unsupported, format!("The query string is not valid: {e}")))
-}
-
 fn parse_digest(text: &str) -> RegistryResult<Digest> {
     Digest::parse(text).map_err(|e| RegistryError::invalid(Code::DigestInvalid, e.0))
 }
@@ -219,7 +215,7 @@ fn session_answer(request: &RepositoryRequest, status: StatusCode, id: &str, siz
 }
 
 /// Whether the staged bytes are what `digest` names.
-fn matches(info: &BlobInfo, digest: &Digest) -> bool {
+pub(super) fn matches(info: &BlobInfo, digest: &Digest) -> bool {
     match digest.algorithm() {
         DigestAlgorithm::Sha256 => info.sha256.as_str() == digest.hex(),
         DigestAlgorithm::Sha512 => info.sha512 == digest.hex(),
@@ -242,15 +238,36 @@ async fn store_blob(
             ),
         ));
     }
-    state.meta().lease_blob(staged.info()).await?;
-    let info = state.blobs().commit(staged).await.map_err(ApiError::from)?;
-    let blob = RegistryBlob {
-        digest: digest.to_string(),
-        sha256: info.sha256,
-        size: i64::try_from(info.size).unwrap_or(i64::MAX),
-    };
-    state.meta().registry_link_blob(&request.at(), &blob).await?;
+    link_staged(state, &request.at(), staged, digest).await?;
     Ok(())
+}
+
+/// The repository's blob `digest` for stored bytes.
+fn blob_of(digest: &Digest, stored: &BlobInfo) -> RegistryBlob {
+    RegistryBlob {
+        digest: digest.to_string(),
+        sha256: stored.sha256.clone(),
+        size: i64::try_from(stored.size).unwrap_or(i64::MAX),
+    }
+}
+
+/// Stores staged bytes, already checked against `digest`, as that blob of
+/// the repository at `at`.
+pub(super) async fn link_staged(
+    state: &AppState,
+    at: &RegistryRepository,
+    staged: StagedBlob,
+    digest: &Digest,
+) -> ApiResult<RegistryBlob> {
+    let blob = blob_of(digest, &commit_staged(state, staged).await?);
+    state.meta().registry_link_blob(at, &blob).await?;
+    Ok(blob)
+}
+
+/// Stores bytes held in memory (a manifest) as a blob.
+pub(super) async fn commit_bytes(state: &AppState, bytes: bytes::Bytes) -> ApiResult<BlobInfo> {
+    let staged = stage_stream(state, futures::stream::iter([Ok::<_, std::io::Error>(bytes)])).await?;
+    commit_staged(state, staged).await
 }
 
 /// `POST /blobs/uploads/`: a mount, a monolithic upload, or a new session.
@@ -260,7 +277,7 @@ pub async fn start_upload(
     body: Body,
 ) -> RegistryResult<Response> {
     check_push(state, request)?;
-    let query = upload_query(request)?;
+    let query = request.query::<UploadQuery>()?;
     if let (Some(mount), Some(from)) = (&query.mount, &query.from) {
         let digest = parse_digest(mount)?;
         if mount_blob(state, request, &digest, from).await? {
@@ -380,8 +397,7 @@ async fn append_part(
             format!("The blob would be larger than this server's limit of {limit} bytes."),
         ));
     }
-    state.meta().lease_blob(staged.info()).await?;
-    let info = state.blobs().commit(staged).await.map_err(ApiError::from)?;
+    let info = commit_staged(state, staged).await?;
     let size = i64::try_from(info.size).unwrap_or(i64::MAX);
     match state
         .meta()
@@ -429,7 +445,7 @@ pub async fn finish_upload(
     body: Body,
 ) -> RegistryResult<Response> {
     check_push(state, request)?;
-    let query = upload_query(request)?;
+    let query = request.query::<UploadQuery>()?;
     let digest = parse_digest(query.digest.as_deref().ok_or_else(|| {
         RegistryError::invalid(
             Code::DigestInvalid,
@@ -489,13 +505,7 @@ async fn assemble(
     if !matches(staged.info(), digest) {
         return Err(mismatch(staged.info().sha256.as_str()));
     }
-    state.meta().lease_blob(staged.info()).await?;
-    let info = state.blobs().commit(staged).await.map_err(ApiError::from)?;
-    Ok(RegistryBlob {
-        digest: digest.to_string(),
-        sha256: info.sha256,
-        size: i64::try_from(info.size).unwrap_or(i64::MAX),
-    })
+    Ok(blob_of(digest, &commit_staged(state, staged).await?))
 }
 
 /// `GET /blobs/uploads/{id}`: where a session stands (to resume it).

@@ -11,8 +11,8 @@ use serde_json::json;
 
 use super::access::{self, unauthorized};
 use super::errors::RegistryResult;
-use super::manifests::{next_link, page_of, MAX_PAGE};
-use super::protocol::FEED_TYPES;
+use super::manifests::{next_link, Page, MAX_PAGE};
+use super::protocol::{parse_query, FEED_TYPES};
 use crate::protocols::base_url::BaseUrl;
 use crate::state::AppState;
 
@@ -27,7 +27,7 @@ pub async fn catalog(State(state): State<AppState>, base: BaseUrl, parts: Parts)
 
 async fn list(state: &AppState, base: &BaseUrl, parts: &Parts) -> RegistryResult<Response> {
     let caller = access::caller(state, parts, base, Some(CATALOG_SCOPE)).await?;
-    let page = page_of(parts.uri.query())?;
+    let page = parse_query::<Page>(parts.uri.query())?;
     let n = page.n.unwrap_or(MAX_PAGE).clamp(0, MAX_PAGE);
     let last = page.last.unwrap_or_default();
     let mut feeds: Vec<_> = state

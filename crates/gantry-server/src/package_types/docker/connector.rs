@@ -27,16 +27,15 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures::future::{BoxFuture, Shared};
 use futures::{FutureExt, Stream, StreamExt};
-use gantry_core::Sha256Digest;
 use gantry_formats::oci::{accepts, Descriptor, Digest, DigestAlgorithm, Reference};
 use gantry_formats::PackageId;
 use gantry_store::{
-    FeedRecord, NewRegistryManifest, NewRegistryTag, PackageRecord, PutManifestOutcome, RegistryBlob,
-    StagedBlob,
+    FeedRecord, NewRegistryManifest, NewRegistryTag, PackageRecord, PutManifestOutcome, StagedBlob,
 };
 use serde_json::json;
 use sha2::{Digest as _, Sha256, Sha512};
 
+use super::blobs;
 use super::errors::{Code, RegistryError};
 use super::manifests::{find_tag, image_metadata};
 use super::protocol::RepositoryRequest;
@@ -86,16 +85,6 @@ impl RemoteFormat for DockerRemote {
                 dist_tags: Vec::new(),
             })
             .collect())
-    }
-
-    /// Registries have no search: a proxy feed's search shows what it has.
-    async fn search(
-        &self,
-        _upstream: &Connector,
-        _text: &str,
-        _take: usize,
-    ) -> Result<Vec<RemoteVersion>, UpstreamError> {
-        Ok(Vec::new())
     }
 
     /// Never called: images are stored by [`Self::store_version`].
@@ -510,11 +499,7 @@ impl Fetch {
                 _ => Failure::from(e),
             })?;
         let info = staged.info();
-        let matches = match digest.algorithm() {
-            DigestAlgorithm::Sha256 => info.sha256.as_str() == digest.hex(),
-            DigestAlgorithm::Sha512 => info.sha512 == digest.hex(),
-        };
-        if !matches {
+        if !blobs::matches(info, digest) {
             return Err(UpstreamError::Malformed(format!(
                 "blob {digest} came with other bytes (their sha256 is {})",
                 info.sha256
@@ -528,17 +513,7 @@ impl Fetch {
             ))
             .into());
         }
-        self.state.meta().lease_blob(info).await?;
-        let stored = self.state.blobs().commit(staged).await.map_err(ApiError::from)?;
-        let blob = RegistryBlob {
-            digest: digest.to_string(),
-            sha256: stored.sha256,
-            size: i64::try_from(stored.size).unwrap_or(i64::MAX),
-        };
-        self.state
-            .meta()
-            .registry_link_blob(&self.request.at(), &blob)
-            .await?;
+        blobs::link_staged(&self.state, &self.request.at(), staged, digest).await?;
         Ok(true)
     }
 
@@ -556,7 +531,7 @@ impl Fetch {
             }),
             None => None,
         };
-        let sha256 = commit_bytes(state, manifest.bytes.clone()).await?;
+        let sha256 = blobs::commit_bytes(state, manifest.bytes.clone()).await?.sha256;
         let outcome = state
             .meta()
             .registry_put_manifest(&NewRegistryManifest {
@@ -604,13 +579,6 @@ fn missing(parent: &Digest, child: &Descriptor) -> UpstreamError {
         "{parent} names {}, which the upstream does not have",
         child.digest
     ))
-}
-
-/// Stores bytes as a blob; its SHA-256.
-async fn commit_bytes(state: &AppState, bytes: Bytes) -> Result<Sha256Digest, Failure> {
-    let staged = stage_stream(state, futures::stream::iter([Ok::<_, io::Error>(bytes)])).await?;
-    state.meta().lease_blob(staged.info()).await?;
-    Ok(state.blobs().commit(staged).await.map_err(ApiError::from)?.sha256)
 }
 
 /// Relays what `job` asks from one connector, storing nothing; `None` when

@@ -22,11 +22,12 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::access::Action;
+use super::blobs::commit_bytes;
 use super::connector;
 use super::errors::{Code, RegistryError, RegistryResult};
 use super::protocol::RepositoryRequest;
 use crate::error::ApiError;
-use crate::protocols::upload::{check_direct_upload, stage_stream};
+use crate::protocols::upload::check_direct_upload;
 use crate::services::download::record_from_headers;
 use crate::services::packages;
 use crate::state::AppState;
@@ -227,9 +228,7 @@ pub async fn put(
         Reference::Digest(_) => None,
     };
     let size = bytes.len();
-    let staged = stage_stream(state, futures::stream::iter([Ok::<_, std::io::Error>(bytes)])).await?;
-    state.meta().lease_blob(staged.info()).await?;
-    let stored = state.blobs().commit(staged).await.map_err(ApiError::from)?;
+    let stored = commit_bytes(state, bytes).await?;
     let subject = parsed.subject.as_ref().map(|s| s.digest.to_string());
     let outcome = state
         .meta()
@@ -463,12 +462,6 @@ pub struct Page {
 /// The most entries one page of a list holds.
 pub const MAX_PAGE: i64 = 1000;
 
-/// Reads `n` and `last` from a query string.
-pub fn page_of(query: Option<&str>) -> RegistryResult<Page> {
-    serde_urlencoded::from_str(query.unwrap_or_default())
-        .map_err(|e| RegistryError::invalid(Code::Unsupported, format!("The query string is not valid: {e}")))
-}
-
 /// The `Link` header of the next page.
 pub fn next_link(path: &str, n: i64, last: &str) -> String {
     let query =
@@ -479,7 +472,7 @@ pub fn next_link(path: &str, n: i64, last: &str) -> String {
 /// `GET /tags/list`.
 pub async fn tags(state: &AppState, request: &RepositoryRequest) -> RegistryResult<Response> {
     request.require(state, Attribute::ViewPackages, Action::Pull)?;
-    let page = page_of(request.parts.uri.query())?;
+    let page = request.query::<Page>()?;
     let n = page.n.unwrap_or(MAX_PAGE).clamp(0, MAX_PAGE);
     let mut tags: Vec<String> = state
         .meta()
@@ -524,10 +517,7 @@ pub async fn referrers(
     subject: &Digest,
 ) -> RegistryResult<Response> {
     request.require(state, Attribute::DownloadPackages, Action::Pull)?;
-    let query: ReferrersQuery = serde_urlencoded::from_str(request.parts.uri.query().unwrap_or_default())
-        .map_err(|e| {
-            RegistryError::invalid(Code::Unsupported, format!("The query string is not valid: {e}"))
-        })?;
+    let query: ReferrersQuery = request.query()?;
     let found = state
         .meta()
         .registry_referrers(request.feed.id, &request.repository, &subject.to_string())

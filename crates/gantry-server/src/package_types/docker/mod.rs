@@ -29,7 +29,7 @@ pub struct DockerType;
 
 /// `scheme://host:port` without the scheme: how image references name a
 /// registry.
-fn registry_host(base: &str) -> &str {
+pub(super) fn registry_host(base: &str) -> &str {
     base.split_once("://")
         .map_or(base, |(_, rest)| rest)
         .trim_end_matches('/')

@@ -64,7 +64,19 @@ pub struct RepositoryRequest {
     pub parts: Parts,
 }
 
+/// Reads a request's query string into `T`; one that does not read is a
+/// 400 `UNSUPPORTED` saying why.
+pub fn parse_query<T: serde::de::DeserializeOwned>(query: Option<&str>) -> RegistryResult<T> {
+    serde_urlencoded::from_str(query.unwrap_or_default())
+        .map_err(|e| RegistryError::invalid(Code::Unsupported, format!("The query string is not valid: {e}")))
+}
+
 impl RepositoryRequest {
+    /// The request's query string, read into `T`.
+    pub fn query<T: serde::de::DeserializeOwned>(&self) -> RegistryResult<T> {
+        parse_query(self.parts.uri.query())
+    }
+
     /// Where the store keeps this repository's content.
     pub fn at(&self) -> RegistryRepository {
         RegistryRepository {

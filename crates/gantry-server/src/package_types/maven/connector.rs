@@ -92,17 +92,6 @@ impl RemoteFormat for MavenRemote {
             .collect())
     }
 
-    /// A maven2 layout has no search: a proxy feed's search shows what it
-    /// has cached.
-    async fn search(
-        &self,
-        _upstream: &Connector,
-        _text: &str,
-        _take: usize,
-    ) -> Result<Vec<RemoteVersion>, UpstreamError> {
-        Ok(Vec::new())
-    }
-
     /// A version fetched whole (its promotion from a feed that only
     /// proxies it): the fetched file is its pom, which must name
     /// the version; the artifact its packaging names is fetched beside it.
